@@ -1,0 +1,261 @@
+"""The ``aekit`` command: train, encode, reconstruct, inspect, and the demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+DEMO_OUT = "aekit-demo"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"aekit: error: {message}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """Turns the library's clear exceptions into one-line messages and exit status 2."""
+
+    def invoke(self, ctx):
+        from .io import ModelFolderError
+        from .training import TrainingDivergedError
+
+        try:
+            return super().invoke(ctx)
+        except (ValueError, TypeError, FileNotFoundError, FileExistsError, ModelFolderError,
+                TrainingDivergedError, KeyError) as err:
+            msg = err.args[0] if isinstance(err, KeyError) and err.args else err
+            _fail(str(msg))
+
+
+def _parse_ints(value: str | None, name: str) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers such as 256,128, got {value!r}", param_hint=name)
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict:
+    """``KEY=VALUE`` pairs; values are read as JSON when they parse, else kept as strings."""
+    options = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--option")
+        try:
+            options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key] = raw
+    return options
+
+
+def _load(data: str, split: str, label_column):
+    from .data import load_data
+
+    return load_data(data, split=split, label_column=label_column) if label_column is not None else load_data(
+        data, split=split
+    )
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aekit")
+def main() -> None:
+    """aekit: autoencoders and representation learning from unlabeled data.
+
+    Start with `aekit demo`, then `aekit train DATA --recipe deep --out runs/mine`.
+    DATA is a built-in name (digits, fashion-mnist) or a file: .csv/.tsv, .npz/.npy,
+    IDX (MNIST format, .gz or not), or a folder of images.
+    """
+
+
+@main.command()
+def recipes() -> None:
+    """List the named model recipes."""
+    from .models import list_recipes, recipe_help
+
+    for name in list_recipes():
+        click.echo(f"{name:14s} {recipe_help(name)}")
+
+
+def _train_options(f):
+    options = [
+        click.option("--recipe", default="deep", show_default=True, help="Model recipe (see `aekit recipes`)."),
+        click.option("--latent-dim", type=click.IntRange(min=1), default=8, show_default=True, help="Code size."),
+        click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
+        click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
+        click.option("--likelihood", type=click.Choice(["gaussian", "bernoulli", "categorical"]), default="gaussian",
+                     show_default=True, help="Decoder distribution (gaussian = squared error)."),
+        click.option("--corruption", default=None, help="Training noise: gaussian, masking, salt_and_pepper."),
+        click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+                     help="Further recipe option, value as JSON (repeatable), e.g. --option channels=[16,32]."),
+        click.option("--preprocessing", type=click.Choice(["auto", "standard", "minmax", "center", "none"]),
+                     default="auto", show_default=True),
+        click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True),
+        click.option("--patience", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Early-stopping patience in epochs."),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+        click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
+        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True),
+        click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _estimator(recipe, latent_dim, epochs, batch_size, lr, hidden_dims, likelihood, corruption, options,
+               preprocessing, validation_split, patience, seed, device, precision, quiet):
+    from .estimators import Autoencoder
+
+    return Autoencoder(
+        recipe=recipe, latent_dim=latent_dim, hidden_dims=_parse_ints(hidden_dims, "--hidden-dims"),
+        likelihood=likelihood, corruption=corruption, recipe_options=_parse_options(options) or None,
+        preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr,
+        validation_split=validation_split, early_stopping=patience, random_state=seed, device=device,
+        precision=precision, verbose=not quiet,
+    )
+
+
+def _report(summary: dict, out: Path) -> None:
+    click.echo(
+        f"trained {summary['recipe']} on {summary['data']} ({summary['n_samples']} samples) for "
+        f"{summary['epochs_trained']} epochs in {summary['fit_seconds']:.1f}s; "
+        f"reconstruction MSE {summary['reconstruction_mse']:.5f}"
+    )
+    click.echo(f"wrote {out}/: model/, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
+
+
+@main.command()
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Run folder to create.")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
+              help="Split of a built-in data set.")
+@click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@_train_options
+def train(data, out, split, label_column, overwrite, **kw) -> None:
+    """Train an autoencoder on DATA and write a run folder with the model and plots."""
+    from .run import train_run
+
+    if label_column is not None and label_column.isdigit():
+        label_column = int(label_column)
+    bundle = _load(data, split, label_column)
+    summary = train_run(bundle, _estimator(**kw), out, overwrite=overwrite)
+    _report(summary, out)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=DEMO_OUT, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(out, epochs, overwrite, quiet) -> None:
+    """Train a small convolutional autoencoder on the built-in digits (under a minute on a laptop CPU)."""
+    from .data import load_digits
+    from .estimators import Autoencoder
+    from .run import train_run
+
+    estimator = Autoencoder(
+        recipe="conv", latent_dim=10, recipe_options={"channels": [16, 32]}, epochs=epochs, batch_size=64,
+        lr=3e-3, random_state=0, device="cpu", verbose=not quiet,
+    )
+    summary = train_run(load_digits(), estimator, out, overwrite=overwrite)
+    _report(summary, out)
+
+
+def _load_estimator(model: str):
+    from .estimators import Autoencoder
+
+    path = Path(model)
+    if (path / "model" / "config.json").is_file():  # a run folder: use its model
+        path = path / "model"
+    return Autoencoder.load(path)
+
+
+def _write_array(array: np.ndarray, out: Path, overwrite: bool) -> None:
+    import os
+    import tempfile
+
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+    suffix = out.suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise ValueError(f"--out must end in .npy or .csv, got {out.name!r}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        if suffix == ".npy":
+            np.save(tmp, array)
+        else:
+            np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+@main.command()
+@click.argument("model")
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Codes file (.npy or .csv).")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
+@click.option("--overwrite", is_flag=True)
+def encode(model, data, out, split, overwrite) -> None:
+    """Encode DATA with MODEL (a model folder or run folder) and write the codes."""
+    est = _load_estimator(model)
+    codes = est.transform(_load(data, split, None).X)
+    _write_array(codes, out, overwrite)
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
+
+
+@main.command()
+@click.argument("model")
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Reconstructions (.npy or .csv).")
+@click.option("--grid", type=click.Path(path_type=Path), default=None, help="Also save a PNG grid.")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
+@click.option("--overwrite", is_flag=True)
+def reconstruct(model, data, out, grid, split, overwrite) -> None:
+    """Reconstruct DATA with MODEL and write the reconstructions (and their error)."""
+    from .viz import plot_reconstructions
+
+    est = _load_estimator(model)
+    bundle = _load(data, split, None)
+    recon = est.reconstruct(bundle.X)
+    _write_array(recon.reshape(len(recon), *bundle.sample_shape), out, overwrite)
+    mse = float(np.mean((recon - bundle.flat()) ** 2))
+    if grid is not None:
+        plot_reconstructions({"input": bundle.flat(), "reconstruction": recon}, grid, bundle.sample_shape)
+    click.echo(f"wrote {len(recon)} reconstructions to {out}; mean squared error {mse:.6f}")
+
+
+@main.command()
+@click.argument("model")
+def info(model) -> None:
+    """Describe a saved model: recipe, shapes, parameters, training."""
+    est = _load_estimator(model)
+    n_params = sum(p.numel() for p in est.model_.parameters())
+    click.echo(f"recipe:        {est.recipe}")
+    click.echo(f"input shape:   {tuple(est.input_shape_)} ({est.n_features_in_} features)")
+    click.echo(f"latent dim:    {est.latent_dim}")
+    click.echo(f"likelihood:    {est.model_.likelihood.config()}")
+    click.echo(f"parameters:    {n_params:,}")
+    click.echo(f"preprocessing: {est.preprocessing_}")
+    if len(est.history_):
+        last = est.history_.records[-1]
+        losses = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k.endswith("total"))
+        click.echo(f"training:      {len(est.history_)} epochs, best epoch {est.history_.best_epoch}, {losses}")
+    click.echo(f"modules:\n{est.model_}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,5 @@
+"""scikit-learn estimators."""
+
+from .autoencoder import Autoencoder
+
+__all__ = ["Autoencoder"]

@@ -1,0 +1,327 @@
+"""scikit-learn estimator around the autoencoder composition."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..io import ModelFolderError, build_from_config, load_state_checked, read_model_folder, write_model_folder
+from ..models.registry import create_model
+from ..nn.shapes import as_shape
+from ..training import TrainConfig, fit as fit_model
+from ..training.device import resolve_device
+from ..training.history import History
+from .preprocessing import fit_affine
+
+_INFERENCE_BATCH = 4096
+
+
+def _infer_input_shape(n_features: int, recipe: str, architecture: str | None) -> tuple[int, ...]:
+    """Flat vectors, unless a convolutional network needs an image: then a square grey image."""
+    if recipe != "conv" and architecture != "conv":
+        return (n_features,)
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(
+            f"recipe {recipe!r} needs images but X has {n_features} features, not a square number; "
+            "pass input_shape=(channels, height, width)"
+        )
+    return (1, side, side)
+
+
+class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """An autoencoder with the scikit-learn API: ``fit``, ``transform`` (encode),
+    ``inverse_transform`` (decode), ``score_samples`` (negative reconstruction error).
+
+    Parameters
+    ----------
+    recipe : str, default="deep"
+        A name from :func:`aekit.list_recipes` ("linear", "deep", "conv", "vae", ...).
+    latent_dim : int, default=8
+        Size of the code that ``transform`` returns.
+    hidden_dims : tuple of int, optional
+        MLP widths (the recipe's default when None).
+    likelihood : str or dict, default="gaussian"
+        Decoder distribution: "gaussian" (squared error), "bernoulli", "categorical".
+    corruption : str, dict or list, optional
+        Training-time input corruption (makes a denoising autoencoder).
+    regularisers : list of dicts, optional
+        E.g. ``[{"name": "l1_activity", "weight": 1e-3}]``.
+    recipe_options : dict, optional
+        Any further options of the recipe (``channels``, ``activation``, ``tied``, ...).
+    input_shape : tuple of int, optional
+        Shape of one sample, e.g. ``(1, 28, 28)`` for images given as flat rows. Inferred when None:
+        X's own trailing shape for arrays of rank > 2, a square grey image for the "conv" recipe,
+        else flat vectors.
+    preprocessing : {"auto", "standard", "minmax", "center", "none"}, default="auto"
+        Feature scaling fitted on the training data and undone by ``inverse_transform``. "auto"
+        leaves data in [0, 1] alone, else standardises (min-max for Bernoulli/categorical).
+    epochs, batch_size, lr, optimizer, weight_decay, scheduler, validation_split, early_stopping,
+    grad_clip, precision, device :
+        Training options, see :class:`aekit.TrainConfig`.
+    random_state : int, RandomState or None
+        Seeds weights, shuffling and noise: the same seed gives the same model.
+    verbose : bool
+        Show a progress bar.
+
+    Attributes
+    ----------
+    model_ : AutoencoderModel
+    history_ : History
+        Per-epoch losses (each part separately).
+    input_shape_ : tuple of int
+    n_features_in_ : int
+    offset_, scale_ : ndarray
+        The fitted preprocessing, ``(X - offset_) / scale_``.
+
+    Notes
+    -----
+    ``score_samples`` is minus the per-sample reconstruction loss of the model's likelihood, in
+    the preprocessed space (for the default Gaussian: half the summed squared error), so higher
+    means better reconstructed. ``check_estimator`` passes with every check; inputs must be finite
+    (NaN is rejected, as the ``allow_nan`` tag says).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X = load_digits().data
+    >>> ae = Autoencoder(latent_dim=4, epochs=5, random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (1797, 4)
+    """
+
+    def __init__(
+        self,
+        recipe: str = "deep",
+        latent_dim: int = 8,
+        *,
+        hidden_dims: tuple[int, ...] | None = None,
+        likelihood: str | dict = "gaussian",
+        corruption: Any = None,
+        regularisers: list | None = None,
+        recipe_options: dict | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        preprocessing: str = "auto",
+        epochs: int = 100,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        scheduler: str | None = None,
+        validation_split: float = 0.1,
+        early_stopping: int | None = 10,
+        grad_clip: float | None = None,
+        precision: str = "fp32",
+        device: str = "auto",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.recipe = recipe
+        self.latent_dim = latent_dim
+        self.hidden_dims = hidden_dims
+        self.likelihood = likelihood
+        self.corruption = corruption
+        self.regularisers = regularisers
+        self.recipe_options = recipe_options
+        self.input_shape = input_shape
+        self.preprocessing = preprocessing
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.scheduler = scheduler
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.grad_clip = grad_clip
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- scikit-learn plumbing -----------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    def _validate_X(self, X, reset: bool) -> tuple[np.ndarray, tuple[int, ...] | None]:
+        """2-D float array (images given as (n, C, H, W) are flattened) plus the shape they had."""
+        nd_shape = None
+        if isinstance(X, (np.ndarray, torch.Tensor)) and X.ndim > 2:
+            nd_shape = tuple(X.shape[1:])
+            X = np.asarray(X).reshape(len(X), -1)
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        return X, nd_shape
+
+    def _model_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = dict(self.recipe_options or {})
+        options.update(latent_dim=self.latent_dim, likelihood=self.likelihood)
+        if self.hidden_dims is not None:
+            options["hidden_dims"] = list(self.hidden_dims)
+        if self.corruption is not None:
+            options["corruption"] = self.corruption
+        if self.regularisers:
+            options["regularisers"] = list(self.regularisers)
+        return options
+
+    def _train_config(self, seed: int) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            weight_decay=self.weight_decay,
+            scheduler=self.scheduler,
+            validation_split=self.validation_split,
+            early_stopping=self.early_stopping,
+            grad_clip=self.grad_clip,
+            seed=seed,
+            device=self.device,
+            precision=self.precision,
+            progress=bool(self.verbose),
+        )
+
+    def _to_model_space(self, X: np.ndarray) -> torch.Tensor:
+        Xs = ((X - self.offset_) / self.scale_).astype(np.float32, copy=False)
+        return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
+
+    @torch.no_grad()
+    def _batched(self, fn, X: torch.Tensor) -> np.ndarray:
+        device = next(self.model_.parameters()).device
+        self.model_.eval()
+        out = [fn(X[i : i + _INFERENCE_BATCH].to(device)).float().cpu() for i in range(0, len(X), _INFERENCE_BATCH)]
+        return torch.cat(out).numpy()
+
+    # -- the API ---------------------------------------------------------------------------------
+    def fit(self, X, y=None) -> "Autoencoder":
+        """Train on X (n_samples, n_features), or on images of shape (n_samples, C, H, W)."""
+        X, nd_shape = self._validate_X(X, reset=True)
+        if not isinstance(self.latent_dim, int) or isinstance(self.latent_dim, bool) or self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive int, got {self.latent_dim!r}")
+        if self.input_shape is not None:
+            shape = as_shape(self.input_shape)
+            if math.prod(shape) != X.shape[1]:
+                raise ValueError(f"input_shape {shape} holds {math.prod(shape)} values but X has {X.shape[1]} features")
+        else:
+            architecture = (self.recipe_options or {}).get("architecture")
+            shape = nd_shape or _infer_input_shape(X.shape[1], self.recipe, architecture)
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        config = self._train_config(seed)  # validates the training options before any work
+
+        torch.manual_seed(seed)  # same seed -> same initial weights
+        model = create_model(self.recipe, shape, **self._model_options())
+        self.offset_, self.scale_, self.preprocessing_ = fit_affine(
+            X.astype(np.float64), self.preprocessing, model.likelihood.needs_unit_interval
+        )
+        self.input_shape_ = tuple(shape)
+        self.history_ = fit_model(model, self._to_model_space(X), config)
+        self.model_ = model
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """The code of each sample, shape (n_samples, latent_dim)."""
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_X(X, reset=False)
+        return self._batched(self.model_.encode, self._to_model_space(X)).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes (n_samples, latent_dim) back to (n_samples, n_features) in input units."""
+        check_is_fitted(self, "model_")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.latent_dim:
+            raise ValueError(f"inverse_transform expects codes with {self.latent_dim} columns, got {Z.shape[1]}")
+        recon = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)))
+        recon = recon.reshape(len(Z), -1).astype(np.float64) * self.scale_ + self.offset_
+        return recon.astype(Z.dtype, copy=False)
+
+    def reconstruct(self, X) -> np.ndarray:
+        """``inverse_transform(transform(X))`` in one pass (through the mean code)."""
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_X(X, reset=False)
+        recon = self._batched(self.model_.reconstruct, self._to_model_space(X))
+        return (recon.reshape(len(X), -1).astype(np.float64) * self.scale_ + self.offset_).astype(X.dtype, copy=False)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Minus each sample's reconstruction loss (higher = better explained by the model)."""
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_X(X, reset=False)
+
+        def per_sample(xb: torch.Tensor) -> torch.Tensor:
+            return -self.model_.likelihood.loss(self.model_(xb).params, xb)
+
+        return self._batched(per_sample, self._to_model_space(X)).astype(np.float64)
+
+    def score(self, X, y=None) -> float:
+        """Mean of :meth:`score_samples`; lets ``GridSearchCV`` compare settings without labels."""
+        return float(np.mean(self.score_samples(X)))
+
+    # -- persistence -----------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write a model folder (``config.json`` + ``model.safetensors`` + ``history.json``)."""
+        check_is_fitted(self, "model_")
+        fitted = {
+            "n_features_in_": int(self.n_features_in_),
+            "input_shape_": list(self.input_shape_),
+            "preprocessing_": self.preprocessing_,
+        }
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        config = {
+            "estimator": type(self).__name__,
+            "params": _json_params(self.get_params()),
+            "fitted": fitted,
+            "model": self.model_.spec,
+        }
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        tensors["preprocessing.offset"] = torch.from_numpy(self.offset_)
+        tensors["preprocessing.scale"] = torch.from_numpy(self.scale_)
+        return write_model_folder(path, config, tensors, history=self.history_.to_dict(), overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "Autoencoder":
+        """Load an estimator saved with :meth:`save`; nothing is unpickled."""
+        config, tensors, history = read_model_folder(path)
+        if config.get("estimator") != cls.__name__:
+            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        est = cls(**config["params"])
+        model = build_from_config(config, str(path))
+        load_state_checked(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, str(path))
+        est.model_ = model.to(resolve_device(device)).eval()
+        fitted = config["fitted"]
+        est.n_features_in_ = fitted["n_features_in_"]
+        est.input_shape_ = tuple(fitted["input_shape_"])
+        est.preprocessing_ = fitted["preprocessing_"]
+        if "feature_names_in_" in fitted:
+            est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        est.offset_ = tensors["preprocessing.offset"].numpy()
+        est.scale_ = tensors["preprocessing.scale"].numpy()
+        est.history_ = History.from_dict(history or {})
+        return est
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Estimator parameters as JSON; RandomState objects are not savable and say so."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        try:
+            json.dumps(value)
+        except TypeError:
+            raise TypeError(f"parameter {key}={value!r} cannot be saved as JSON; use plain numbers, strings, lists, dicts") from None
+        out[key] = value
+    return out

@@ -1,0 +1,22 @@
+"""The autoencoder composition, its latent layers and the recipe registry."""
+
+from . import recipes as _recipes  # noqa: F401  (registers the built-in recipes)
+from .autoencoder import AutoencoderModel, ForwardResult, LossOutput
+from .latents import DeterministicLatent, GaussianLatent, make_latent
+from .recipes import build_autoencoder
+from .registry import create_model, get_recipe, list_recipes, recipe_help, register_recipe
+
+__all__ = [
+    "AutoencoderModel",
+    "DeterministicLatent",
+    "ForwardResult",
+    "GaussianLatent",
+    "LossOutput",
+    "build_autoencoder",
+    "create_model",
+    "get_recipe",
+    "list_recipes",
+    "make_latent",
+    "recipe_help",
+    "register_recipe",
+]

@@ -1,0 +1,145 @@
+"""The autoencoder as a composition of parts.
+
+    x --corruption--> x~ --encoder--> h --latent--> (code, z) --decoder--> params of p(x | z)
+    loss = mean_batch[ likelihood.loss(params, x) + sum_t w_t * latent_term_t ] + sum_r regulariser_r
+
+Every variant in the family is this module with different parts plugged in; named variants live
+in :mod:`aekit.models.recipes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..corruption import CorruptionSpec, make_corruption
+from ..nn.shapes import as_shape
+from ..objectives.likelihoods import Likelihood, make_likelihood
+from ..objectives.regularisers import RegulariserSpec, make_regulariser
+from .latents import make_latent
+
+
+@dataclass
+class ForwardResult:
+    """Everything one forward pass computed; regularisers read what they need from it."""
+
+    x: torch.Tensor  # clean input, (B, *input_shape)
+    x_in: torch.Tensor  # encoder input (corrupted in training), same shape
+    h: torch.Tensor  # raw encoder output, (B, latent_dim * latent.n_params)
+    code: torch.Tensor  # the representation, (B, latent_dim)
+    z: torch.Tensor  # decoder input, (B, latent_dim)
+    params: torch.Tensor  # decoder output: likelihood parameters
+    terms: dict[str, torch.Tensor] = field(default_factory=dict)  # per-sample latent terms
+
+
+@dataclass
+class LossOutput:
+    """The scalar to minimise and its parts (batch means), reported separately."""
+
+    total: torch.Tensor
+    parts: dict[str, torch.Tensor]
+
+
+class AutoencoderModel(nn.Module):
+    """corruption + encoder + latent + decoder + likelihood + regularisers.
+
+    Parameters
+    ----------
+    encoder, decoder : nn.Module
+        Any modules. The encoder maps (B, *input_shape) to (B, latent_dim * latent.n_params);
+        the decoder maps (B, latent_dim) to (B, likelihood.n_params * C, ...) for data of shape
+        (C, ...).
+    input_shape : sequence of int
+        Shape of one sample.
+    latent_dim : int
+        Size of the code.
+    likelihood : str, dict or Likelihood
+        Decoder output distribution; ``"gaussian"`` (MSE), ``"bernoulli"``, ``"categorical"``.
+    latent : str, dict or module, optional
+        ``None``/``"deterministic"`` for a plain autoencoder, ``"gaussian"`` for a VAE.
+    corruption : spec, optional
+        Applied to the encoder input in training mode only.
+    regularisers : list of specs
+        Penalties added to the loss, e.g. ``[{"name": "l1_activity", "weight": 1e-3}]``.
+
+    Examples
+    --------
+    >>> from aekit.nn import MLPEncoder, MLPDecoder
+    >>> model = AutoencoderModel(MLPEncoder(64, 8), MLPDecoder(8, 64), input_shape=(64,), latent_dim=8)
+    >>> model.loss(torch.rand(4, 64)).parts.keys()
+    dict_keys(['reconstruction', 'total'])
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        *,
+        input_shape: int | Sequence[int],
+        latent_dim: int,
+        likelihood: str | dict[str, Any] | Likelihood = "gaussian",
+        latent: str | dict[str, Any] | nn.Module | None = None,
+        corruption: CorruptionSpec = None,
+        regularisers: Sequence[RegulariserSpec] = (),
+    ) -> None:
+        super().__init__()
+        if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
+            raise TypeError("encoder and decoder must be torch.nn.Module instances")
+        if not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = as_shape(input_shape)
+        self.latent_dim = latent_dim
+        self.likelihood = make_likelihood(likelihood)
+        self.latent = make_latent(latent)
+        self.corruption = make_corruption(corruption)
+        self.regularisers = nn.ModuleList(make_regulariser(r) for r in regularisers)
+        # Set by create_model: how to rebuild this model from JSON (None for hand-built models).
+        self.spec: dict[str, Any] | None = None
+
+    # -- the forward pass ---------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> ForwardResult:
+        x_in = self.corruption(x) if (self.training and self.corruption is not None) else x
+        h = self.encoder(x_in)
+        code, z, terms = self.latent(h)
+        params = self.decoder(z)
+        return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms)
+
+    def sample_losses(self, x: torch.Tensor, result: ForwardResult | None = None) -> dict[str, torch.Tensor]:
+        """Per-sample loss terms, each of shape (B,): reconstruction and latent terms (weighted)."""
+        result = self(x) if result is None else result
+        losses = {"reconstruction": self.likelihood.loss(result.params, x)}
+        weights = getattr(self.latent, "term_weights", dict)()
+        for name, value in result.terms.items():
+            losses[name] = weights.get(name, 1.0) * value
+        return losses
+
+    def loss(self, x: torch.Tensor) -> LossOutput:
+        """Batch loss and its parts (batch means, each as weighted in the total)."""
+        result = self(x)
+        parts = {name: value.mean() for name, value in self.sample_losses(x, result).items()}
+        for reg in self.regularisers:
+            parts[reg.name] = reg(result, self)
+        total = sum(parts.values())
+        parts["total"] = total
+        return LossOutput(total=total, parts=parts)
+
+    # -- inference helpers ---------------------------------------------------------------------
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code of ``x`` (posterior mean for a VAE); no corruption is applied."""
+        code, _, _ = self.latent(self.encoder(x))
+        return code
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Mean of p(x | z) in data space."""
+        return self.likelihood.mean(self.decoder(z))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean reconstruction of ``x`` through the uncorrupted path."""
+        _, z, _ = self.latent(self.encoder(x))
+        return self.decode(z)

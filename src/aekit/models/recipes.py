@@ -1,0 +1,132 @@
+"""The built-in recipes. Each is a few lines that pick parts for :func:`build_autoencoder`.
+
+Every recipe accepts the options of :func:`build_autoencoder` (likelihood, corruption,
+regularisers, activation, ...), so any recipe can be made denoising, sparse or Bernoulli by
+passing one more option; the named recipes only choose good defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..corruption import CorruptionSpec
+from ..nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, TiedDecoder, is_image_shape
+from ..objectives.likelihoods import make_likelihood
+from ..objectives.regularisers import RegulariserSpec
+from .autoencoder import AutoencoderModel
+from .latents import make_latent
+from .registry import register_recipe
+
+ARCHITECTURES = ("auto", "mlp", "conv")
+
+
+def build_autoencoder(
+    input_shape: Sequence[int],
+    latent_dim: int = 32,
+    *,
+    architecture: str = "auto",
+    hidden_dims: Sequence[int] = (256, 128),
+    channels: Sequence[int] = (32, 64),
+    activation: str = "relu",
+    code_activation: str | None = None,
+    likelihood: str | dict[str, Any] = "gaussian",
+    latent: str | dict[str, Any] | None = None,
+    corruption: CorruptionSpec = None,
+    regularisers: Sequence[RegulariserSpec] = (),
+    tied: bool = False,
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+) -> AutoencoderModel:
+    """Assemble encoder, decoder and loss parts sized from ``input_shape``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(features,)`` for vectors or ``(channels, height, width)`` for images.
+    latent_dim : int
+        Code size; larger than the input gives an overcomplete autoencoder.
+    architecture : {"auto", "mlp", "conv"}
+        ``"auto"`` picks ``"conv"`` for images and ``"mlp"`` otherwise.
+    hidden_dims : sequence of int
+        MLP encoder widths (the decoder mirrors them); ``()`` gives a single-layer autoencoder.
+    channels : sequence of int
+        Convolutional encoder channels, one stride-2 stage each (the decoder mirrors them).
+    activation, code_activation : str
+        Hidden activation and the activation applied to the code (e.g. ``"sigmoid"``).
+    likelihood, latent, corruption, regularisers
+        See :class:`AutoencoderModel`.
+    tied : bool
+        Decoder uses the transpose of the encoder weight; needs ``hidden_dims=()`` and an MLP.
+    dropout, batch_norm
+        Optional MLP/conv extras.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+    if architecture == "auto":
+        architecture = "conv" if is_image_shape(input_shape) else "mlp"
+    lik = make_likelihood(likelihood)
+    lat = make_latent(latent)
+    enc_out = latent_dim * lat.n_params
+    if architecture == "conv":
+        if tied:
+            raise ValueError("tied=True needs architecture='mlp' with hidden_dims=()")
+        encoder = ConvEncoder(input_shape, enc_out, channels, activation, code_activation, batch_norm)
+        decoder = ConvDecoder(latent_dim, input_shape, channels[::-1], activation, lik.n_params, batch_norm)
+    else:
+        encoder = MLPEncoder(input_shape, enc_out, hidden_dims, activation, code_activation, dropout, batch_norm)
+        if tied:
+            if hidden_dims or lik.n_params != 1 or lat.n_params != 1:
+                raise ValueError(
+                    "tied=True needs a single-layer autoencoder (hidden_dims=()), a one-parameter "
+                    "likelihood (gaussian or bernoulli) and a deterministic latent"
+                )
+            decoder = TiedDecoder(encoder[1], input_shape)
+        else:
+            decoder = MLPDecoder(
+                latent_dim, input_shape, tuple(hidden_dims)[::-1], activation, lik.n_params, dropout, batch_norm
+            )
+    return AutoencoderModel(
+        encoder,
+        decoder,
+        input_shape=input_shape,
+        latent_dim=latent_dim,
+        likelihood=lik,
+        latent=lat,
+        corruption=corruption,
+        regularisers=regularisers,
+    )
+
+
+@register_recipe("linear")
+def linear(input_shape, latent_dim: int = 8, **options) -> AutoencoderModel:
+    """Single linear hidden layer with squared error: learns PCA's principal subspace.
+
+    Bourlard & Kamp (1988); Baldi & Hornik (1989). Pass ``tied=True`` for W_dec = W_enc^T.
+    """
+    options = {"hidden_dims": (), "activation": "identity", "architecture": "mlp", **options}
+    return build_autoencoder(input_shape, latent_dim, **options)
+
+
+@register_recipe("deep")
+def deep(input_shape, latent_dim: int = 32, hidden_dims: Sequence[int] = (256, 128), **options) -> AutoencoderModel:
+    """Multi-layer perceptron encoder and mirrored decoder (Hinton & Salakhutdinov 2006)."""
+    options = {"architecture": "mlp", **options}
+    return build_autoencoder(input_shape, latent_dim, hidden_dims=hidden_dims, **options)
+
+
+@register_recipe("conv")
+def conv(input_shape, latent_dim: int = 32, channels: Sequence[int] = (32, 64), **options) -> AutoencoderModel:
+    """Strided-convolution encoder and transposed-convolution decoder for (C, H, W) images."""
+    return build_autoencoder(input_shape, latent_dim, architecture="conv", channels=channels, **options)
+
+
+@register_recipe("vae")
+def vae(input_shape, latent_dim: int = 16, beta: float = 1.0, **options) -> AutoencoderModel:
+    """Variational autoencoder: Gaussian q(z|x), N(0, I) prior, ELBO loss (Kingma & Welling 2014).
+
+    ``beta`` > 1 gives a beta-VAE (Higgins et al. 2017). Uses an MLP or convolutional network
+    depending on the input shape, like every recipe.
+    """
+    options = {"latent": {"name": "gaussian", "beta": beta}, **options}
+    return build_autoencoder(input_shape, latent_dim, **options)

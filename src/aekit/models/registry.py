@@ -1,0 +1,87 @@
+"""Named recipes: ``create_model("deep", input_shape, latent_dim=16)``.
+
+A recipe is a function ``(input_shape, **options) -> AutoencoderModel`` registered under a name.
+``create_model`` records the name and options on the model (``model.spec``) so that
+:mod:`aekit.io` can rebuild it from JSON without pickling anything.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..nn.shapes import as_shape
+from .autoencoder import AutoencoderModel
+
+Recipe = Callable[..., AutoencoderModel]
+_RECIPES: dict[str, Recipe] = {}
+
+
+def register_recipe(name: str) -> Callable[[Recipe], Recipe]:
+    """Decorator that registers a recipe under ``name``.
+
+    Examples
+    --------
+    >>> @register_recipe("my-wide")  # doctest: +SKIP
+    ... def my_wide(input_shape, latent_dim=128, **options):
+    ...     return build_autoencoder(input_shape, latent_dim, hidden_dims=(1024,), **options)
+    """
+
+    def decorator(fn: Recipe) -> Recipe:
+        if name in _RECIPES:
+            raise ValueError(f"recipe {name!r} is already registered")
+        _RECIPES[name] = fn
+        return fn
+
+    return decorator
+
+
+def list_recipes() -> list[str]:
+    """Names of all registered recipes."""
+    return sorted(_RECIPES)
+
+
+def recipe_help(name: str) -> str:
+    """First paragraph of a recipe's docstring."""
+    doc = inspect.getdoc(get_recipe(name)) or ""
+    return doc.split("\n\n")[0].replace("\n", " ")
+
+
+def get_recipe(name: str) -> Recipe:
+    if not isinstance(name, str) or name not in _RECIPES:
+        raise ValueError(f"recipe must be one of {list_recipes()}, got {name!r}")
+    return _RECIPES[name]
+
+
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    """Tuples become lists (as JSON would make them); anything not JSON-able is an error."""
+    try:
+        return json.loads(json.dumps(options))
+    except TypeError as err:
+        raise TypeError(
+            f"recipe options must be JSON-serialisable (numbers, strings, lists, dicts) so the model "
+            f"can be saved: {err}. Build an AutoencoderModel directly to use module instances."
+        ) from None
+
+
+def create_model(name: str, input_shape: int | Sequence[int], **options: Any) -> AutoencoderModel:
+    """Build the autoencoder that recipe ``name`` describes for data of ``input_shape``.
+
+    Examples
+    --------
+    >>> model = create_model("deep", (64,), latent_dim=8)
+    >>> model.latent_dim
+    8
+    """
+    recipe = get_recipe(name)
+    shape = as_shape(input_shape)
+    spec_options = _jsonable(options)
+    try:
+        model = recipe(shape, **options)
+    except TypeError as err:
+        params = [p for p in inspect.signature(recipe).parameters if p != "input_shape"]
+        raise TypeError(f"recipe {name!r}: {err}; its own options are {params}") from None
+    model.spec = {"recipe": name, "input_shape": list(shape), "options": spec_options}
+    return model

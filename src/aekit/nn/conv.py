@@ -1,0 +1,133 @@
+"""Convolutional encoders and decoders for images of shape (channels, height, width).
+
+Each encoder stage halves the spatial size with a stride-2 convolution; the decoder retraces
+the same sizes with transposed convolutions (``output_padding`` picks the exact size back, so
+odd sizes such as 7x7 round-trip), then a 3x3 convolution emits the likelihood parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from torch import nn
+
+from .activations import make_activation
+from .mlp import param_shape
+from .shapes import as_shape, is_image_shape
+
+
+def _check_image_shape(shape: tuple[int, ...], name: str) -> None:
+    if not is_image_shape(shape):
+        raise ValueError(
+            f"{name} must be (channels, height, width) for a convolutional network, got {shape}; "
+            "use an MLP recipe for flat vectors"
+        )
+
+
+def _downsampled_sizes(size: int, n_stages: int) -> list[int]:
+    """Spatial sizes after each stride-2, padding-1, kernel-3 convolution."""
+    sizes = [size]
+    for _ in range(n_stages):
+        sizes.append((sizes[-1] + 1) // 2)
+    return sizes
+
+
+def _norm(kind: bool, channels: int) -> nn.Module:
+    return nn.BatchNorm2d(channels) if kind else nn.Identity()
+
+
+class ConvEncoder(nn.Module):
+    """Strided convolutions, flatten, linear map to ``out_features``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ConvEncoder((1, 28, 28), 16)(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 16])
+    """
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        out_features: int,
+        channels: Sequence[int] = (32, 64),
+        activation: str = "relu",
+        code_activation: str | None = None,
+        batch_norm: bool = False,
+    ) -> None:
+        super().__init__()
+        shape = as_shape(input_shape)
+        _check_image_shape(shape, "input_shape")
+        if not channels:
+            raise ValueError("channels must name at least one convolutional stage")
+        layers: list[nn.Module] = []
+        c_in = shape[0]
+        for c_out in channels:
+            layers += [
+                nn.Conv2d(c_in, c_out, 3, stride=2, padding=1),
+                _norm(batch_norm, c_out),
+                make_activation(activation),
+            ]
+            c_in = c_out
+        hs = _downsampled_sizes(shape[1], len(channels))
+        ws = _downsampled_sizes(shape[2], len(channels))
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(c_in * hs[-1] * ws[-1], out_features), make_activation(code_activation)
+        )
+        self.input_shape = shape
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class ConvDecoder(nn.Module):
+    """Linear map to a small feature map, transposed convolutions back to ``output_shape``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ConvDecoder(16, (1, 28, 28))(torch.zeros(2, 16)).shape
+    torch.Size([2, 1, 28, 28])
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        output_shape: Sequence[int],
+        channels: Sequence[int] = (64, 32),
+        activation: str = "relu",
+        n_params: int = 1,
+        batch_norm: bool = False,
+    ) -> None:
+        super().__init__()
+        shape = as_shape(output_shape, "output_shape")
+        _check_image_shape(shape, "output_shape")
+        if not channels:
+            raise ValueError("channels must name at least one convolutional stage")
+        hs = _downsampled_sizes(shape[1], len(channels))[::-1]
+        ws = _downsampled_sizes(shape[2], len(channels))[::-1]
+        self.stem = nn.Sequential(
+            nn.Linear(latent_dim, channels[0] * hs[0] * ws[0]),
+            make_activation(activation),
+            nn.Unflatten(1, (channels[0], hs[0], ws[0])),
+        )
+        layers: list[nn.Module] = []
+        c_in = channels[0]
+        for i, c_out in enumerate([*channels[1:], channels[-1]]):
+            # out = 2 * in - 1 + output_padding, so output_padding recovers even sizes.
+            pad = (hs[i + 1] - (2 * hs[i] - 1), ws[i + 1] - (2 * ws[i] - 1))
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=pad),
+                _norm(batch_norm, c_out),
+                make_activation(activation),
+            ]
+            c_in = c_out
+        out_channels = param_shape(shape, n_params)[0]
+        layers.append(nn.Conv2d(c_in, out_channels, 3, padding=1))
+        self.body = nn.Sequential(*layers)
+        self.output_shape = shape
+
+    def forward(self, z):
+        return self.body(self.stem(z))

@@ -1,0 +1,78 @@
+"""Training configuration: one dataclass, one comment per field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SCHEDULERS = (None, "cosine", "step", "plateau")
+PRECISIONS = ("fp32", "bf16", "auto")
+
+
+@dataclass
+class TrainConfig:
+    """How to train. Every field has a default that works for small data on a laptop CPU.
+
+    Examples
+    --------
+    >>> TrainConfig(epochs=5, batch_size=64).lr
+    0.001
+    """
+
+    epochs: int = 50  # passes over the training data (upper bound when early stopping is on)
+    batch_size: int = 128  # samples per optimizer step
+    lr: float = 1e-3  # learning rate
+    optimizer: str = "adam"  # any torch.optim class, by case-insensitive name ("adamw", "sgd", ...)
+    optimizer_options: dict[str, Any] = field(default_factory=dict)  # extra optimizer kwargs
+    weight_decay: float = 0.0  # the optimizer's weight decay (L2 for Adam/SGD, decoupled for AdamW)
+    scheduler: str | None = None  # None, "cosine", "step" (x0.1 every third of training), "plateau"
+    validation_split: float = 0.1  # held-out fraction of the data for validation / early stopping
+    early_stopping: int | None = 10  # patience in epochs without improvement; None to train all epochs
+    min_delta: float = 0.0  # improvement smaller than this does not reset the patience
+    restore_best: bool = True  # end with the weights of the best validation epoch
+    grad_clip: float | None = None  # clip the global gradient norm to this value
+    seed: int | None = 0  # seeds shuffling, noise and dropout; None for non-reproducible runs
+    device: str = "auto"  # "auto" (cuda > mps > cpu), or any torch device string
+    precision: str = "fp32"  # "fp32", "bf16" (autocast), or "auto" (bf16 where hardware has it)
+    progress: bool = True  # show a progress bar over epochs
+    num_workers: int = 0  # DataLoader workers, used only for torch Datasets
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first field that is out of range."""
+        _positive_int(self.epochs, "epochs")
+        _positive_int(self.batch_size, "batch_size")
+        if not isinstance(self.lr, (int, float)) or not self.lr > 0:
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if self.scheduler not in SCHEDULERS:
+            raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
+        if not isinstance(self.validation_split, (int, float)) or not 0 <= self.validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split!r}")
+        if self.early_stopping is not None:
+            _positive_int(self.early_stopping, "early_stopping")
+        if self.grad_clip is not None and not (isinstance(self.grad_clip, (int, float)) and self.grad_clip > 0):
+            raise ValueError(f"grad_clip must be a positive number or None, got {self.grad_clip!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {self.seed!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown training options {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**values)
+
+
+def _positive_int(value: Any, name: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
