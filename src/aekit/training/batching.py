@@ -15,36 +15,50 @@ import torch
 from torch.utils.data import DataLoader, Dataset, random_split
 
 
-class TensorBatches:
-    """Shuffled slices of one in-memory tensor that already lives on the target device."""
+Batch = tuple[torch.Tensor, ...]  # (x,) or (x, condition, ...): the arguments of model.loss
 
-    def __init__(self, data: torch.Tensor, batch_size: int, generator: torch.Generator) -> None:
-        self.data = data
+
+class TensorBatches:
+    """Shuffled slices of in-memory tensors (x and optional extras) already on the target device."""
+
+    def __init__(self, tensors: Batch, batch_size: int, generator: torch.Generator) -> None:
+        self.tensors = tensors
         self.batch_size = batch_size
         self.generator = generator
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.tensors[0])
 
-    def batches(self, shuffle: bool = True) -> Iterator[torch.Tensor]:
-        n = len(self.data)
-        if shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.data.device)
-            for start in range(0, n, self.batch_size):
-                yield self.data[order[start : start + self.batch_size]]
-        else:
-            for start in range(0, n, self.batch_size):
-                yield self.data[start : start + self.batch_size]
+    def batches(self, shuffle: bool = True) -> Iterator[Batch]:
+        n = len(self)
+        order = torch.randperm(n, generator=self.generator).to(self.tensors[0].device) if shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                yield tuple(t[start : start + self.batch_size] for t in self.tensors)
+            else:
+                idx = order[start : start + self.batch_size]
+                yield tuple(t[idx] for t in self.tensors)
 
 
 class LoaderBatches:
-    """Batches of a torch ``Dataset`` through a ``DataLoader``; items may be ``x`` or ``(x, y, ...)``."""
+    """Batches of a torch ``Dataset`` through a ``DataLoader``.
+
+    Items may be ``x`` or ``(x, ...)``; only ``x`` is passed on unless ``with_extras`` is set,
+    because datasets commonly carry labels that an autoencoder must not see.
+    """
 
     def __init__(
-        self, dataset: Dataset, batch_size: int, generator: torch.Generator, device: torch.device, num_workers: int
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        generator: torch.Generator,
+        device: torch.device,
+        num_workers: int,
+        with_extras: bool = False,
     ) -> None:
         self.dataset = dataset
         self.device = device
+        self.with_extras = with_extras
         self.kwargs = dict(
             batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda", generator=generator
         )
@@ -52,10 +66,12 @@ class LoaderBatches:
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def batches(self, shuffle: bool = True) -> Iterator[torch.Tensor]:
+    def batches(self, shuffle: bool = True) -> Iterator[Batch]:
         for batch in DataLoader(self.dataset, shuffle=shuffle, **self.kwargs):
-            x = batch[0] if isinstance(batch, (list, tuple)) else batch
-            yield x.to(self.device, dtype=torch.float32, non_blocking=True)
+            batch = tuple(batch) if isinstance(batch, (list, tuple)) else (batch,)
+            x = batch[0].to(self.device, dtype=torch.float32, non_blocking=True)
+            extras = tuple(t.to(self.device, non_blocking=True) for t in batch[1:]) if self.with_extras else ()
+            yield (x, *extras)
 
 
 def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torch.Tensor:
@@ -73,11 +89,36 @@ def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torc
     return data.float()
 
 
+def _as_tensors(data, name: str) -> Batch:
+    """``x`` or a tuple ``(x, extra, ...)`` of equal-length arrays -> tuple of tensors."""
+    if isinstance(data, tuple):
+        if not data:
+            raise ValueError(f"{name} is an empty tuple; give x or (x, condition, ...)")
+        x = as_float_tensor(data[0], name)
+        extras = tuple(torch.as_tensor(np.asarray(e) if not isinstance(e, torch.Tensor) else e) for e in data[1:])
+        for i, e in enumerate(extras, 1):
+            if len(e) != len(x):
+                raise ValueError(f"{name}[{i}] has {len(e)} rows but {name}[0] has {len(x)}")
+        return (x, *extras)
+    return (as_float_tensor(data, name),)
+
+
 def make_sources(
-    data, validation_data, validation_split: float, batch_size: int, device: torch.device, seed: int | None,
+    data,
+    validation_data,
+    validation_split: float,
+    batch_size: int,
+    device: torch.device,
+    seed: int | None,
     num_workers: int = 0,
+    with_extras: bool = False,
 ) -> tuple[TensorBatches | LoaderBatches, TensorBatches | LoaderBatches | None]:
-    """Training and (optional) validation sources; a validation split is drawn when none is given."""
+    """Training and (optional) validation sources; a validation split is drawn when none is given.
+
+    ``data`` is an array/tensor ``x``, a tuple ``(x, extra, ...)`` of arrays whose extras are passed
+    to ``model.loss`` too (e.g. a label a conditional model uses), or a torch ``Dataset``
+    (extras passed on only when ``with_extras``).
+    """
     generator = torch.Generator()
     if seed is not None:
         generator.manual_seed(seed)
@@ -86,20 +127,27 @@ def make_sources(
         n_val = int(len(data) * validation_split) if val is None else 0
         if n_val >= 1:
             train, val = random_split(data, [len(data) - n_val, n_val], generator=generator)
-        wrap = lambda ds: LoaderBatches(ds, batch_size, generator, device, num_workers)  # noqa: E731
+
+        def wrap(ds):
+            return LoaderBatches(ds, batch_size, generator, device, num_workers, with_extras)
+
         return wrap(train), (wrap(val) if val is not None else None)
 
-    tensor = as_float_tensor(data, "data")
-    val_tensor = None if validation_data is None else as_float_tensor(validation_data, "validation_data")
-    if val_tensor is not None and val_tensor.shape[1:] != tensor.shape[1:]:
+    tensors = _as_tensors(data, "data")
+    val_tensors = None if validation_data is None else _as_tensors(validation_data, "validation_data")
+    if val_tensors is not None and val_tensors[0].shape[1:] != tensors[0].shape[1:]:
         raise ValueError(
-            f"validation_data samples have shape {tuple(val_tensor.shape[1:])}, "
-            f"training data {tuple(tensor.shape[1:])}"
+            f"validation_data samples have shape {tuple(val_tensors[0].shape[1:])}, "
+            f"training data {tuple(tensors[0].shape[1:])}"
         )
-    n_val = int(len(tensor) * validation_split) if val_tensor is None else 0
-    if n_val >= 1 and len(tensor) - n_val >= 1:
-        order = torch.randperm(len(tensor), generator=generator)
-        val_tensor, tensor = tensor[order[:n_val]], tensor[order[n_val:]]
-    train = TensorBatches(tensor.to(device), batch_size, generator)
-    val = TensorBatches(val_tensor.to(device), batch_size, generator) if val_tensor is not None else None
+    n = len(tensors[0])
+    n_val = int(n * validation_split) if val_tensors is None else 0
+    if n_val >= 1 and n - n_val >= 1:
+        order = torch.randperm(n, generator=generator)
+        val_tensors = tuple(t[order[:n_val]] for t in tensors)
+        tensors = tuple(t[order[n_val:]] for t in tensors)
+    train = TensorBatches(tuple(t.to(device) for t in tensors), batch_size, generator)
+    val = None
+    if val_tensors is not None:
+        val = TensorBatches(tuple(t.to(device) for t in val_tensors), batch_size, generator)
     return train, val

@@ -74,9 +74,9 @@ def evaluate(model: nn.Module, source, amp_dtype=None, device=None) -> dict[str,
     if latent is not None:
         latent.train()
     sums: dict[str, torch.Tensor] = {}
-    for xb in source.batches(shuffle=False):
-        with autocast(device or xb.device, amp_dtype):
-            _add_parts(sums, model.loss(xb).parts, len(xb))
+    for batch in source.batches(shuffle=False):
+        with autocast(device or batch[0].device, amp_dtype):
+            _add_parts(sums, model.loss(*batch).parts, len(batch[0]))
     model.train(was_training)
     return _epoch_means(sums, len(source), "val")
 
@@ -94,8 +94,9 @@ def fit(
     Parameters
     ----------
     model : AutoencoderModel or any module with a ``loss`` method
-    data : array, Tensor or torch Dataset
-        Samples of shape (n, *input_shape). Arrays and tensors are batched in memory.
+    data : array, Tensor, tuple of arrays, or torch Dataset
+        Samples of shape (n, *input_shape). Arrays and tensors are batched in memory; a tuple
+        ``(x, extra, ...)`` passes the extras to ``model.loss`` as further arguments.
     config : TrainConfig
     validation_data : optional
         Held-out samples; when absent, ``config.validation_split`` of ``data`` is held out.
@@ -128,15 +129,15 @@ def fit(
         start = time.perf_counter()
         model.train()
         sums: dict[str, torch.Tensor] = {}
-        for xb in train_src.batches(shuffle=True):  # xb: (B, *input_shape), already on device
+        for batch in train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
             with autocast(device, amp_dtype):
-                out = model.loss(xb)  # forward pass, reconstruction + regularisers
+                out = model.loss(*batch)  # forward pass, reconstruction + regularisers
             optimizer.zero_grad(set_to_none=True)
             out.total.backward()
             if config.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
-            _add_parts(sums, out.parts, len(xb))
+            _add_parts(sums, out.parts, len(batch[0]))
 
         record = {"epoch": epoch, **_epoch_means(sums, len(train_src), "train")}
         if val_src is not None:

@@ -1,0 +1,25 @@
+"""Shared fixtures: small data, fast training settings."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+
+
+@pytest.fixture(autouse=True)
+def _fixed_seed():
+    torch.manual_seed(0)
+    np.random.seed(0)
+
+
+@pytest.fixture(scope="session")
+def digits_flat():
+    """Digits scaled to [0, 1], shape (1797, 64), and labels."""
+    d = load_digits()
+    return (d.data / 16.0).astype(np.float32), d.target
+
+
+@pytest.fixture(scope="session")
+def digits_images(digits_flat):
+    X, y = digits_flat
+    return X.reshape(-1, 1, 8, 8), y

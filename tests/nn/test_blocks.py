@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from aekit.nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, TiedDecoder, make_activation
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 7, 9), (2, 5, 5), (1, 1, 1)])
+@pytest.mark.parametrize("n_params", [1, 3])
+def test_conv_blocks_round_trip_any_image_size(shape, n_params):
+    enc = ConvEncoder(shape, 6, channels=(4, 8))
+    dec = ConvDecoder(6, shape, channels=(8, 4), n_params=n_params)
+    h = enc(torch.zeros(2, *shape))
+    assert h.shape == (2, 6)
+    assert dec(h).shape == (2, n_params * shape[0], *shape[1:])
+
+
+@pytest.mark.parametrize("shape", [(10,), (1, 8, 8), (3, 4)])
+def test_mlp_blocks_shapes(shape):
+    enc = MLPEncoder(shape, 5, hidden_dims=(16, 8))
+    dec = MLPDecoder(5, shape, hidden_dims=(8, 16), n_params=2)
+    h = enc(torch.zeros(3, *shape))
+    assert h.shape == (3, 5)
+    assert dec(h).shape == (3, 2 * shape[0], *shape[1:])
+
+
+def test_code_activation_applies():
+    enc = MLPEncoder(10, 4, hidden_dims=(), code_activation="sigmoid")
+    out = enc(100 * torch.randn(50, 10))
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_tied_decoder_uses_encoder_transpose_and_owns_only_a_bias():
+    enc = MLPEncoder(6, 3, hidden_dims=())
+    dec = TiedDecoder(enc[1], (6,))
+    assert [n for n, _ in dec.named_parameters()] == ["bias"]
+    z = torch.randn(4, 3)
+    expected = z @ enc[1].weight + dec.bias
+    torch.testing.assert_close(dec(z), expected)
+    with torch.no_grad():
+        enc[1].weight.add_(1.0)  # the decoder must see the change
+    torch.testing.assert_close(dec(z), z @ enc[1].weight + dec.bias)
+
+
+def test_bad_shapes_and_names_are_clear():
+    with pytest.raises(ValueError, match="channels, height, width"):
+        ConvEncoder((64,), 4)
+    with pytest.raises(ValueError, match="positive sizes"):
+        MLPEncoder((0, 3), 4)
+    with pytest.raises(TypeError, match="input_shape"):
+        MLPEncoder("abc", 4)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        make_activation("swishy")
+    with pytest.raises(ValueError, match="tied decoder"):
+        TiedDecoder(MLPEncoder(6, 3, hidden_dims=())[1], (7,))
