@@ -1,0 +1,72 @@
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aekit.cli import main
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_everywhere(runner):
+    assert "demo" in _ok(runner.invoke(main, ["--help"]))
+    for cmd in ("train", "encode", "reconstruct", "info", "demo", "recipes"):
+        assert "Usage" in _ok(runner.invoke(main, [cmd, "--help"]))
+
+
+def test_demo_writes_model_and_pngs(runner, tmp_path):
+    out = tmp_path / "demo"
+    text = _ok(runner.invoke(main, ["demo", "--out", str(out), "--epochs", "3", "--quiet"]))
+    assert "reconstruction MSE" in text
+    for name in ("loss.png", "reconstructions.png", "latent.png", "metrics.csv", "summary.json", "model/config.json"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 100, name
+    assert json.loads((out / "summary.json").read_text())["epochs_trained"] == 3
+    # a second run refuses to overwrite, then replaces when asked
+    again = runner.invoke(main, ["demo", "--out", str(out), "--epochs", "1", "--quiet"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    _ok(runner.invoke(main, ["demo", "--out", str(out), "--epochs", "1", "--quiet", "--overwrite"]))
+
+
+def test_train_encode_reconstruct_info_on_csv(runner, tmp_path, digits_flat):
+    X, y = digits_flat[0][:300], digits_flat[1][:300]
+    csv = tmp_path / "d.csv"
+    header = ",".join([f"p{i}" for i in range(64)] + ["label"])
+    np.savetxt(csv, np.column_stack([X, y]), delimiter=",", header=header, comments="", fmt="%.5g")
+    run = tmp_path / "run"
+    _ok(runner.invoke(main, ["train", str(csv), "--out", str(run), "--latent-dim", "3", "--epochs", "3", "--quiet",
+                             "--hidden-dims", "16", "--option", "activation=\"tanh\""]))
+    assert "3 features" not in _ok(runner.invoke(main, ["info", str(run)]))
+    codes = tmp_path / "codes.npy"
+    _ok(runner.invoke(main, ["encode", str(run), str(csv), "--out", str(codes)]))
+    assert np.load(codes).shape == (300, 3)
+    recon = tmp_path / "recon.csv"
+    assert "mean squared error" in _ok(runner.invoke(main, ["reconstruct", str(run / "model"), str(csv),
+                                                           "--out", str(recon), "--grid", str(tmp_path / "g.png")]))
+    assert np.loadtxt(recon, delimiter=",").shape == (300, 64)
+    assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "missing.csv", "--out", "o"], "does not exist"),
+        (["train", "digits", "--out", "o", "--recipe", "nope"], "recipe must be one of"),
+        (["info", "no-such-model"], "does not exist"),
+        (["train", "digits", "--out", "o", "--hidden-dims", "a,b"], "comma-separated"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(runner, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
