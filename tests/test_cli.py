@@ -70,3 +70,20 @@ def test_bad_input_is_one_line_and_nonzero(runner, tmp_path, monkeypatch, args, 
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_detect_writes_scores_and_flags(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(200, 5)), rng.normal(size=(10, 5)) * 8])
+    y = np.r_[np.zeros(200), np.ones(10)].astype(int)
+    csv_in = tmp_path / "t.csv"
+    np.savetxt(csv_in, np.column_stack([X, y]), delimiter=",", header="a,b,c,d,e,label", comments="", fmt="%.6g")
+    out = tmp_path / "scores.csv"
+    text = _ok(runner.invoke(main, ["detect", str(csv_in), "--out", str(out), "--epochs", "15",
+                                    "--contamination", "0.05"]))
+    assert "AUROC" in text
+    rows = np.genfromtxt(out, delimiter=",", names=True)
+    assert len(rows) == 210 and rows["anomaly"].sum() == pytest.approx(10.5, abs=1.5)
+    assert rows["score"][200:].mean() > rows["score"][:200].mean()
+    again = runner.invoke(main, ["detect", str(csv_in), "--out", str(out)])
+    assert again.exit_code == 2 and "already exists" in again.output

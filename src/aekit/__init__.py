@@ -32,3 +32,20 @@ __all__ = [
     "register_recipe",
     "save_model",
 ]
+
+from .estimators import SelfSupervised  # noqa: E402
+
+__all__.append("SelfSupervised")
+
+# Regularised and stacked autoencoders (issue #3).
+from .models.finetune import SupervisedModel  # noqa: E402
+from .models.geometry import encoder_jacobian, manifold_tangents, score_field  # noqa: E402
+from .models.stacked import greedy_pretrain  # noqa: E402
+from .estimators.pretrained import PretrainedClassifier  # noqa: E402
+from .training.recirculation import train_recirculation  # noqa: E402
+
+__all__ += ["PretrainedClassifier", "SupervisedModel", "encoder_jacobian", "greedy_pretrain", "manifold_tangents",
+            "score_field", "train_recirculation"]
+from .estimators import AnomalyDetector  # noqa: E402
+
+__all__.append("AnomalyDetector")

@@ -131,22 +131,52 @@ def _report(summary: dict, out: Path) -> None:
         f"{summary['epochs_trained']} epochs in {summary['fit_seconds']:.1f}s; "
         f"reconstruction MSE {summary['reconstruction_mse']:.5f}"
     )
-    click.echo(f"wrote {out}/: model/, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
+    click.echo(f"wrote {out}/: model/, report.html, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
 
 
 @main.command()
-@click.argument("data")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Run folder to create.")
+@click.argument("data", required=False)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder to create (required).")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
               help="Split of a built-in data set.")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None,
+              help="Write a resumable checkpoint into OUT/checkpoint every N epochs.")
+@click.option("--resume", "resume", type=click.Path(path_type=Path), default=None, metavar="RUN_DIR",
+              help="Continue the interrupted run in RUN_DIR (give no DATA or options).")
 @_train_options
-def train(data, out, split, label_column, overwrite, **kw) -> None:
-    """Train an autoencoder on DATA and write a run folder with the model and plots."""
-    from .run import train_run
+def train(data, out, split, label_column, overwrite, checkpoint_every, resume, **kw) -> None:
+    """Train an autoencoder on DATA and write a run folder with the model and plots.
 
+    Under `torchrun --nproc_per_node=N -m aekit train ...` it trains with DistributedDataParallel.
+    """
+    from .run import train_run
+    from .run_resumable import read_resume_info, train_resumable
+    from .training.distributed import env_world_size
+
+    if resume is not None:  # everything comes from the run folder
+        if data is not None:
+            raise ValueError("give either DATA or --resume RUN_DIR, not both")
+        saved = read_resume_info(resume)
+        bundle = _load(saved["data"], saved["split"], saved["label_column"])
+        from .estimators import Autoencoder
+
+        summary = train_resumable(bundle, Autoencoder(**saved["params"]), resume, data=saved["data"],
+                                  split=saved["split"], label_column=saved["label_column"],
+                                  checkpoint_every=saved["checkpoint_every"], resume=True)
+        if summary is not None:
+            _report(summary, resume)
+        return
+    if data is None or out is None:
+        raise click.UsageError("give DATA and --out (or --resume RUN_DIR)")
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
+    if checkpoint_every is not None or env_world_size() > 1:
+        summary = train_resumable(_load(data, split, label_column), _estimator(**kw), out, data=data, split=split,
+                                  label_column=label_column, overwrite=overwrite, checkpoint_every=checkpoint_every)
+        if summary is not None:
+            _report(summary, out)
+        return
     bundle = _load(data, split, label_column)
     summary = train_run(bundle, _estimator(**kw), out, overwrite=overwrite)
     _report(summary, out)
@@ -184,6 +214,8 @@ def _write_array(array: np.ndarray, out: Path, overwrite: bool) -> None:
     import os
     import tempfile
 
+    if out.is_dir():  # even --overwrite must not turn a folder of the user's into a file
+        raise FileExistsError(f"--out {str(out)!r} is a folder; give a file name ending in .npy or .csv")
     if out.exists() and not overwrite:
         raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
     suffix = out.suffix.lower()
@@ -255,6 +287,12 @@ def info(model) -> None:
         losses = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k.endswith("total"))
         click.echo(f"training:      {len(est.history_)} epochs, best epoch {est.history_.best_epoch}, {losses}")
     click.echo(f"modules:\n{est.model_}")
+
+
+from . import cli_report  # noqa: E402,F401  (registers commands)
+from . import cli_ssl  # noqa: E402,F401  (registers commands)
+from . import cli_vae  # noqa: E402,F401  (registers commands)
+from . import cli_detect  # noqa: E402,F401  (registers commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

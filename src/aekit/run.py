@@ -2,8 +2,10 @@
 
 ``train_run`` is what ``aekit train`` and ``aekit demo`` do: fit an estimator on a data bundle
 and write ``OUT/`` with ``model/`` (safetensors + JSON), ``loss.png``, ``reconstructions.png``,
-``latent.png``, ``metrics.csv`` (per epoch), ``summary.json`` and ``run.json``. The folder is
-built aside and renamed into place, so a failed run leaves nothing half-written.
+``latent.png``, ``metrics.csv`` and ``metrics.json`` (per epoch), ``summary.json``, ``run.json``,
+``arrays/`` (a subset of codes, labels, inputs, corrupted inputs and reconstructions, enough to
+rebuild the pictures without the data) and ``report.html`` (:func:`aekit.viz.write_report`). The
+folder is built aside and renamed into place, so a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import csv
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from . import __version__
 from ._files import atomic_folder
@@ -26,6 +30,7 @@ from .viz import plot_latent_scatter, plot_loss_curves, plot_reconstructions
 RUN_FORMAT = "aekit-run"
 RUN_MARKER = "run.json"
 MAX_SCATTER_POINTS = 5000
+MAX_EXAMPLES = 300  # samples whose input and reconstruction are kept (the explorer's clickable points)
 
 
 def _write_metrics_csv(records: list[dict[str, float]], path: Path) -> None:
@@ -36,6 +41,58 @@ def _write_metrics_csv(records: list[dict[str, float]], path: Path) -> None:
         writer.writerows(records)
 
 
+def _write_metrics_json(history, path: Path) -> None:
+    path.write_text(json.dumps(history.to_dict(), indent=2))
+
+
+def _corrupted(estimator: Autoencoder, flat: np.ndarray) -> np.ndarray | None:
+    """The training corruption applied to ``flat`` (in input units), or None without one.
+
+    The corruption acts in the model's preprocessed space, so go there and back.
+    """
+    corruption = getattr(estimator.model_, "corruption", None)
+    if corruption is None:
+        return None
+    scaled = (flat.astype(np.float64) - estimator.offset_) / estimator.scale_
+    x = torch.from_numpy(scaled.astype(np.float32)).reshape(len(flat), *estimator.input_shape_)
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(0)  # the same noise each time the report is rebuilt
+    try:
+        with torch.no_grad():
+            noisy = corruption.train()(x.to(next(estimator.model_.parameters()).device)).cpu().numpy()
+    finally:
+        torch.random.set_rng_state(generator_state)
+    return noisy.reshape(len(flat), -1).astype(np.float64) * estimator.scale_ + estimator.offset_
+
+
+def save_run_arrays(
+    folder: Path, data: DataBundle, estimator: Autoencoder, codes: np.ndarray, recon: np.ndarray
+) -> np.ndarray:
+    """Write ``arrays/``: what the report and the explorer need, without the full data set.
+
+    ``index.npy`` (rows of the data kept, shuffled), ``codes.npy`` and ``labels.npy`` for up to
+    ``MAX_SCATTER_POINTS`` of them; ``inputs.npy``, ``reconstructions.npy`` and
+    ``corrupted.npy`` (when the model corrupts its input) for the first ``MAX_EXAMPLES`` of
+    those rows, in the sample shape. Returns the kept index.
+    """
+    arrays = folder / "arrays"
+    arrays.mkdir(parents=True, exist_ok=True)
+    keep = np.random.default_rng(0).permutation(len(codes))[:MAX_SCATTER_POINTS]
+    np.save(arrays / "index.npy", keep)
+    np.save(arrays / "codes.npy", np.asarray(codes[keep], dtype=np.float32))
+    if data.y is not None and np.asarray(data.y).dtype != object:
+        np.save(arrays / "labels.npy", np.asarray(data.y)[keep])
+    shown = keep[:MAX_EXAMPLES]
+    flat = data.flat()
+    shape = data.sample_shape
+    np.save(arrays / "inputs.npy", flat[shown].reshape(len(shown), *shape).astype(np.float32))
+    np.save(arrays / "reconstructions.npy", np.asarray(recon[shown]).reshape(len(shown), *shape).astype(np.float32))
+    noisy = _corrupted(estimator, flat[shown])
+    if noisy is not None:
+        np.save(arrays / "corrupted.npy", noisy.reshape(len(shown), *shape).astype(np.float32))
+    return keep
+
+
 def train_run(
     data: DataBundle,
     estimator: Autoencoder,
@@ -44,11 +101,17 @@ def train_run(
     overwrite: bool = False,
     scatter_method: str = "pca",
     n_show: int = 10,
+    report: bool = True,
+    fit_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Fit ``estimator`` on ``data`` and write the run folder ``out``; return the summary."""
+    """Fit ``estimator`` on ``data`` and write the run folder ``out``; return the summary.
+
+    With ``report=True`` the folder also gets ``report.html``; a report that fails to build
+    only warns, since the trained model is worth keeping (rebuild it with ``aekit report``).
+    """
     with atomic_folder(out, overwrite=overwrite, marker=RUN_MARKER, fmt=RUN_FORMAT, what="output") as tmp:
         start = time.perf_counter()
-        estimator.fit(data.X)
+        estimator.fit(data.X, **(fit_params or {}))  # fit_params: checkpoints/resume (aekit.run_resumable)
         fit_seconds = time.perf_counter() - start
 
         flat = data.flat()
@@ -74,13 +137,22 @@ def train_run(
         plot_reconstructions(
             {"input": flat[:n_show], "reconstruction": recon[:n_show]}, tmp / "reconstructions.png", data.sample_shape
         )
-        keep = np.random.default_rng(0).permutation(len(codes))[:MAX_SCATTER_POINTS]
+        keep = save_run_arrays(tmp, data, estimator, codes, recon)
         plot_latent_scatter(
             codes[keep], tmp / "latent.png", None if data.y is None else data.y[keep], method=scatter_method,
             title=f"Latent space ({data.name})",
         )
         _write_metrics_csv(history.records, tmp / "metrics.csv")
+        _write_metrics_json(history, tmp / "metrics.json")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": estimator.get_params()}
         (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
+        if report:
+            from .viz.report import write_report
+
+            try:
+                write_report(tmp, estimator=estimator)
+            except Exception as err:  # noqa: BLE001 - the model and plots matter more than the page
+                warnings.warn(f"the HTML report could not be built ({err}); run `aekit report {out}` to retry",
+                              RuntimeWarning, stacklevel=2)
     return summary

@@ -25,6 +25,7 @@ from .bundle import DataBundle, check_array_values
 from .formats import as_samples, is_idx_name, read_idx, read_idx_bundle, read_npz
 from .images import IMAGE_SUFFIXES, read_image_folder
 from .tables import read_csv
+from .streaming import ArrayStream  # noqa: E402  (data larger than memory)
 
 __all__ = [
     "DataBundle",
@@ -38,6 +39,7 @@ __all__ = [
     "check_array_values",
     "SUPPORTED_SUFFIXES",
     "BUILTIN_DATASETS",
+    "ArrayStream",
 ]
 
 # suffix -> (reader, names of the load_data options it accepts)

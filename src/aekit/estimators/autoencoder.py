@@ -20,7 +20,8 @@ from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
 from ..training.history import History
-from .preprocessing import fit_affine
+from ..data.streaming import is_stream
+from .preprocessing import affine_from_stats, fit_affine
 
 _INFERENCE_BATCH = 4096
 
@@ -119,7 +120,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         scheduler: str | None = None,
         validation_split: float = 0.1,
         early_stopping: int | None = 10,
-        grad_clip: float | None = None,
+        grad_clip: float | None = 1000.0,
         precision: str = "fp32",
         device: str = "auto",
         random_state: Any = None,
@@ -164,7 +165,12 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         if isinstance(X, (np.ndarray, torch.Tensor)) and X.ndim > 2:
             nd_shape = tuple(X.shape[1:])
             X = np.asarray(X).reshape(len(X), -1)
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        try:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        except ValueError as err:  # scikit-learn's messages may dump the whole array: keep one line
+            lines = str(err).splitlines() or [""]
+            raise ValueError(" ".join([lines[0].rstrip(":") + "."] + [ln for ln in lines[1:] if ln.startswith("Reshape")])
+                             .replace("..", ".")) from None
         return X, nd_shape
 
     def _model_options(self) -> dict[str, Any]:
@@ -178,8 +184,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             options["regularisers"] = list(self.regularisers)
         return options
 
-    def _train_config(self, seed: int) -> TrainConfig:
+    def _train_config(self, seed: int, checkpoint_dir=None, checkpoint_every: int | None = None) -> TrainConfig:
         return TrainConfig(
+            checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
+            checkpoint_every=checkpoint_every,
             epochs=self.epochs,
             batch_size=self.batch_size,
             lr=self.lr,
@@ -207,8 +215,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         return torch.cat(out).numpy()
 
     # -- the API ---------------------------------------------------------------------------------
-    def fit(self, X, y=None) -> "Autoencoder":
-        """Train on X (n_samples, n_features), or on images of shape (n_samples, C, H, W)."""
+    def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int | None = None,
+            resume_from=None) -> "Autoencoder":
+        """Train on X (n_samples, n_features), on images of shape (n_samples, C, H, W), or on an
+        :class:`aekit.data.streaming.ArrayStream` of data larger than memory.
+
+        ``checkpoint_every`` epochs a resumable checkpoint goes to ``checkpoint_dir``;
+        ``resume_from`` continues from one (see :func:`aekit.fit`).
+        """
+        fit_options = dict(checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume_from=resume_from)
+        if is_stream(X):
+            return self._fit_stream(X, **fit_options)
         X, nd_shape = self._validate_X(X, reset=True)
         if not isinstance(self.latent_dim, int) or isinstance(self.latent_dim, bool) or self.latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int, got {self.latent_dim!r}")
@@ -220,7 +237,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             architecture = (self.recipe_options or {}).get("architecture")
             shape = nd_shape or _infer_input_shape(X.shape[1], self.recipe, architecture)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
-        config = self._train_config(seed)  # validates the training options before any work
+        config = self._train_config(seed, checkpoint_dir, checkpoint_every)  # validates options before any work
 
         torch.manual_seed(seed)  # same seed -> same initial weights
         model = create_model(self.recipe, shape, **self._model_options())
@@ -228,7 +245,32 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             X.astype(np.float64), self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.input_shape_ = tuple(shape)
-        self.history_ = fit_model(model, self._to_model_space(X), config)
+        self.history_ = fit_model(model, self._to_model_space(X), config, resume_from=resume_from)
+        self.model_ = model
+        return self
+
+    def _fit_stream(self, stream, checkpoint_dir, checkpoint_every, resume_from) -> "Autoencoder":
+        """``fit`` on a stream: preprocessing from one streaming pass, then batches from disk."""
+        n_features = math.prod(stream.sample_shape)
+        if self.input_shape is not None:
+            shape = as_shape(self.input_shape)
+            if math.prod(shape) != n_features:
+                raise ValueError(f"input_shape {shape} holds {math.prod(shape)} values but X has {n_features} features")
+        elif len(stream.sample_shape) > 1:
+            shape = tuple(stream.sample_shape)
+        else:
+            shape = _infer_input_shape(n_features, self.recipe, (self.recipe_options or {}).get("architecture"))
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        config = self._train_config(seed, checkpoint_dir, checkpoint_every)
+        torch.manual_seed(seed)
+        model = create_model(self.recipe, shape, **self._model_options())
+        self.offset_, self.scale_, self.preprocessing_ = affine_from_stats(
+            stream.feature_stats(), self.preprocessing, model.likelihood.needs_unit_interval
+        )
+        self.n_features_in_, self.input_shape_ = n_features, tuple(shape)
+        offset, scale = self.offset_.astype(np.float32), self.scale_.astype(np.float32)
+        to_model = stream.map(lambda a: ((a.reshape(len(a), -1) - offset) / scale).reshape(len(a), *shape))
+        self.history_ = fit_model(model, to_model, config, resume_from=resume_from)
         self.model_ = model
         return self
 

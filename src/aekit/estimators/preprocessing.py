@@ -17,19 +17,25 @@ def fit_affine(X: np.ndarray, method: str, unit_interval: bool) -> tuple[np.ndar
     ``"auto"``: data already in [0, 1] is left alone; otherwise ``"minmax"`` when the likelihood
     needs [0, 1] (Bernoulli, categorical) and ``"standard"`` when it does not.
     """
+    stats = {"min": X.min(axis=0), "max": X.max(axis=0), "mean": X.mean(axis=0), "std": X.std(axis=0)}
+    return affine_from_stats(stats, method, unit_interval)
+
+
+def affine_from_stats(stats: dict[str, np.ndarray], method: str, unit_interval: bool) -> tuple[np.ndarray, np.ndarray, str]:
+    """:func:`fit_affine` from per-feature ``min``/``max``/``mean``/``std`` (e.g. of a data stream)."""
     if method not in PREPROCESSING:
         raise ValueError(f"preprocessing must be one of {PREPROCESSING}, got {method!r}")
     if method == "auto":
-        in_unit = X.min() >= 0 and X.max() <= 1
+        in_unit = stats["min"].min() >= 0 and stats["max"].max() <= 1
         method = "none" if in_unit else ("minmax" if unit_interval else "standard")
-    n = X.shape[1]
+    n = len(stats["min"])
     offset, scale = np.zeros(n), np.ones(n)
     if method == "standard":
-        offset, scale = X.mean(axis=0), X.std(axis=0)
+        offset, scale = stats["mean"], stats["std"]
     elif method == "minmax":
-        offset, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        offset, scale = stats["min"], stats["max"] - stats["min"]
     elif method == "center":
-        offset = X.mean(axis=0)
+        offset = stats["mean"]
     # Constant features would divide by zero; leave them unscaled, like StandardScaler does.
     scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(offset)), scale, 1.0)
     return offset.astype(np.float64), scale.astype(np.float64), method

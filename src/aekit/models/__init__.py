@@ -1,8 +1,10 @@
 """The autoencoder composition, its latent layers and the recipe registry."""
 
 from . import recipes as _recipes  # noqa: F401  (registers the built-in recipes)
+from . import recipes_regularised as _recipes_regularised  # noqa: F401  (sparse, denoising, contractive, ...)
 from .autoencoder import AutoencoderModel, ForwardResult, LossOutput
 from .latents import DeterministicLatent, GaussianLatent, make_latent
+from .latents import TopKLatent
 from .recipes import build_autoencoder
 from .registry import create_model, get_recipe, list_recipes, recipe_help, register_recipe
 
@@ -20,3 +22,4 @@ __all__ = [
     "recipe_help",
     "register_recipe",
 ]
+__all__ += ["TopKLatent"]

@@ -20,6 +20,7 @@ from ..corruption import CorruptionSpec, make_corruption
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood, make_likelihood
 from ..objectives.regularisers import RegulariserSpec, make_regulariser
+from .conditioning import CONDITION_MODES, as_condition, join_condition
 from .latents import make_latent
 
 
@@ -34,6 +35,7 @@ class ForwardResult:
     z: torch.Tensor  # decoder input, (B, latent_dim)
     params: torch.Tensor  # decoder output: likelihood parameters
     terms: dict[str, torch.Tensor] = field(default_factory=dict)  # per-sample latent terms
+    condition: torch.Tensor | None = None  # (B, n_conditions) for a conditional model
 
 
 @dataclass
@@ -65,6 +67,13 @@ class AutoencoderModel(nn.Module):
         Applied to the encoder input in training mode only.
     regularisers : list of specs
         Penalties added to the loss, e.g. ``[{"name": "l1_activity", "weight": 1e-3}]``.
+    n_conditions : int, default=0
+        Size of a condition joined to the encoder and decoder inputs (conditional VAE); then
+        ``loss``/``encode``/``decode`` take ``condition`` (class labels or (B, n) vectors). The
+        encoder must accept the joined input and the decoder ``latent_dim + n_conditions`` values.
+    condition_as : {"features", "channels"}
+        How the encoder receives the condition: appended to the flattened input, or as constant
+        image channels (for convolutional encoders).
 
     Examples
     --------
@@ -85,6 +94,8 @@ class AutoencoderModel(nn.Module):
         latent: str | dict[str, Any] | nn.Module | None = None,
         corruption: CorruptionSpec = None,
         regularisers: Sequence[RegulariserSpec] = (),
+        n_conditions: int = 0,
+        condition_as: str = "features",
     ) -> None:
         super().__init__()
         if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
@@ -96,6 +107,13 @@ class AutoencoderModel(nn.Module):
         self.input_shape = as_shape(input_shape)
         self.latent_dim = latent_dim
         self.likelihood = make_likelihood(likelihood)
+        if hasattr(self.likelihood, "build"):  # likelihoods with per-feature parameters need the shape
+            self.likelihood.build(self.input_shape)
+        if not isinstance(n_conditions, int) or isinstance(n_conditions, bool) or n_conditions < 0:
+            raise ValueError(f"n_conditions must be a non-negative int, got {n_conditions!r}")
+        if condition_as not in CONDITION_MODES:
+            raise ValueError(f"condition_as must be one of {CONDITION_MODES}, got {condition_as!r}")
+        self.n_conditions, self.condition_as = n_conditions, condition_as
         self.latent = make_latent(latent)
         self.corruption = make_corruption(corruption)
         self.regularisers = nn.ModuleList(make_regulariser(r) for r in regularisers)
@@ -103,43 +121,68 @@ class AutoencoderModel(nn.Module):
         self.spec: dict[str, Any] | None = None
 
     # -- the forward pass ---------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> ForwardResult:
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> ForwardResult:
         x_in = self.corruption(x) if (self.training and self.corruption is not None) else x
-        h = self.encoder(x_in)
+        c = self._condition(condition, x)
+        h = self.encoder(x_in if c is None else join_condition(x_in, c, self.condition_as))
         code, z, terms = self.latent(h)
-        params = self.decoder(z)
-        return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms)
+        params = self._decode_params(z, c)
+        return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c)
 
-    def sample_losses(self, x: torch.Tensor, result: ForwardResult | None = None) -> dict[str, torch.Tensor]:
+    def _condition(self, condition, like: torch.Tensor) -> torch.Tensor | None:
+        if self.n_conditions == 0:
+            if condition is not None:
+                raise ValueError("a condition was given but this model has n_conditions=0; pass x only")
+            return None
+        if condition is None:
+            raise ValueError(
+                f"this model is conditional (n_conditions={self.n_conditions}): pass condition=, class labels "
+                f"of shape (batch,) or vectors of shape (batch, {self.n_conditions})"
+            )
+        return as_condition(condition, self.n_conditions, len(like), like)
+
+    def _decode_params(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        return self.decoder(z if c is None else torch.cat([z, c.to(z.dtype)], dim=1))
+
+    def sample_losses(
+        self, x: torch.Tensor, result: ForwardResult | None = None, condition: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Per-sample loss terms, each of shape (B,): reconstruction and latent terms (weighted)."""
-        result = self(x) if result is None else result
+        result = self(x, condition) if result is None else result
         losses = {"reconstruction": self.likelihood.loss(result.params, x)}
         weights = getattr(self.latent, "term_weights", dict)()
         for name, value in result.terms.items():
             losses[name] = weights.get(name, 1.0) * value
         return losses
 
-    def loss(self, x: torch.Tensor) -> LossOutput:
+    def loss(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> LossOutput:
         """Batch loss and its parts (batch means, each as weighted in the total)."""
-        result = self(x)
+        result = self(x, condition)
         parts = {name: value.mean() for name, value in self.sample_losses(x, result).items()}
         for reg in self.regularisers:
             parts[reg.name] = reg(result, self)
         total = sum(parts.values())
         parts["total"] = total
+        # Reported, not optimised (not in the total): e.g. the KL in nats when free bits reshape it.
+        parts.update(getattr(self.latent, "reported", lambda h: {})(result.h))
         return LossOutput(total=total, parts=parts)
 
     # -- inference helpers ---------------------------------------------------------------------
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
+    def encode_params(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Raw encoder output for ``x`` (a VAE's ``[mu, logvar]``); no corruption is applied."""
+        c = self._condition(condition, x)
+        return self.encoder(x if c is None else join_condition(x, c, self.condition_as))
+
+    def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """The code of ``x`` (posterior mean for a VAE); no corruption is applied."""
-        code, _, _ = self.latent(self.encoder(x))
+        code, _, _ = self.latent(self.encode_params(x, condition))
         return code
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Mean of p(x | z) in data space."""
-        return self.likelihood.mean(self.decoder(z))
+        return self.likelihood.mean(self._decode_params(z, self._condition(condition, z)))
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Mean reconstruction of ``x`` through the uncorrupted path."""
-        _, z, _ = self.latent(self.encoder(x))
-        return self.decode(z)
+        _, z, _ = self.latent(self.encode_params(x, condition))
+        return self.decode(z, condition)

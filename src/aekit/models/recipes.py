@@ -7,6 +7,7 @@ passing one more option; the named recipes only choose good defaults.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ def build_autoencoder(
     tied: bool = False,
     dropout: float = 0.0,
     batch_norm: bool = False,
+    n_conditions: int = 0,
 ) -> AutoencoderModel:
     """Assemble encoder, decoder and loss parts sized from ``input_shape``.
 
@@ -60,6 +62,9 @@ def build_autoencoder(
         Decoder uses the transpose of the encoder weight; needs ``hidden_dims=()`` and an MLP.
     dropout, batch_norm
         Optional MLP/conv extras.
+    n_conditions : int
+        Size of a label joined to encoder and decoder inputs (conditional VAE; see
+        :mod:`aekit.models.conditioning`). Class labels are one-hot encoded over ``n_conditions``.
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
@@ -68,13 +73,20 @@ def build_autoencoder(
     lik = make_likelihood(likelihood)
     lat = make_latent(latent)
     enc_out = latent_dim * lat.n_params
+    # A condition widens the encoder input (channels or features) and the decoder input.
+    n_cond = n_conditions if isinstance(n_conditions, int) and n_conditions > 0 else 0
+    dec_in = latent_dim + n_cond
     if architecture == "conv":
         if tied:
             raise ValueError("tied=True needs architecture='mlp' with hidden_dims=()")
-        encoder = ConvEncoder(input_shape, enc_out, channels, activation, code_activation, batch_norm)
-        decoder = ConvDecoder(latent_dim, input_shape, channels[::-1], activation, lik.n_params, batch_norm)
+        enc_shape = (input_shape[0] + n_cond, *input_shape[1:])
+        encoder = ConvEncoder(enc_shape, enc_out, channels, activation, code_activation, batch_norm)
+        decoder = ConvDecoder(dec_in, input_shape, channels[::-1], activation, lik.n_params, batch_norm)
     else:
-        encoder = MLPEncoder(input_shape, enc_out, hidden_dims, activation, code_activation, dropout, batch_norm)
+        enc_shape = (math.prod(input_shape) + n_cond,) if n_cond else input_shape
+        encoder = MLPEncoder(enc_shape, enc_out, hidden_dims, activation, code_activation, dropout, batch_norm)
+        if tied and n_cond:
+            raise ValueError("tied=True cannot be combined with n_conditions > 0")
         if tied:
             if hidden_dims or lik.n_params != 1 or lat.n_params != 1:
                 raise ValueError(
@@ -84,7 +96,7 @@ def build_autoencoder(
             decoder = TiedDecoder(encoder[1], input_shape)
         else:
             decoder = MLPDecoder(
-                latent_dim, input_shape, tuple(hidden_dims)[::-1], activation, lik.n_params, dropout, batch_norm
+                dec_in, input_shape, tuple(hidden_dims)[::-1], activation, lik.n_params, dropout, batch_norm
             )
     return AutoencoderModel(
         encoder,
@@ -95,6 +107,8 @@ def build_autoencoder(
         latent=lat,
         corruption=corruption,
         regularisers=regularisers,
+        n_conditions=n_conditions,
+        condition_as="channels" if architecture == "conv" else "features",
     )
 
 

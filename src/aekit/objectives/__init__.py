@@ -1,6 +1,6 @@
 """Losses: decoder likelihoods and regularisers."""
 
-from .likelihoods import Bernoulli, Categorical, Gaussian, Likelihood, make_likelihood
+from .likelihoods import Bernoulli, Categorical, Gaussian, GaussianLearnedVariance, Likelihood, make_likelihood
 from .regularisers import (
     L1Activity,
     L1Weights,
@@ -10,11 +10,18 @@ from .regularisers import (
     register_regulariser,
     regulariser_names,
 )
+from .sparsity import KLSparsity, kl_bernoulli  # registers "kl_sparsity"
+from .contractive import (  # registers "contractive"
+    Contractive,
+    jacobian_frobenius_exact,
+    jacobian_frobenius_hutchinson,
+)
 
 __all__ = [
     "Bernoulli",
     "Categorical",
     "Gaussian",
+    "GaussianLearnedVariance",
     "L1Activity",
     "L1Weights",
     "L2Weights",
@@ -25,3 +32,4 @@ __all__ = [
     "register_regulariser",
     "regulariser_names",
 ]
+__all__ += ["Contractive", "KLSparsity", "jacobian_frobenius_exact", "jacobian_frobenius_hutchinson", "kl_bernoulli"]

@@ -138,8 +138,68 @@ class Categorical(Likelihood):
         return {"name": self.name, "n_levels": self.n_levels}
 
 
+class GaussianLearnedVariance(Likelihood):
+    """Gaussian whose variance is learned: ``-log N(x; mu, exp(logvar))`` summed over features.
+
+    ``variance="feature"``: one learned log-variance per data element, shared by all samples
+    (a parameter created by :meth:`build` from the input shape). ``variance="sample"``: the decoder
+    emits a log-variance for every element of every sample (``n_params=2``, heteroscedastic).
+    ``variance="shared"``: a single learned log-variance. The log-variance is clamped to
+    ``[min_logvar, max_logvar]``: on data with constant pixels an unbounded variance collapses to
+    zero and the likelihood diverges (Mattei & Frellsen 2018).
+
+    Examples
+    --------
+    >>> lik = GaussianLearnedVariance("shared")
+    >>> lik.build((3,))
+    >>> lik.nll(torch.zeros(2, 3), torch.zeros(2, 3))  # 3 * 0.5 * log(2 pi)
+    tensor([2.7568, 2.7568], grad_fn=<AddBackward0>)
+    """
+
+    name = "gaussian_learned"
+    VARIANCES = ("feature", "sample", "shared")
+
+    def __init__(self, variance: str = "feature", min_logvar: float = -6.0, max_logvar: float = 6.0) -> None:
+        super().__init__()
+        if variance not in self.VARIANCES:
+            raise ValueError(f"variance must be one of {self.VARIANCES}, got {variance!r}")
+        if not min_logvar < max_logvar:
+            raise ValueError(f"min_logvar must be below max_logvar, got {min_logvar!r} and {max_logvar!r}")
+        self.variance = variance
+        self.min_logvar, self.max_logvar = float(min_logvar), float(max_logvar)
+        self.n_params = 2 if variance == "sample" else 1
+        self.logvar: nn.Parameter | None = None
+
+    def build(self, data_shape: tuple[int, ...]) -> None:
+        """Create the learned log-variance once the shape of one sample is known."""
+        if self.variance != "sample":
+            shape = tuple(data_shape) if self.variance == "feature" else (1,)
+            if self.logvar is not None and tuple(self.logvar.shape) == shape:
+                return  # already built (an instance reused for a model of the same shape)
+            self.logvar = nn.Parameter(torch.zeros(shape))
+
+    def _mean_logvar(self, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.variance == "sample":
+            mu, logvar = self.split(params).unbind(1)
+        else:
+            if self.logvar is None:
+                raise RuntimeError("GaussianLearnedVariance.build(data_shape) must be called before use")
+            mu, logvar = params, self.logvar.expand_as(params)
+        return mu, logvar.clamp(self.min_logvar, self.max_logvar)
+
+    def nll(self, params, x):
+        mu, logvar = self._mean_logvar(params)
+        return 0.5 * _sum_per_sample((x - mu) ** 2 * torch.exp(-logvar) + logvar + _LOG_2PI)
+
+    def mean(self, params):
+        return self._mean_logvar(params)[0]
+
+    def config(self):
+        return {"name": self.name, "variance": self.variance, "min_logvar": self.min_logvar, "max_logvar": self.max_logvar}
+
+
 LIKELIHOODS: dict[str, type[Likelihood]] = {
-    cls.name: cls for cls in (Gaussian, Bernoulli, Categorical)
+    cls.name: cls for cls in (Gaussian, Bernoulli, Categorical, GaussianLearnedVariance)
 }
 
 

@@ -18,19 +18,47 @@ from torch.utils.data import DataLoader, Dataset, random_split
 Batch = tuple[torch.Tensor, ...]  # (x,) or (x, condition, ...): the arguments of model.loss
 
 
-class TensorBatches:
-    """Shuffled slices of in-memory tensors (x and optional extras) already on the target device."""
+def shard_order(order: torch.Tensor, rank: int, world: int, pad: bool) -> torch.Tensor:
+    """This rank's share of ``order``: every ``world``-th index from ``rank`` on.
 
-    def __init__(self, tensors: Batch, batch_size: int, generator: torch.Generator) -> None:
+    With ``pad`` the order is first extended with its own head to a multiple of ``world``, so
+    that every rank takes the same number of steps (DDP needs all ranks in every step) and
+    global batch ``i`` is exactly the union of the ranks' local batches ``i``.
+    """
+    if world == 1:
+        return order
+    if pad and len(order) % world:
+        order = torch.cat([order, order[: world - len(order) % world]])
+    return order[rank::world]
+
+
+class TensorBatches:
+    """Shuffled slices of in-memory tensors (x and optional extras) already on the target device.
+
+    Under DDP (``world > 1``) each rank reads its shard of every global batch of ``batch_size``.
+    """
+
+    def __init__(
+        self, tensors: Batch, batch_size: int, generator: torch.Generator, rank: int = 0, world: int = 1
+    ) -> None:
         self.tensors = tensors
         self.batch_size = batch_size
         self.generator = generator
+        self.rank, self.world = rank, world
 
     def __len__(self) -> int:
         return len(self.tensors[0])
 
     def batches(self, shuffle: bool = True) -> Iterator[Batch]:
         n = len(self)
+        if self.world > 1:
+            order = torch.randperm(n, generator=self.generator) if shuffle else torch.arange(n)
+            order = shard_order(order, self.rank, self.world, pad=shuffle).to(self.tensors[0].device)
+            local = self.batch_size // self.world
+            for start in range(0, len(order), local):
+                idx = order[start : start + local]
+                yield tuple(t[idx] for t in self.tensors)
+            return
         order = torch.randperm(n, generator=self.generator).to(self.tensors[0].device) if shuffle else None
         for start in range(0, n, self.batch_size):
             if order is None:
@@ -55,19 +83,29 @@ class LoaderBatches:
         device: torch.device,
         num_workers: int,
         with_extras: bool = False,
+        rank: int = 0,
+        world: int = 1,
     ) -> None:
         self.dataset = dataset
         self.device = device
         self.with_extras = with_extras
+        self.generator, self.rank, self.world = generator, rank, world
         self.kwargs = dict(
-            batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda", generator=generator
+            batch_size=batch_size // world, num_workers=num_workers, pin_memory=device.type == "cuda"
         )
 
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def _loader(self, shuffle: bool) -> DataLoader:
+        if self.world == 1:
+            return DataLoader(self.dataset, shuffle=shuffle, generator=self.generator, **self.kwargs)
+        n = len(self.dataset)
+        order = torch.randperm(n, generator=self.generator) if shuffle else torch.arange(n)
+        return DataLoader(self.dataset, sampler=shard_order(order, self.rank, self.world, shuffle).tolist(), **self.kwargs)
+
     def batches(self, shuffle: bool = True) -> Iterator[Batch]:
-        for batch in DataLoader(self.dataset, shuffle=shuffle, **self.kwargs):
+        for batch in self._loader(shuffle):
             batch = tuple(batch) if isinstance(batch, (list, tuple)) else (batch,)
             x = batch[0].to(self.device, dtype=torch.float32, non_blocking=True)
             extras = tuple(t.to(self.device, non_blocking=True) for t in batch[1:]) if self.with_extras else ()
@@ -112,16 +150,29 @@ def make_sources(
     seed: int | None,
     num_workers: int = 0,
     with_extras: bool = False,
-) -> tuple[TensorBatches | LoaderBatches, TensorBatches | LoaderBatches | None]:
+    generator: torch.Generator | None = None,
+    rank: int = 0,
+    world: int = 1,
+):
     """Training and (optional) validation sources; a validation split is drawn when none is given.
 
     ``data`` is an array/tensor ``x``, a tuple ``(x, extra, ...)`` of arrays whose extras are passed
     to ``model.loss`` too (e.g. a label a conditional model uses), or a torch ``Dataset``
-    (extras passed on only when ``with_extras``).
+    (extras passed on only when ``with_extras``), or a streaming source (anything with
+    ``as_batch_sources``, e.g. :class:`aekit.data.streaming.ArrayStream`). ``generator`` draws
+    the split and the shuffling (one is made from ``seed`` when absent); under DDP each of
+    ``world`` ranks reads its shard of every global batch of ``batch_size``.
     """
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
+    if world > 1 and batch_size % world:
+        raise ValueError(f"batch_size ({batch_size}) is the global batch and must be divisible by the {world} processes")
+    if generator is None:
+        generator = torch.Generator()
+        if seed is not None:
+            generator.manual_seed(seed)
+    if hasattr(data, "as_batch_sources"):
+        if validation_data is not None:
+            raise ValueError("validation_data cannot be combined with a streaming source; use validation_split")
+        return data.as_batch_sources(batch_size, generator, validation_split, device, rank, world)
     if isinstance(data, Dataset) and not isinstance(data, torch.Tensor):
         train, val = data, validation_data
         n_val = int(len(data) * validation_split) if val is None else 0
@@ -129,7 +180,7 @@ def make_sources(
             train, val = random_split(data, [len(data) - n_val, n_val], generator=generator)
 
         def wrap(ds):
-            return LoaderBatches(ds, batch_size, generator, device, num_workers, with_extras)
+            return LoaderBatches(ds, batch_size, generator, device, num_workers, with_extras, rank, world)
 
         return wrap(train), (wrap(val) if val is not None else None)
 
@@ -146,8 +197,8 @@ def make_sources(
         order = torch.randperm(n, generator=generator)
         val_tensors = tuple(t[order[:n_val]] for t in tensors)
         tensors = tuple(t[order[n_val:]] for t in tensors)
-    train = TensorBatches(tuple(t.to(device) for t in tensors), batch_size, generator)
+    train = TensorBatches(tuple(t.to(device) for t in tensors), batch_size, generator, rank, world)
     val = None
     if val_tensors is not None:
-        val = TensorBatches(tuple(t.to(device) for t in val_tensors), batch_size, generator)
+        val = TensorBatches(tuple(t.to(device) for t in val_tensors), batch_size, generator, rank, world)
     return train, val

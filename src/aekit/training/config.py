@@ -30,12 +30,18 @@ class TrainConfig:
     early_stopping: int | None = 10  # patience in epochs without improvement; None to train all epochs
     min_delta: float = 0.0  # improvement smaller than this does not reset the patience
     restore_best: bool = True  # end with the weights of the best validation epoch
-    grad_clip: float | None = None  # clip the global gradient norm to this value
+    # Clip the global gradient norm (None: never). The default is a guard rail against one bad
+    # batch, not a tuning knob: gradient norms of the built-in recipes stay below ~350 on
+    # Fashion-MNIST, and below the threshold clipping multiplies by exactly 1 (results unchanged).
+    grad_clip: float | None = 1000.0
     seed: int | None = 0  # seeds shuffling, noise and dropout; None for non-reproducible runs
     device: str = "auto"  # "auto" (cuda > mps > cpu), or any torch device string
     precision: str = "fp32"  # "fp32", "bf16" (autocast), or "auto" (bf16 where hardware has it)
     progress: bool = True  # show a progress bar over epochs
     num_workers: int = 0  # DataLoader workers, used only for torch Datasets
+    checkpoint_every: int | None = None  # write a resumable checkpoint every N epochs (needs checkpoint_dir)
+    checkpoint_dir: str | None = None  # folder for ``checkpoint.pt``; fit(resume_from=...) reads it back
+    deterministic: bool = False  # torch.use_deterministic_algorithms(True) during fit (slower on GPU)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -60,6 +66,12 @@ class TrainConfig:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {self.seed!r}")
+        if self.checkpoint_every is not None:
+            _positive_int(self.checkpoint_every, "checkpoint_every")
+            if self.checkpoint_dir is None:
+                raise ValueError("checkpoint_every needs checkpoint_dir, the folder to write checkpoints to")
+        if not isinstance(self.deterministic, bool):
+            raise ValueError(f"deterministic must be True or False, got {self.deterministic!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

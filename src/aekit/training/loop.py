@@ -10,10 +10,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .batching import make_sources
 from .config import TrainConfig
-from .device import autocast, resolve_device, resolve_precision, seed_everything
+from .device import autocast
+from .distributed import all_reduce_sums, any_rank
 from .history import History
+from .optim import make_optimizer, make_scheduler  # noqa: F401  (re-exported: aekit.training.loop.make_optimizer)
+from .session import deterministic_mode, start_session
 
 # A callback sees each finished epoch; returning True stops training.
 Callback = Callable[[int, dict, nn.Module], "bool | None"]
@@ -23,35 +25,6 @@ class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite; the model keeps its last good weights."""
 
 
-def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """The ``torch.optim`` class named by ``config.optimizer`` (case-insensitive)."""
-    classes = {
-        name.lower(): cls
-        for name, cls in vars(torch.optim).items()
-        if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer
-    }
-    name = str(config.optimizer).lower()
-    if name == "lbfgs" or name not in classes:
-        usable = sorted(set(classes) - {"lbfgs"})
-        raise ValueError(f"optimizer must be one of {usable}, got {config.optimizer!r}")
-    options = {"lr": config.lr, "weight_decay": config.weight_decay, **config.optimizer_options}
-    try:
-        return classes[name](model.parameters(), **options)
-    except TypeError as err:
-        raise ValueError(f"optimizer {config.optimizer!r} rejected its options {options}: {err}") from None
-
-
-def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig):
-    sched = torch.optim.lr_scheduler
-    if config.scheduler == "cosine":
-        return sched.CosineAnnealingLR(optimizer, T_max=config.epochs)
-    if config.scheduler == "step":
-        return sched.StepLR(optimizer, step_size=max(1, config.epochs // 3), gamma=0.1)
-    if config.scheduler == "plateau":
-        return sched.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, (config.early_stopping or 10) // 3))
-    return None
-
-
 def _add_parts(sums: dict[str, torch.Tensor], parts: dict[str, torch.Tensor], weight: int) -> None:
     """Accumulate batch means on the device; read back once per epoch, not once per step."""
     for key, value in parts.items():
@@ -59,7 +32,9 @@ def _add_parts(sums: dict[str, torch.Tensor], parts: dict[str, torch.Tensor], we
         sums[key] = sums[key] + value if key in sums else value
 
 
-def _epoch_means(sums: dict[str, torch.Tensor], n: int, prefix: str) -> dict[str, float]:
+def _epoch_means(sums: dict[str, torch.Tensor], n: int, prefix: str, device=None) -> dict[str, float]:
+    """Sample-weighted means, summed over all DDP ranks when distributed."""
+    sums, n = all_reduce_sums(sums, n, device or torch.device("cpu"))
     values = torch.stack(list(sums.values())).cpu().tolist()  # the epoch's one host sync
     return {f"{prefix}_{key}": v / n for key, v in zip(sums, values)}
 
@@ -74,11 +49,13 @@ def evaluate(model: nn.Module, source, amp_dtype=None, device=None) -> dict[str,
     if latent is not None:
         latent.train()
     sums: dict[str, torch.Tensor] = {}
-    for batch in source.batches(shuffle=False):
+    seen = 0
+    for batch in source.batches(shuffle=False):  # under DDP: this rank's shard
         with autocast(device or batch[0].device, amp_dtype):
             _add_parts(sums, model.loss(*batch).parts, len(batch[0]))
+        seen += len(batch[0])
     model.train(was_training)
-    return _epoch_means(sums, len(source), "val")
+    return _epoch_means(sums, seen, "val", device)
 
 
 def fit(
@@ -88,19 +65,27 @@ def fit(
     *,
     validation_data=None,
     callbacks: Iterable[Callback] = (),
+    resume_from=None,
 ) -> History:
     """Train ``model`` (anything with ``loss(x) -> LossOutput``) on ``data``.
+
+    Under ``torchrun`` the model trains with DistributedDataParallel, each process on its shard
+    of every batch (see :mod:`aekit.training.distributed`).
 
     Parameters
     ----------
     model : AutoencoderModel or any module with a ``loss`` method
-    data : array, Tensor, tuple of arrays, or torch Dataset
+    data : array, Tensor, tuple of arrays, torch Dataset, or streaming source
         Samples of shape (n, *input_shape). Arrays and tensors are batched in memory; a tuple
-        ``(x, extra, ...)`` passes the extras to ``model.loss`` as further arguments.
+        ``(x, extra, ...)`` passes the extras to ``model.loss`` as further arguments; a
+        :class:`aekit.data.streaming.ArrayStream` streams data larger than memory from disk.
     config : TrainConfig
     validation_data : optional
         Held-out samples; when absent, ``config.validation_split`` of ``data`` is held out.
     callbacks : callables ``(epoch, record, model) -> bool | None``; True stops training.
+    resume_from : path, optional
+        A checkpoint folder (or file) written with ``config.checkpoint_every``: training goes on
+        from its epoch with the same weights, optimizer, RNG and data order.
 
     Examples
     --------
@@ -112,63 +97,53 @@ def fit(
     """
     config = config or TrainConfig()
     config.validate()
-    device = resolve_device(config.device)
-    amp_dtype = resolve_precision(config.precision, device)
-    seed_everything(config.seed)
-    model.to(device)
-    train_src, val_src = make_sources(
-        data, validation_data, config.validation_split, config.batch_size, device, config.seed, config.num_workers
-    )
-    optimizer = make_optimizer(model, config)
-    scheduler = make_scheduler(optimizer, config)
-    history = History()
-    best, best_state, waited = math.inf, None, 0
+    with deterministic_mode(config.deterministic):
+        run = start_session(model, data, validation_data, config, resume_from)
+        return _train(run, list(callbacks))
 
-    bar = tqdm(range(1, config.epochs + 1), desc="training", unit="epoch", disable=not config.progress, leave=False)
+
+def _train(run, callbacks: list[Callback]) -> History:
+    model, config, optimizer, device = run.model, run.config, run.optimizer, run.device
+    epochs = range(run.start_epoch, config.epochs + 1)
+    bar = tqdm(epochs, desc="training", unit="epoch", disable=not (config.progress and run.where.is_main), leave=False)
     for epoch in bar:
         start = time.perf_counter()
         model.train()
         sums: dict[str, torch.Tensor] = {}
-        for batch in train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
-            with autocast(device, amp_dtype):
-                out = model.loss(*batch)  # forward pass, reconstruction + regularisers
+        seen = 0
+        for batch in run.train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
+            with autocast(device, run.amp_dtype):
+                out = run.loss(*batch)  # model.loss (through DDP when distributed): reconstruction + regularisers
             optimizer.zero_grad(set_to_none=True)
-            out.total.backward()
+            out.total.backward()  # under DDP, gradients are averaged over ranks here
             if config.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             _add_parts(sums, out.parts, len(batch[0]))
+            seen += len(batch[0])
 
-        record = {"epoch": epoch, **_epoch_means(sums, len(train_src), "train")}
-        if val_src is not None:
-            record.update(evaluate(model, val_src, amp_dtype, device))
+        record = {"epoch": epoch, **_epoch_means(sums, seen, "train", device)}
+        if run.val_src is not None:
+            record.update(evaluate(model, run.val_src, run.amp_dtype, device))
         record["lr"] = optimizer.param_groups[0]["lr"]
         record["seconds"] = time.perf_counter() - start
-        history.records.append(record)
-        monitored = record["val_total" if val_src is not None else "train_total"]
+        run.history.records.append(record)
+        monitored = record["val_total" if run.val_src is not None else "train_total"]
 
-        if not math.isfinite(monitored):
-            if best_state is not None:
-                model.load_state_dict(best_state)
+        bad = [v for v in (record["train_total"], monitored) if not math.isfinite(v)]
+        if bad:
+            run.restore_good()  # best or last finite weights: never leave NaN weights behind
             raise TrainingDivergedError(
-                f"the loss became {monitored} at epoch {epoch}: the learning rate ({config.lr}) is likely too "
+                f"the loss became {bad[0]} at epoch {epoch}: the learning rate ({config.lr}) is likely too "
                 "high or the inputs hold extreme values; lower lr, set grad_clip, or scale the data"
             )
-        if monitored < best - config.min_delta:
-            best, waited, history.best_epoch = monitored, 0, epoch
-            if config.restore_best:
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            waited += 1
-        if scheduler is not None:
-            scheduler.step(monitored) if config.scheduler == "plateau" else scheduler.step()
+        run.track(monitored, epoch)  # early-stopping counters, best and last good weights
+        run.step_scheduler(monitored)
         bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.endswith("total")})
-        stop = any(bool(cb(epoch, record, model)) for cb in callbacks)
-        if stop or (config.early_stopping is not None and waited >= config.early_stopping):
-            history.stopped_early = True
+        stop = any_rank(any([bool(cb(epoch, record, model)) for cb in callbacks]), device)
+        if stop or run.should_stop():
+            run.history.stopped_early = True
+        run.maybe_checkpoint(epoch, last=run.history.stopped_early or epoch == config.epochs)
+        if run.history.stopped_early:
             break
-
-    if config.restore_best and best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return history
+    return run.finish()

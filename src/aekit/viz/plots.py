@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: runs on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..training.history import History  # noqa: E402
@@ -52,6 +53,7 @@ def plot_loss_curves(history: History, path: str | os.PathLike, title: str = "Tr
             if history.best_epoch is not None:
                 ax.axvline(history.best_epoch, color="grey", lw=0.8, ls=":", label=f"best (epoch {history.best_epoch})")
             ax.set(title=part if len(parts) > 1 else title, xlabel="epoch", ylabel="loss per sample")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
             ax.legend(frameon=False)
         return _save(fig, path)
 
@@ -85,7 +87,8 @@ def plot_reconstructions(
             if img.ndim == 3:
                 ax.imshow(np.clip((img - lo) / max(hi - lo, 1e-12), 0, 1))
             else:
-                ax.imshow(img, cmap="gray", vmin=lo, vmax=hi)
+                aspect = "auto" if img.shape[0] < 4 else "equal"  # tabular rows are 1-pixel strips: stretch them
+                ax.imshow(img, cmap="gray", vmin=lo, vmax=hi, aspect=aspect)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)

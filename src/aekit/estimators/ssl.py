@@ -1,0 +1,189 @@
+"""scikit-learn estimator for self-supervised pretraining: ``fit(X)`` trains a method's backbone on
+unlabeled data, ``transform(X)`` returns the backbone's features."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..evaluation.probes import extract_features
+from ..io import read_model_folder
+from ..ssl.base import METHODS, create_method
+from ..ssl.persist import load_backbone, save_backbone
+from ..training import TrainConfig, fit as fit_model
+from ..training.history import History
+
+_IMAGE_BACKBONES = ("conv", "resnet", "vit")
+
+
+class SelfSupervised(TransformerMixin, BaseEstimator):
+    """Pretrain a backbone with a self-supervised ``method``; ``transform`` gives its features.
+
+    Parameters
+    ----------
+    method : str, default="simclr"
+        A name from :func:`aekit.ssl.list_methods` ("rotation", "jigsaw", "simclr", "byol", "dino",
+        "mae", "masked_features", ...).
+    backbone : str, optional
+        "mlp", "conv", "resnet" or "vit" (default: conv for images, mlp for vectors; vit for mae/jepa).
+    backbone_options : dict, optional
+        E.g. ``{"out_features": 128, "channels": [32, 64]}``.
+    method_options : dict, optional
+        The method's own options (``temperature``, ``mask_ratio``, ``head``, ``augment``, ...).
+    input_shape : tuple of int, optional
+        Shape of one sample, e.g. ``(1, 28, 28)`` for images given as flat rows. Inferred when None:
+        X's trailing shape for arrays of rank > 2; a square grey image for image methods/backbones;
+        else flat vectors.
+    epochs, batch_size, lr, optimizer, weight_decay, device :
+        Training options, see :class:`aekit.TrainConfig` (no validation split: the pretext loss
+        is the only signal and it is noisy).
+    random_state : int or None
+    verbose : bool
+
+    Attributes
+    ----------
+    model_ : SSLMethod (None after :meth:`load`: only the backbone is saved)
+    backbone_ : nn.Module
+    history_ : History
+    input_shape_ : tuple of int
+    n_features_in_ : int
+    offset_, scale_ : ndarray or None
+        Standardisation of tabular inputs (images are used as given, expected in [0, 1]).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X = load_digits().data / 16
+    >>> ssl = SelfSupervised("rotation", input_shape=(1, 8, 8), epochs=2,
+    ...                      backbone_options={"out_features": 16, "channels": [8]})
+    >>> ssl.fit(X).transform(X).shape
+    (1797, 16)
+    """
+
+    def __init__(
+        self,
+        method: str = "simclr",
+        backbone: str | None = None,
+        backbone_options: dict[str, Any] | None = None,
+        method_options: dict[str, Any] | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        epochs: int = 20,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        device: str = "auto",
+        random_state: int | None = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.method = method
+        self.backbone = backbone
+        self.backbone_options = backbone_options
+        self.method_options = method_options
+        self.input_shape = input_shape
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- shapes and preprocessing ------------------------------------------------------------
+    def _infer_shape(self, X: np.ndarray) -> tuple[int, ...]:
+        if self.input_shape is not None:
+            return tuple(int(d) for d in self.input_shape)
+        if X.ndim > 2:
+            return tuple(X.shape[1:])
+        image_method = getattr(METHODS.get(self.method), "needs_image", False)
+        if image_method or self.backbone in _IMAGE_BACKBONES:
+            side = math.isqrt(X.shape[1])
+            if side * side != X.shape[1]:
+                raise ValueError(
+                    f"method {self.method!r} needs images but X has {X.shape[1]} features, not a square number; "
+                    "pass input_shape=(channels, height, width)"
+                )
+            return (1, side, side)
+        return (X.shape[1],)
+
+    def _prepare(self, X, fitting: bool) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim < 2 or len(X) == 0:
+            raise ValueError(f"X must have shape (n_samples, ...) with at least one sample, got {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinite values; clean or impute them first")
+        if fitting:
+            self.input_shape_ = self._infer_shape(X)
+            self.n_features_in_ = int(np.prod(X.shape[1:]))
+        n = int(np.prod(X.shape[1:]))
+        if n != self.n_features_in_:
+            raise ValueError(f"X has {n} features per sample, but this model was fitted with {self.n_features_in_}")
+        X = X.reshape(len(X), *self.input_shape_)
+        if fitting:
+            tabular = len(self.input_shape_) == 1
+            self.offset_ = X.mean(0) if tabular else None
+            self.scale_ = np.where(X.std(0) > 0, X.std(0), 1.0).astype(np.float32) if tabular else None
+        if self.offset_ is not None:
+            X = (X - self.offset_) / self.scale_
+        return X
+
+    # -- scikit-learn API --------------------------------------------------------------------
+    def fit(self, X, y=None) -> "SelfSupervised":
+        """Pretrain on ``X`` (labels ``y`` are ignored: that is the point)."""
+        X = self._prepare(X, fitting=True)
+        options = dict(self.method_options or {})
+        if self.backbone is not None:
+            options["backbone"] = self.backbone
+        if self.backbone_options is not None:
+            options["backbone_options"] = dict(self.backbone_options)
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self.model_ = create_method(self.method, self.input_shape_, **options)
+        config = TrainConfig(
+            epochs=self.epochs, batch_size=min(self.batch_size, len(X)), lr=self.lr, optimizer=self.optimizer,
+            weight_decay=self.weight_decay, validation_split=0.0, early_stopping=None, restore_best=False,
+            seed=self.random_state, device=self.device, progress=self.verbose,
+        )
+        self.history_ = fit_model(self.model_, X, config)
+        self.backbone_ = self.model_.backbone.cpu().eval()
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Backbone features, shape (n_samples, feature_dim)."""
+        check_is_fitted(self, "backbone_")
+        return extract_features(self.backbone_, self._prepare(X, fitting=False))
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Save the backbone (safetensors) and these settings (JSON) to a folder."""
+        check_is_fitted(self, "backbone_")
+        prep = None if self.offset_ is None else {"offset": self.offset_.tolist(), "scale": self.scale_.tolist()}
+        extra = {"estimator": {"params": self.get_params(), "input_shape": list(self.input_shape_), "preprocessing": prep}}
+        return save_backbone(self.model_ if self.model_ is not None else self.backbone_, path,
+                             history={"records": self.history_.records}, overwrite=overwrite, extra=extra)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "SelfSupervised":
+        """Load an estimator saved by :meth:`save` (or wrap any saved backbone folder)."""
+        config, _, _ = read_model_folder(path)
+        backbone = load_backbone(path)
+        info = config.get("estimator", {})
+        params = {k: tuple(v) if k == "input_shape" and v is not None else v for k, v in info.get("params", {}).items()}
+        est = cls(**params)
+        est.model_ = None
+        est.backbone_ = backbone
+        est.input_shape_ = tuple(info.get("input_shape", backbone.spec["input_shape"]))
+        est.n_features_in_ = int(np.prod(est.input_shape_))
+        prep = info.get("preprocessing")
+        est.offset_ = None if prep is None else np.asarray(prep["offset"], dtype=np.float32)
+        est.scale_ = None if prep is None else np.asarray(prep["scale"], dtype=np.float32)
+        est.history_ = History()
+        return est

@@ -1,0 +1,103 @@
+"""A small Vision Transformer (Dosovitskiy et al. 2021) that can encode a subset of patches.
+
+Masked methods (MAE, I-JEPA) encode only the visible patches: :meth:`SmallViT.tokens` takes the
+indices to keep, so the encoder never sees mask tokens (He et al. 2022). ``forward`` encodes all
+patches and mean-pools them into one vector per image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .shapes import as_shape, is_image_shape
+
+
+def patchify(x: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """(B, C, H, W) -> (B, N, C * p * p), patches in row-major order."""
+    b, c, h, w = x.shape
+    p = patch_size
+    x = x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 1, 3, 5)
+    return x.reshape(b, (h // p) * (w // p), c * p * p)
+
+
+def unpatchify(patches: torch.Tensor, shape: Sequence[int], patch_size: int) -> torch.Tensor:
+    """Inverse of :func:`patchify` for images of ``shape`` = (C, H, W)."""
+    c, h, w = shape
+    p = patch_size
+    b = patches.shape[0]
+    x = patches.reshape(b, h // p, w // p, c, p, p).permute(0, 3, 1, 4, 2, 5)
+    return x.reshape(b, c, h, w)
+
+
+def gather_tokens(tokens: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Rows ``index`` (B, K) of ``tokens`` (B, N, D) -> (B, K, D)."""
+    return tokens.gather(1, index.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
+
+
+def transformer(dim: int, depth: int, heads: int, mlp_ratio: float = 2.0) -> nn.TransformerEncoder:
+    layer = nn.TransformerEncoderLayer(
+        dim, heads, int(dim * mlp_ratio), dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+    )
+    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+
+
+class SmallViT(nn.Module):
+    """Patch embedding + learned position embedding + pre-norm transformer.
+
+    Parameters
+    ----------
+    input_shape : (channels, height, width); height and width divisible by ``patch_size``.
+    out_features : int, optional
+        Linear projection of the mean-pooled tokens; None returns the pooled tokens (``dim``).
+    patch_size, dim, depth, heads, mlp_ratio : the usual ViT sizes.
+
+    Examples
+    --------
+    >>> vit = SmallViT((1, 28, 28), patch_size=7, dim=32, depth=1, heads=2)
+    >>> vit(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 32])
+    >>> vit.tokens(torch.zeros(2, 1, 28, 28), torch.tensor([[0, 5], [1, 2]])).shape
+    torch.Size([2, 2, 32])
+    """
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        out_features: int | None = None,
+        patch_size: int = 4,
+        dim: int = 64,
+        depth: int = 4,
+        heads: int = 4,
+        mlp_ratio: float = 2.0,
+    ) -> None:
+        super().__init__()
+        shape = as_shape(input_shape)
+        if not is_image_shape(shape):
+            raise ValueError(f"input_shape must be (channels, height, width) for a ViT, got {shape}")
+        if not isinstance(patch_size, int) or patch_size < 1 or shape[1] % patch_size or shape[2] % patch_size:
+            raise ValueError(f"patch_size must be a positive int dividing height and width {shape[1:]}, got {patch_size!r}")
+        if dim % heads:
+            raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
+        self.input_shape = shape
+        self.patch_size = patch_size
+        self.n_patches = (shape[1] // patch_size) * (shape[2] // patch_size)
+        self.dim = dim
+        self.patch_embed = nn.Linear(shape[0] * patch_size * patch_size, dim)
+        self.pos_embed = nn.Parameter(torch.randn(1, self.n_patches, dim) * 0.02)
+        self.blocks = transformer(dim, depth, heads, mlp_ratio)
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Identity() if out_features is None else nn.Linear(dim, out_features)
+        self.out_features = dim if out_features is None else out_features
+
+    def tokens(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """Encoded tokens (B, K, dim) of the patches ``keep`` (B, K), or of all patches."""
+        t = self.patch_embed(patchify(x, self.patch_size)) + self.pos_embed
+        if keep is not None:
+            t = gather_tokens(t, keep)
+        return self.norm(self.blocks(t))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.tokens(x).mean(1))

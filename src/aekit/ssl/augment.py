@@ -1,0 +1,189 @@
+"""Batched tensor augmentations: every sample of a batch gets its own random parameters.
+
+Images are float tensors (B, C, H, W) in [0, 1]; tabular data is (B, D). Each step is one small
+function ``f(x, **options) -> x``; :class:`Augment` chains steps named in a JSON-able list, so a
+pipeline is saved with the model. No torchvision: cropping is one ``affine_grid`` +
+``grid_sample`` for the whole batch and blurring one grouped convolution.
+
+Examples
+--------
+>>> import torch
+>>> aug = Augment("simclr")
+>>> aug(torch.rand(4, 3, 16, 16)).shape
+torch.Size([4, 3, 16, 16])
+>>> Augment([{"name": "horizontal_flip", "p": 1.0}])(torch.arange(3.0).view(1, 1, 1, 3)).flatten().tolist()
+[2.0, 1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+AUGMENTATIONS: dict[str, Callable[..., torch.Tensor]] = {}
+
+
+def register_augmentation(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Make ``fn`` usable by name in an :class:`Augment` pipeline."""
+    AUGMENTATIONS[fn.__name__] = fn
+    return fn
+
+
+def _chosen(x: torch.Tensor, p: float) -> torch.Tensor:
+    """A (B, 1, ..., 1) boolean mask: which samples get the augmentation."""
+    return (torch.rand(len(x), device=x.device) < p).view(-1, *([1] * (x.dim() - 1)))
+
+
+def _uniform(n: int, low: float, high: float, device) -> torch.Tensor:
+    return torch.empty(n, device=device).uniform_(low, high)
+
+
+@register_augmentation
+def random_resized_crop(
+    x: torch.Tensor, scale: tuple[float, float] = (0.2, 1.0), ratio: tuple[float, float] = (3 / 4, 4 / 3)
+) -> torch.Tensor:
+    """Crop a random area fraction ``scale`` with aspect ``ratio`` and resize it back to full size."""
+    b = len(x)
+    area = _uniform(b, *scale, x.device)
+    log_r = _uniform(b, math.log(ratio[0]), math.log(ratio[1]), x.device)
+    w = (area * log_r.exp()).sqrt().clamp(max=1.0)  # width and height as fractions of the side
+    h = (area / log_r.exp()).sqrt().clamp(max=1.0)
+    cx = (torch.rand(b, device=x.device) * 2 - 1) * (1 - w)
+    cy = (torch.rand(b, device=x.device) * 2 - 1) * (1 - h)
+    zero = torch.zeros_like(w)
+    theta = torch.stack([torch.stack([w, zero, cx], 1), torch.stack([zero, h, cy], 1)], 1)  # (B, 2, 3)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+@register_augmentation
+def horizontal_flip(x: torch.Tensor, p: float = 0.5) -> torch.Tensor:
+    """Mirror left-right with probability ``p``."""
+    return torch.where(_chosen(x, p), x.flip(-1), x)
+
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    if x.shape[1] == 3:
+        w = torch.tensor([0.299, 0.587, 0.114], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+        return (x * w).sum(1, keepdim=True)
+    return x.mean(1, keepdim=True)
+
+
+@register_augmentation
+def color_jitter(
+    x: torch.Tensor,
+    brightness: float = 0.4,
+    contrast: float = 0.4,
+    saturation: float = 0.4,
+    hue: float = 0.1,
+    p: float = 0.8,
+) -> torch.Tensor:
+    """Random brightness, contrast, saturation and hue (the last two only for RGB), with prob. ``p``."""
+    b, dev = len(x), x.device
+    out = x * _uniform(b, 1 - brightness, 1 + brightness, dev).view(-1, 1, 1, 1)
+    mean = _gray(out).mean((1, 2, 3), keepdim=True)
+    out = (out - mean) * _uniform(b, 1 - contrast, 1 + contrast, dev).view(-1, 1, 1, 1) + mean
+    if x.shape[1] == 3:
+        g = _gray(out)
+        out = (out - g) * _uniform(b, 1 - saturation, 1 + saturation, dev).view(-1, 1, 1, 1) + g
+        if hue > 0:
+            # hue shift = rotation of the chroma plane (I, Q) in YIQ space
+            to_yiq = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], device=dev)
+            angle = _uniform(b, -hue, hue, dev) * 2 * math.pi
+            cos, sin, one, zero = angle.cos(), angle.sin(), torch.ones(b, device=dev), torch.zeros(b, device=dev)
+            rot = torch.stack([one, zero, zero, zero, cos, -sin, zero, sin, cos], 1).view(b, 3, 3)
+            m = torch.linalg.inv(to_yiq) @ rot @ to_yiq  # (B, 3, 3)
+            out = torch.einsum("bij,bjhw->bihw", m, out)
+    return torch.where(_chosen(x, p), out.clamp(0, 1), x)
+
+
+@register_augmentation
+def grayscale(x: torch.Tensor, p: float = 0.2) -> torch.Tensor:
+    """Replace an RGB image by its luma (kept as 3 channels) with probability ``p``."""
+    if x.shape[1] != 3:
+        return x
+    return torch.where(_chosen(x, p), _gray(x).expand_as(x), x)
+
+
+@register_augmentation
+def gaussian_blur(
+    x: torch.Tensor, sigma: tuple[float, float] = (0.1, 2.0), p: float = 0.5, kernel_size: int | None = None
+) -> torch.Tensor:
+    """Separable Gaussian blur, sigma drawn per sample; kernel ~10% of the side (SimCLR), odd, >= 3."""
+    b, c, h, w = x.shape
+    k = kernel_size or max(3, int(0.1 * min(h, w)) // 2 * 2 + 1)
+    s = _uniform(b, *sigma, x.device).view(-1, 1)
+    r = torch.arange(k, device=x.device, dtype=x.dtype) - k // 2
+    kern = torch.exp(-(r**2) / (2 * s**2))
+    kern = (kern / kern.sum(1, keepdim=True)).repeat_interleave(c, 0)  # (B*C, k)
+    y = F.pad(x.reshape(1, b * c, h, w), (k // 2, k // 2, k // 2, k // 2), mode="reflect")
+    y = F.conv2d(y, kern.view(b * c, 1, 1, k), groups=b * c)
+    y = F.conv2d(y, kern.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
+    return torch.where(_chosen(x, p), y, x)
+
+
+@register_augmentation
+def feature_corruption(x: torch.Tensor, p: float = 0.3) -> torch.Tensor:
+    """Tabular (SCARF, Bahri et al. 2022): replace a fraction ``p`` of features by the same feature
+    of another random row, i.e. a draw from its empirical marginal."""
+    donors = x[torch.randint(len(x), (len(x),), device=x.device)]
+    return torch.where(torch.rand_like(x) < p, donors, x)
+
+
+@register_augmentation
+def gaussian_noise(x: torch.Tensor, std: float = 0.1) -> torch.Tensor:
+    """Add N(0, std^2) noise to every value."""
+    return x + std * torch.randn_like(x)
+
+
+PRESETS: dict[str, list[dict[str, Any]]] = {
+    # SimCLR's image pipeline (Chen et al. 2020, appendix A)
+    "simclr": [
+        {"name": "random_resized_crop", "scale": [0.2, 1.0]},
+        {"name": "horizontal_flip"},
+        {"name": "color_jitter", "p": 0.8},
+        {"name": "grayscale", "p": 0.2},
+        {"name": "gaussian_blur", "p": 0.5},
+    ],
+    "light": [{"name": "random_resized_crop", "scale": [0.5, 1.0]}, {"name": "horizontal_flip"}],
+    "tabular": [{"name": "feature_corruption", "p": 0.3}, {"name": "gaussian_noise", "std": 0.05}],
+    "none": [],
+}
+
+
+class Augment(nn.Module):
+    """A pipeline of named augmentation steps (a preset name or a list of ``{"name": ..., **options}``).
+
+    Parameters
+    ----------
+    steps : str or list of dict
+        A key of ``PRESETS`` ("simclr", "light", "tabular", "none") or explicit steps.
+    """
+
+    def __init__(self, steps: str | list[dict[str, Any]] = "simclr") -> None:
+        super().__init__()
+        if isinstance(steps, str):
+            if steps not in PRESETS:
+                raise ValueError(f"augmentation preset must be one of {sorted(PRESETS)}, got {steps!r}")
+            steps = PRESETS[steps]
+        if not isinstance(steps, (list, tuple)):
+            raise TypeError(f"augment must be a preset name or a list of dicts, got {type(steps).__name__}")
+        self.steps: list[dict[str, Any]] = []
+        for step in steps:
+            if not isinstance(step, dict) or step.get("name") not in AUGMENTATIONS:
+                raise ValueError(f"each augmentation step must be a dict whose 'name' is one of {sorted(AUGMENTATIONS)}, got {step!r}")
+            self.steps.append(dict(step))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for step in self.steps:
+            options = {k: v for k, v in step.items() if k != "name"}
+            x = AUGMENTATIONS[step["name"]](x, **options)
+        return x
+
+    def config(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.steps]

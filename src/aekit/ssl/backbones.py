@@ -1,0 +1,107 @@
+"""Backbones (what users keep) and heads (what solves the pretext, then is thrown away).
+
+A backbone is any encoder of :mod:`aekit.nn`, named in JSON: ``"mlp"``, ``"conv"``, ``"resnet"``,
+``"vit"``. A head is a *block list*, e.g. ``["linear:256", "batchnorm", "relu", "linear:128"]``,
+so heads are declared, saved and changed without code.
+
+Examples
+--------
+>>> import torch
+>>> net = make_backbone((1, 8, 8), "conv", {"out_features": 16, "channels": [8]})
+>>> head = make_head(net.out_features, ["linear:32", "batchnorm", "relu", "linear:4"])
+>>> head(net(torch.zeros(2, 1, 8, 8))).shape
+torch.Size([2, 4])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from torch import nn
+from torch.nn import functional as F
+
+from ..nn import ConvEncoder, MLPEncoder
+from ..nn.activations import activation_names, make_activation
+from ..nn.resnet import SmallResNet
+from ..nn.shapes import as_shape, is_image_shape
+from ..nn.vit import SmallViT
+
+# name -> constructor(input_shape, **options); each result has ``.out_features``
+BACKBONES: dict[str, Callable[..., nn.Module]] = {
+    "mlp": lambda shape, out_features=128, **kw: MLPEncoder(shape, out_features, **kw),
+    "conv": lambda shape, out_features=128, **kw: ConvEncoder(shape, out_features, **kw),
+    "resnet": lambda shape, **kw: SmallResNet(shape, **kw),
+    "vit": lambda shape, **kw: SmallViT(shape, **kw),
+}
+
+
+def default_backbone(input_shape: Sequence[int]) -> str:
+    """``"conv"`` for images, ``"mlp"`` for vectors."""
+    return "conv" if is_image_shape(as_shape(input_shape)) else "mlp"
+
+
+def make_backbone(input_shape: Sequence[int], name: str | None = None, options: dict[str, Any] | None = None) -> nn.Module:
+    """Build the backbone ``name`` for samples of ``input_shape`` (default: by the shape)."""
+    name = name or default_backbone(input_shape)
+    if name not in BACKBONES:
+        raise ValueError(f"backbone must be one of {sorted(BACKBONES)}, got {name!r}")
+    options = dict(options or {})
+    try:
+        net = BACKBONES[name](as_shape(input_shape), **options)
+    except TypeError as err:
+        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
+    net.spec = {"name": name, "input_shape": list(as_shape(input_shape)), "options": options}
+    return net
+
+
+class L2Norm(nn.Module):
+    """Project rows onto the unit sphere (DINO's head ends with this before its last layer)."""
+
+    def forward(self, x):
+        return F.normalize(x, dim=-1)
+
+
+def _block(token: str, width: int) -> tuple[nn.Module, int]:
+    kind, _, arg = token.partition(":")
+    kind = kind.strip().lower()
+    if kind == "linear":
+        out = int(arg)
+        return nn.Linear(width, out), out
+    if kind == "batchnorm":
+        return nn.BatchNorm1d(width), width
+    if kind == "layernorm":
+        return nn.LayerNorm(width), width
+    if kind == "dropout":
+        return nn.Dropout(float(arg or 0.5)), width
+    if kind == "l2norm":
+        return L2Norm(), width
+    if kind in activation_names():
+        return make_activation(kind), width
+    raise ValueError(
+        f"head block {token!r} unknown: use 'linear:N', 'batchnorm', 'layernorm', 'dropout:P', 'l2norm' "
+        f"or an activation ({', '.join(activation_names())})"
+    )
+
+
+def make_head(in_features: int, blocks: Sequence[str]) -> nn.Sequential:
+    """A head from a block list; ``head.out_features`` is the width after the last block."""
+    if isinstance(blocks, str) or not all(isinstance(b, str) for b in blocks):
+        raise TypeError(f"head blocks must be a list of strings such as ['linear:128', 'relu'], got {blocks!r}")
+    layers, width = [], in_features
+    for token in blocks:
+        try:
+            layer, width = _block(token, width)
+        except ValueError as err:
+            if "unknown" in str(err):
+                raise
+            raise ValueError(f"head block {token!r} has a bad argument; expected e.g. 'linear:128', 'dropout:0.1'") from None
+        layers.append(layer)
+    head = nn.Sequential(*layers)
+    head.out_features = width
+    return head
+
+
+def projection_head(hidden: int = 256, out: int = 128, layers: int = 2) -> list[str]:
+    """SimCLR/BYOL-style MLP projector as a block list."""
+    return [*(["linear:%d" % hidden, "batchnorm", "relu"] * (layers - 1)), f"linear:{out}"]

@@ -1,0 +1,129 @@
+"""What every self-supervised method shares: a backbone, ``loss(x) -> LossOutput``, a registry.
+
+A method turns an unlabeled batch into its own targets, so the one training loop
+(:func:`aekit.fit`) trains every method unchanged. Methods are built by name with
+:func:`create_method`, which records the JSON that rebuilds them (for saving).
+
+Examples
+--------
+>>> import torch
+>>> from aekit.ssl import create_method
+>>> m = create_method("rotation", (1, 8, 8), backbone_options={"out_features": 16, "channels": [8]})
+>>> float(m.loss(torch.rand(4, 1, 8, 8)).total) > 0
+True
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..models.autoencoder import LossOutput
+from ..nn.shapes import as_shape
+from .backbones import make_backbone
+
+METHODS: dict[str, type["SSLMethod"]] = {}
+
+
+def register_method(name: str) -> Callable[[type["SSLMethod"]], type["SSLMethod"]]:
+    """Class decorator: make a method available to :func:`create_method` under ``name``."""
+
+    def add(cls: type["SSLMethod"]) -> type["SSLMethod"]:
+        if not name or name in METHODS:
+            raise ValueError(f"method name {name!r} is empty or already registered")
+        cls.method_name = name
+        METHODS[name] = cls
+        return cls
+
+    return add
+
+
+def list_methods() -> list[str]:
+    return sorted(METHODS)
+
+
+def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -> "SSLMethod":
+    """Build the registered method ``name`` for samples of ``input_shape``.
+
+    Options are the method's keyword arguments (``backbone``, ``backbone_options``, ``head``, and
+    method-specific ones such as ``temperature``); all must be JSON-able.
+    """
+    if name not in METHODS:
+        raise ValueError(f"method must be one of {list_methods()}, got {name!r}")
+    shape = as_shape(input_shape)
+    try:
+        model = METHODS[name](shape, **options)
+    except TypeError as err:
+        raise ValueError(f"method {name!r} rejected its options {sorted(options)}: {err}") from None
+    model.spec = {"method": name, "input_shape": list(shape), "options": options}
+    return model
+
+
+class SSLMethod(nn.Module):
+    """Base class: holds ``backbone`` and defines ``encode``; subclasses define ``loss``."""
+
+    method_name = "base"
+    needs_image = False
+
+    def __init__(
+        self, input_shape: Sequence[int], backbone: str | None = None, backbone_options: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__()
+        self.input_shape = as_shape(input_shape)
+        if self.needs_image and len(self.input_shape) != 3:
+            raise ValueError(
+                f"method {self.method_name!r} needs images of shape (channels, height, width), got input_shape {self.input_shape}"
+            )
+        self.backbone = make_backbone(self.input_shape, backbone, backbone_options)
+        self.spec: dict[str, Any] | None = None
+
+    @property
+    def feature_dim(self) -> int:
+        return self.backbone.out_features
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Backbone features (B, feature_dim) of ``x``: the representation users keep."""
+        return self.backbone(x)
+
+    def loss(self, x: torch.Tensor) -> LossOutput:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _output(**parts: torch.Tensor) -> LossOutput:
+        total = sum(parts.values())
+        return LossOutput(total=total, parts={**parts, "total": total})
+
+
+class EMATarget:
+    """An exponential-moving-average copy of a module (BYOL/DINO/I-JEPA's target network).
+
+    The loop steps the optimizer after ``loss``; updating the target at the start of the next
+    ``loss`` call is the same update one step later, so methods need no hook in the loop. The copy's
+    parameters have ``requires_grad=False``: they never get gradients, so the optimizer never moves
+    them, yet they are saved with the model's ``state_dict``.
+    """
+
+    @staticmethod
+    def make(module: nn.Module) -> nn.Module:
+        target = copy.deepcopy(module)
+        for p in target.parameters():
+            p.requires_grad_(False)
+        return target
+
+    @staticmethod
+    @torch.no_grad()
+    def update(target: nn.Module, online: nn.Module, momentum: float) -> None:
+        for t, o in zip(target.parameters(), online.parameters()):
+            t.mul_(momentum).add_(o.detach(), alpha=1 - momentum)
+        for t, o in zip(target.buffers(), online.buffers()):
+            t.copy_(o)
+
+
+def check_fraction(value: float, name: str, low: float = 0.0, high: float = 1.0) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    return float(value)

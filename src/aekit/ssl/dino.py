@@ -1,0 +1,92 @@
+"""DINO (Caron et al. 2021): self-distillation without labels. A student matches the sharpened,
+centred softmax output of an EMA teacher on another view:
+
+    loss = - sum_k softmax((t(v1) - c) / T_t)_k log softmax(s(v2) / T_s)_k   (+ the swapped pair)
+
+Centering (``c``, an EMA of the teacher's mean output) and sharpening (``T_t < T_s``) together
+prevent collapse. Only the two global views are used here (no multi-crop).
+
+Examples
+--------
+>>> import torch
+>>> from aekit.ssl import create_method
+>>> m = create_method("dino", (1, 8, 8), backbone_options={"out_features": 16, "channels": [8]}, out_dim=32)
+>>> sorted(m.loss(torch.rand(4, 1, 8, 8)).parts)
+['dino', 'total']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from .augment import Augment
+from .backbones import make_head
+from .base import EMATarget, SSLMethod, check_fraction, register_method
+from .simclr import default_augment
+
+
+def dino_loss(
+    student: torch.Tensor, teacher: torch.Tensor, center: torch.Tensor, student_temp: float, teacher_temp: float
+) -> torch.Tensor:
+    """Cross-entropy between the centred, sharpened teacher distribution and the student's, batch mean."""
+    t = F.softmax((teacher - center) / teacher_temp, dim=-1)
+    return -(t * F.log_softmax(student / student_temp, dim=-1)).sum(-1).mean()
+
+
+@register_method("dino")
+class DINO(SSLMethod):
+    """Parameters: ``out_dim`` (prototypes K), ``head`` (block list before the prototypes; it ends
+    in ``l2norm`` as in the paper), ``student_temp`` 0.1, ``teacher_temp`` 0.04, ``center_momentum``
+    0.9, ``momentum`` (teacher EMA), ``augment``."""
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        backbone: str | None = None,
+        backbone_options: dict[str, Any] | None = None,
+        head: Sequence[str] = ("linear:256", "gelu", "linear:64", "l2norm"),
+        out_dim: int = 256,
+        augment: str | list[dict[str, Any]] | None = None,
+        student_temp: float = 0.1,
+        teacher_temp: float = 0.04,
+        center_momentum: float = 0.9,
+        momentum: float = 0.99,
+    ) -> None:
+        super().__init__(input_shape, backbone, backbone_options)
+        if not (0 < teacher_temp and 0 < student_temp):
+            raise ValueError(f"temperatures must be positive, got student_temp={student_temp}, teacher_temp={teacher_temp}")
+        self.student_temp, self.teacher_temp = float(student_temp), float(teacher_temp)
+        self.center_momentum = check_fraction(center_momentum, "center_momentum")
+        self.momentum = check_fraction(momentum, "momentum")
+        self.augment = Augment(augment or default_augment(self.input_shape))
+        self.head = make_head(self.feature_dim, [*head, f"linear:{out_dim}"])
+        self.teacher_backbone = EMATarget.make(self.backbone)
+        self.teacher_head = EMATarget.make(self.head)
+        self.register_buffer("center", torch.zeros(1, out_dim))
+        # 0 until the first training batch: the center then starts at that batch's mean, instead
+        # of drifting in from 0 (which makes the early loss climb while it catches up)
+        self.register_buffer("center_ready", torch.zeros((), dtype=torch.bool))
+
+    def loss(self, x: torch.Tensor) -> Any:
+        if self.training:
+            EMATarget.update(self.teacher_backbone, self.backbone, self.momentum)
+            EMATarget.update(self.teacher_head, self.head, self.momentum)
+        views = torch.cat([self.augment(x), self.augment(x)])
+        s1, s2 = self.head(self.backbone(views)).chunk(2)
+        with torch.no_grad():
+            teacher = self.teacher_head(self.teacher_backbone(views))
+            if self.training and not self.center_ready:
+                self.center.copy_(teacher.mean(0, keepdim=True))
+                self.center_ready.fill_(True)
+        t1, t2 = teacher.chunk(2)
+        loss = 0.5 * (
+            dino_loss(s2, t1, self.center, self.student_temp, self.teacher_temp)
+            + dino_loss(s1, t2, self.center, self.student_temp, self.teacher_temp)
+        )
+        if self.training:
+            self.center.mul_(self.center_momentum).add_(teacher.mean(0, keepdim=True), alpha=1 - self.center_momentum)
+        return self._output(dino=loss)

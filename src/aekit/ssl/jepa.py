@@ -1,0 +1,101 @@
+"""A small I-JEPA (Assran et al. 2023): predict, in representation space, the features of a hidden
+block of patches from the visible context. A ViT context encoder sees the context patches; an EMA
+target encoder sees the whole image; a narrow transformer predictor gets the context tokens plus
+mask tokens at the block's positions and regresses the target encoder's (layer-normed) tokens.
+
+Simplified: one rectangular target block per image (the paper samples four) whose size is drawn
+once per batch, so every image has the same number of context and target patches.
+
+Examples
+--------
+>>> import torch
+>>> from aekit.ssl import create_method
+>>> m = create_method("jepa", (1, 8, 8), backbone_options={"patch_size": 2, "dim": 16, "depth": 1, "heads": 2})
+>>> sorted(m.loss(torch.rand(4, 1, 8, 8)).parts)
+['jepa', 'total']
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..nn.vit import gather_tokens, transformer
+from .base import EMATarget, SSLMethod, check_fraction, register_method
+
+
+def block_split(batch: int, grid: tuple[int, int], block: tuple[int, int], device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image, a random ``block`` (rows, cols) of a patch ``grid``: (context (B, N-K), target (B, K)) indices."""
+    gh, gw = grid
+    bh, bw = block
+    top = torch.randint(0, gh - bh + 1, (batch, 1, 1), device=device)
+    left = torch.randint(0, gw - bw + 1, (batch, 1, 1), device=device)
+    rows = torch.arange(gh, device=device).view(1, gh, 1)
+    cols = torch.arange(gw, device=device).view(1, 1, gw)
+    inside = ((rows >= top) & (rows < top + bh) & (cols >= left) & (cols < left + bw)).flatten(1)  # (B, N)
+    # a stable sort puts outside (False) first; indices within each group stay ordered
+    order = inside.to(torch.int8).argsort(dim=1, stable=True)
+    k = bh * bw
+    return order[:, : gh * gw - k], order[:, gh * gw - k :]
+
+
+@register_method("jepa")
+class IJEPA(SSLMethod):
+    """Parameters: ``block_scale`` (range of the target block's area as a fraction of the image;
+    the paper uses 0.15-0.2), ``predictor_dim``, ``predictor_depth``, ``predictor_heads``,
+    ``momentum`` of the target encoder."""
+
+    needs_image = True
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        backbone: str | None = "vit",
+        backbone_options: dict[str, Any] | None = None,
+        block_scale: Sequence[float] = (0.15, 0.3),
+        predictor_dim: int = 32,
+        predictor_depth: int = 2,
+        predictor_heads: int = 2,
+        momentum: float = 0.99,
+    ) -> None:
+        if backbone != "vit":
+            raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
+        super().__init__(input_shape, backbone, backbone_options)
+        vit = self.backbone
+        self.grid = (self.input_shape[1] // vit.patch_size, self.input_shape[2] // vit.patch_size)
+        lo, hi = (check_fraction(s, "block_scale") for s in block_scale)
+        self.block_scale = (lo, hi)
+        self.momentum = check_fraction(momentum, "momentum")
+        self.target_encoder = EMATarget.make(vit)
+        self.to_predictor = nn.Linear(vit.dim, predictor_dim)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
+        self.predictor_pos = nn.Parameter(torch.randn(1, vit.n_patches, predictor_dim) * 0.02)
+        self.predictor = transformer(predictor_dim, predictor_depth, predictor_heads)
+        self.from_predictor = nn.Linear(predictor_dim, vit.dim)
+
+    def _block(self) -> tuple[int, int]:
+        gh, gw = self.grid
+        area = random.uniform(*self.block_scale) * gh * gw
+        ratio = math.exp(random.uniform(math.log(0.75), math.log(1.5)))
+        bh = min(gh - 1, max(1, round(math.sqrt(area / ratio))))
+        bw = min(gw - 1, max(1, round(math.sqrt(area * ratio))))
+        return bh, bw
+
+    def loss(self, x: torch.Tensor) -> Any:
+        vit = self.backbone
+        if self.training:
+            EMATarget.update(self.target_encoder, vit, self.momentum)
+        context, target = block_split(len(x), self.grid, self._block(), x.device)
+        with torch.no_grad():
+            goal = gather_tokens(F.layer_norm(self.target_encoder.tokens(x), (vit.dim,)), target)
+        pos = self.predictor_pos.expand(len(x), -1, -1)
+        ctx = self.to_predictor(vit.tokens(x, context)) + gather_tokens(pos, context)
+        queries = self.mask_token + gather_tokens(pos, target)
+        out = self.predictor(torch.cat([ctx, queries], 1))[:, ctx.shape[1] :]
+        return self._output(jepa=F.mse_loss(self.from_predictor(out), goal))

@@ -1,0 +1,189 @@
+"""Everything the training loop sets up before its first step, and the state it carries between
+epochs: device and precision, the process group, batch sources, optimizer and scheduler, early
+stopping, checkpoints and resumption. Kept here so that :func:`aekit.training.fit` stays short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import distributed as ddp
+from .batching import make_sources
+from .checkpoint import check_compatible, cpu_state, load_checkpoint, rng_states, save_checkpoint, set_rng_states
+from .config import TrainConfig
+from .device import resolve_device, resolve_precision, seed_everything
+from .history import History
+from .optim import make_optimizer, make_scheduler
+
+
+@contextlib.contextmanager
+def deterministic_mode(enabled: bool) -> Iterator[None]:
+    """``torch.use_deterministic_algorithms(True)`` for the duration of a fit, then as before."""
+    if not enabled:
+        yield
+        return
+    previous = torch.are_deterministic_algorithms_enabled()
+    # cuBLAS needs a fixed workspace to be deterministic; it must be set before the first matmul.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    benchmark = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous)
+        torch.backends.cudnn.benchmark = benchmark
+
+
+def _clone(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@dataclass
+class Session:
+    """One fit's setup and its between-epoch state (early stopping, last good weights)."""
+
+    model: nn.Module
+    config: TrainConfig
+    device: torch.device
+    amp_dtype: torch.dtype | None
+    where: ddp.DistInfo
+    generator: torch.Generator
+    train_src: Any
+    val_src: Any
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    loss: Any  # model.loss, or the forward of its DDP wrapper
+    history: History = field(default_factory=History)
+    start_epoch: int = 1
+    best: float = math.inf
+    waited: int = 0
+    best_state: dict[str, torch.Tensor] | None = None
+    good_state: dict[str, torch.Tensor] | None = None  # last weights with a finite loss (initially the start)
+
+    # -- between epochs --------------------------------------------------------------------------
+    def track(self, monitored: float, epoch: int) -> None:
+        """Update early stopping and the weights to fall back to (best, last good)."""
+        self.good_state = _clone(self.model)
+        if monitored < self.best - self.config.min_delta:
+            self.best, self.waited, self.history.best_epoch = monitored, 0, epoch
+            if self.config.restore_best:
+                self.best_state = self.good_state
+        else:
+            self.waited += 1
+
+    def step_scheduler(self, monitored: float) -> None:
+        if self.scheduler is not None:
+            self.scheduler.step(monitored) if self.config.scheduler == "plateau" else self.scheduler.step()
+
+    def should_stop(self) -> bool:
+        return self.config.early_stopping is not None and self.waited >= self.config.early_stopping
+
+    def restore_good(self) -> None:
+        """After divergence: the best weights, else the last finite ones (never NaN weights)."""
+        state = self.best_state if self.best_state is not None else self.good_state
+        if state is not None:
+            self.model.load_state_dict(state)
+
+    def finish(self) -> History:
+        if self.config.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        self.model.eval()
+        return self.history
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def maybe_checkpoint(self, epoch: int, last: bool) -> None:
+        """Every ``checkpoint_every`` epochs (and at the end), rank 0 writes; the others wait."""
+        every = self.config.checkpoint_every
+        if every is None or not (epoch % every == 0 or last):
+            return
+        if self.where.is_main:
+            save_checkpoint(self.config.checkpoint_dir, self.state(epoch))
+        ddp.barrier()
+
+    def state(self, epoch: int) -> dict[str, Any]:
+        cpu = (lambda s: None if s is None else {k: v.to("cpu") for k, v in s.items()})
+        return {
+            "epoch": epoch,
+            "model": cpu_state(self.model),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "best": self.best,
+            "waited": self.waited,
+            "best_state": cpu(self.best_state),
+            "good_state": cpu(self.good_state),
+            "history": self.history.to_dict(),
+            "rng": rng_states(self.generator),
+            "config": self._plain_config(),
+        }
+
+    def _plain_config(self) -> dict[str, Any]:
+        """The config as plain data (a Path or a tuple would not survive weights_only loading as is)."""
+        return json.loads(json.dumps(self.config.to_dict(), default=str))
+
+    def resume(self, where: str | os.PathLike) -> None:
+        """Load a checkpoint: weights, optimizer, scheduler, counters, history, RNG and data order."""
+        state = load_checkpoint(where)
+        check_compatible(state.get("config", {}), self._plain_config(), str(where))
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as err:
+            raise ValueError(f"checkpoint {str(where)!r} does not fit this model: {str(err).splitlines()[0]}") from None
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        on_device = (lambda s: None if s is None else {k: v.to(self.device) for k, v in s.items()})
+        self.best, self.waited = float(state["best"]), int(state["waited"])
+        self.best_state, self.good_state = on_device(state["best_state"]), on_device(state["good_state"])
+        self.history = History.from_dict(state["history"])
+        set_rng_states(state["rng"], self.generator)
+        if self.where.rank:  # per-rank noise streams must differ; data order (generator) must not
+            torch.manual_seed((self.config.seed or 0) + 7919 * self.where.rank + state["epoch"])
+        self.start_epoch = int(state["epoch"]) + 1
+        if self.history.stopped_early:
+            self.start_epoch = self.config.epochs + 1  # the run had finished; nothing left to do
+
+
+def _check_sample_shape(model: nn.Module, source) -> None:
+    """A one-line error here rather than a shape mismatch deep inside the first layer."""
+    expected = getattr(model, "input_shape", None)
+    tensors = getattr(source, "tensors", None)
+    if expected is not None and tensors is not None and tuple(tensors[0].shape[1:]) != tuple(expected):
+        raise ValueError(
+            f"data samples have shape {tuple(tensors[0].shape[1:])} but the model expects {tuple(expected)}"
+        )
+
+
+def start_session(model: nn.Module, data, validation_data, config: TrainConfig, resume_from=None) -> Session:
+    """Device, process group, seeds, data shards, optimizer and scheduler; resumed when asked."""
+    device = resolve_device(config.device)
+    where = ddp.init_distributed(device)
+    device = ddp.rank_device(device, where)
+    seed_everything(None if config.seed is None else config.seed + 7919 * where.rank)
+    model.to(device)
+    generator = torch.Generator()  # shuffling: the same on every rank, so ranks agree on the data order
+    if config.seed is not None:
+        generator.manual_seed(config.seed)
+    train_src, val_src = make_sources(
+        data, validation_data, config.validation_split, config.batch_size, device, config.seed,
+        config.num_workers, generator=generator, rank=where.rank, world=where.world_size,
+    )
+    _check_sample_shape(model, train_src)
+    optimizer = make_optimizer(model, config)
+    session = Session(
+        model, config, device, resolve_precision(config.precision, device), where, generator, train_src, val_src,
+        optimizer, make_scheduler(optimizer, config), ddp.loss_function(model, where, device),
+    )
+    session.good_state = _clone(model)
+    if resume_from is not None:
+        session.resume(resume_from)
+    return session

@@ -1,0 +1,329 @@
+"""The HTML report of a run folder: one self-contained page a person would rather look at.
+
+:func:`write_report` reads what ``aekit train`` left in a run folder (``summary.json``,
+``run.json``, ``metrics.json``, ``arrays/*.npy``, the model) and writes ``report.html``, with
+every figure embedded as a base64 PNG: the page needs no network and no other file. Sections
+appear only when they apply:
+
+- always: configuration, data summary, loss curves (each loss part), reconstructions
+  (input / corrupted input / output), the 2-D latent map (coloured by label when labels exist);
+- VAEs (a Gaussian latent), when :mod:`aekit.models.generation` is available: prior samples,
+  interpolations, the manifold grid;
+- detectors: the anomaly-score histogram with its threshold, and ROC/PR curves when labels exist
+  (written into the run folder by :func:`add_detector_results`);
+- self-supervised runs: probe accuracies (written by :func:`add_probe_results`).
+
+The PNGs are also kept in ``RUN/figures/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import numpy as np
+
+from ..training.history import History
+from .figures import plot_probe_accuracies, plot_roc_pr, plot_score_histogram
+from .plots import plot_latent_scatter, plot_loss_curves, plot_reconstructions
+
+__all__ = ["RunData", "load_run", "write_report", "add_detector_results", "add_probe_results"]
+
+REPORT_NAME = "report.html"
+
+
+@dataclass
+class RunData:
+    """What a run folder holds for the pictures (absent parts are None)."""
+
+    folder: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    run_info: dict[str, Any] = field(default_factory=dict)
+    history: History = field(default_factory=History)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    detector: dict[str, Any] = field(default_factory=dict)
+    probe: dict[str, float] = field(default_factory=dict)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _check_run_folder(run_dir: str | os.PathLike) -> Path:
+    folder = Path(run_dir)
+    if not folder.is_dir() or not (folder / "summary.json").is_file():
+        raise FileNotFoundError(
+            f"run_dir {str(folder)!r} is not a run folder (no summary.json); give a folder written by `aekit train`"
+        )
+    return folder
+
+
+def load_run(run_dir: str | os.PathLike) -> RunData:
+    """Read a run folder written by ``aekit train`` (or :func:`aekit.run.train_run`).
+
+    Examples
+    --------
+    >>> run = load_run("aekit-demo")  # doctest: +SKIP
+    >>> run.arrays["codes"].shape  # doctest: +SKIP
+    (1797, 10)
+    """
+    folder = _check_run_folder(run_dir)
+    history = _read_json(folder / "metrics.json")
+    if history is None:  # older run folders only had the model's history
+        history = _read_json(folder / "model" / "history.json") or {}
+    arrays = {}
+    for path in sorted((folder / "arrays").glob("*.npy")):
+        arrays[path.stem] = np.load(path, allow_pickle=False)
+    return RunData(
+        folder=folder,
+        summary=_read_json(folder / "summary.json") or {},
+        run_info=_read_json(folder / "run.json") or {},
+        history=History.from_dict(history),
+        arrays=arrays,
+        detector=_read_json(folder / "detector.json") or {},
+        probe=_read_json(folder / "probe.json") or {},
+    )
+
+
+def add_detector_results(
+    run_dir: str | os.PathLike, scores: np.ndarray, threshold: float | None = None, labels: np.ndarray | None = None
+) -> None:
+    """Store anomaly scores (higher = more anomalous), the threshold and optional 0/1 labels in a
+    run folder, so that its report gets the detector sections.
+
+    Examples
+    --------
+    >>> add_detector_results("runs/cardio", scores, threshold=0.8, labels=y)  # doctest: +SKIP
+    """
+    folder = _check_run_folder(run_dir)
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if scores.size == 0 or not np.all(np.isfinite(scores)):
+        raise ValueError("scores must be a non-empty array of finite numbers")
+    (folder / "arrays").mkdir(exist_ok=True)
+    if labels is not None:
+        labels = np.asarray(labels).ravel()
+        if labels.shape != scores.shape:
+            raise ValueError(f"labels must have one entry per score ({scores.size}), got shape {labels.shape}")
+        np.save(folder / "arrays" / "score_labels.npy", (labels != 0).astype(np.int8))
+    np.save(folder / "arrays" / "scores.npy", scores)
+    info = {"threshold": None if threshold is None else float(threshold)}
+    (folder / "detector.json").write_text(json.dumps(info, indent=2))
+
+
+def add_probe_results(run_dir: str | os.PathLike, accuracies: dict[str, float]) -> None:
+    """Store probe accuracies (e.g. ``{"linear probe": 0.91, "raw pixels": 0.84}``) in a run folder.
+
+    Examples
+    --------
+    >>> add_probe_results("runs/rotation", {"linear probe": 0.91})  # doctest: +SKIP
+    """
+    folder = _check_run_folder(run_dir)
+    if not isinstance(accuracies, dict) or not accuracies:
+        raise TypeError(f"accuracies must be a non-empty dict of name -> accuracy, got {accuracies!r}")
+    clean = {str(k): float(v) for k, v in accuracies.items()}
+    (folder / "probe.json").write_text(json.dumps(clean, indent=2))
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
+       padding: 1.5rem; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+.sub { color: #666; margin-top: 0; } nav a { margin-right: 0.9rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
+td, th { border: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; } .cols { display: flex; flex-wrap: wrap; gap: 2rem; }
+figure { margin: 0.5rem 0 1.2rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.88rem; }
+</style>
+</head>
+<body>
+<h1>$title</h1>
+<p class="sub">$subtitle</p>
+<nav>$nav</nav>
+$sections
+</body>
+</html>
+""")
+
+
+def _table(rows: dict[str, Any], header: tuple[str, str] = ("", "")) -> str:
+    head = f"<tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th></tr>" if any(header) else ""
+    body = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>" for k, v in rows.items()
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _section(anchor: str, title: str, body: str) -> tuple[str, str, str]:
+    return anchor, title, f'<section id="{anchor}"><h2>{html.escape(title)}</h2>\n{body}\n</section>'
+
+
+def _sample_shape(run: RunData) -> tuple[int, ...] | None:
+    shape = run.summary.get("sample_shape")
+    return tuple(shape) if shape else None
+
+
+def _overview(run: RunData) -> tuple[str, str, str]:
+    s = run.summary
+    data = {k: s[k] for k in ("data", "n_samples", "sample_shape") if k in s}
+    labels = run.arrays.get("labels")
+    if labels is not None:
+        classes, counts = np.unique(labels, return_counts=True)
+        data["classes (in the shown subset)"] = ", ".join(f"{c}: {n}" for c, n in zip(classes[:20], counts[:20]))
+    training = {k: v for k, v in s.items() if k not in data}
+    params = run.run_info.get("params", {})
+    body = (f'<div class="cols"><div><h3>Data</h3>{_table(data)}<h3>Training</h3>{_table(training)}</div>'
+            f"<div><h3>Configuration</h3>{_table(params, ('parameter', 'value'))}</div></div>")
+    return _section("overview", "Configuration and data", body)
+
+
+def _losses(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    if not len(run.history):
+        return None
+    path = plot_loss_curves(run.history, figdir / "loss.png", title=f"{run.summary.get('recipe', '')} loss")
+    return _section("losses", "Loss curves", _figure(path, "Per-sample loss by epoch; solid = train, dashed = validation."))
+
+
+def _reconstructions(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    if "inputs" not in run.arrays or "reconstructions" not in run.arrays:
+        return None
+    rows = {"input": run.arrays["inputs"]}
+    if "corrupted" in run.arrays:
+        rows["corrupted input"] = run.arrays["corrupted"]
+    rows["output"] = run.arrays["reconstructions"]
+    flat = {k: v.reshape(len(v), -1) for k, v in rows.items()}
+    path = plot_reconstructions(flat, figdir / "reconstructions.png", _sample_shape(run))
+    err = float(np.mean((flat["input"] - flat["output"]) ** 2))
+    caption = (f"Rows: {', '.join(rows)}. Mean squared error of the output over the "
+               f"{len(flat['input'])} kept samples: {err:.4g}.")
+    return _section("reconstructions", "Reconstructions", _figure(path, caption))
+
+
+def _latent(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    codes = run.arrays.get("codes")
+    if codes is None or len(codes) < 2:
+        return None
+    path = plot_latent_scatter(codes, figdir / "latent.png", run.arrays.get("labels"), title="Latent map")
+    how = "the code itself" if codes.shape[1] <= 2 else f"the first two principal components of the {codes.shape[1]}-d code"
+    return _section("latent", "Latent map", _figure(path, f"{len(codes)} samples placed by {how}."))
+
+
+def _detector(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    scores = run.arrays.get("scores")
+    if scores is None:
+        return None
+    labels = run.arrays.get("score_labels")
+    threshold = run.detector.get("threshold")
+    parts = [_figure(plot_score_histogram(scores, figdir / "scores.png", threshold, labels),
+                     "Distribution of anomaly scores" + (" with the decision threshold." if threshold is not None else "."))]
+    if labels is not None and 0 < int(np.sum(labels != 0)) < len(labels):
+        path, metrics = plot_roc_pr(scores, labels, figdir / "roc_pr.png")
+        parts.append(_table({"AUROC": metrics["auroc"], "average precision": metrics["average_precision"]}))
+        parts.append(_figure(path, "ROC and precision-recall curves against the given labels."))
+    return _section("detector", "Anomaly detection", "\n".join(parts))
+
+
+def _probe(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    if not run.probe:
+        return None
+    path = plot_probe_accuracies(run.probe, figdir / "probe.png")
+    body = _table(run.probe, ("probe", "accuracy")) + _figure(path, "Accuracy of classifiers trained on the frozen features.")
+    return _section("probe", "Probe accuracies", body)
+
+
+def _is_vae(estimator: Any) -> bool:
+    latent = getattr(getattr(estimator, "model_", None), "latent", None)
+    return getattr(latent, "name", None) == "gaussian"
+
+
+def _vae(run: RunData, figdir: Path, estimator: Any) -> tuple[str, str, str] | None:
+    """Prior samples, interpolations and the manifold grid, from :mod:`aekit.models.generation`."""
+    if not _is_vae(estimator):
+        return None
+    from .vae_sections import vae_figures  # needs the generation module; None when it is absent
+
+    figures = vae_figures(run, figdir, estimator)
+    if not figures:
+        return None
+    return _section("vae", "Generation", "\n".join(_figure(p, c) for p, c in figures))
+
+
+def _load_estimator(folder: Path) -> Any:
+    if not (folder / "model" / "config.json").is_file():
+        return None
+    from ..estimators import Autoencoder
+
+    try:
+        return Autoencoder.load(folder / "model")
+    except Exception:  # noqa: BLE001 - a model this build cannot read still gets the other sections
+        return None
+
+
+def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *, estimator: Any = None) -> Path:
+    """Write the self-contained HTML report of a run folder and return its path.
+
+    Parameters
+    ----------
+    run_dir : path
+        A folder written by ``aekit train`` / ``aekit demo`` / :func:`aekit.run.train_run`.
+    out : path, optional
+        Where to write the page; ``RUN_DIR/report.html`` by default.
+    estimator : Autoencoder, optional
+        The fitted model, when at hand; else it is loaded from ``RUN_DIR/model`` if a section needs it.
+
+    Examples
+    --------
+    >>> from aekit.viz import write_report
+    >>> write_report("aekit-demo")  # doctest: +SKIP
+    PosixPath('aekit-demo/report.html')
+    """
+    run = load_run(run_dir)
+    figdir = run.folder / "figures"
+    figdir.mkdir(exist_ok=True)
+    if estimator is None and run.summary.get("recipe") is not None:
+        estimator = _load_estimator(run.folder)
+    sections = [_overview(run), _losses(run, figdir), _reconstructions(run, figdir), _latent(run, figdir),
+                _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir)]
+    sections = [s for s in sections if s is not None]
+    s = run.summary
+    title = f"aekit run: {s.get('recipe', 'model')} on {s.get('data', 'data')}"
+    subtitle = (f"{s.get('epochs_trained', '?')} epochs, latent dimension {s.get('latent_dim', '?')}, "
+                f"aekit {run.run_info.get('aekit_version', '?')}")
+    page = _PAGE.substitute(
+        title=html.escape(title),
+        subtitle=html.escape(subtitle),
+        nav="".join(f'<a href="#{a}">{html.escape(t)}</a>' for a, t, _ in sections),
+        sections="\n".join(body for _, _, body in sections),
+    )
+    target = Path(out) if out is not None else run.folder / REPORT_NAME
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
