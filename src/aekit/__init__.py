@@ -49,3 +49,9 @@ __all__ += ["PretrainedClassifier", "SupervisedModel", "encoder_jacobian", "gree
 from .estimators import AnomalyDetector  # noqa: E402
 
 __all__.append("AnomalyDetector")
+
+# Probabilistic autoencoders (issue #4).
+from .estimators import VariationalAutoencoder  # noqa: E402
+from .training.schedules import KLWarmup  # noqa: E402
+
+__all__ += ["KLWarmup", "VariationalAutoencoder"]

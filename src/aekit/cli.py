@@ -91,7 +91,8 @@ def _train_options(f):
         click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
         click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
         click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
-        click.option("--likelihood", type=click.Choice(["gaussian", "bernoulli", "categorical"]), default="gaussian",
+        click.option("--likelihood", type=click.Choice(["gaussian", "bernoulli", "categorical", "gaussian_learned"]),
+                     default="gaussian",
                      show_default=True, help="Decoder distribution (gaussian = squared error)."),
         click.option("--corruption", default=None, help="Training noise: gaussian, masking, salt_and_pepper."),
         click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
@@ -293,6 +294,7 @@ from . import cli_report  # noqa: E402,F401  (registers commands)
 from . import cli_ssl  # noqa: E402,F401  (registers commands)
 from . import cli_vae  # noqa: E402,F401  (registers commands)
 from . import cli_detect  # noqa: E402,F401  (registers commands)
+from . import cli_restore  # noqa: E402,F401  (registers commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

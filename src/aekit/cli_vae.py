@@ -25,7 +25,9 @@ def _load_vae(model: str):
         raise ValueError(f"{str(path)!r} holds a {name!r}; generate/interpolate need one of {sorted(classes)}")
     est = classes[name].load(path)
     if getattr(est.model_.latent, "n_params", 1) != 2:
-        raise ValueError(f"{str(path)!r} is not a variational model (recipe {est.recipe!r}); train one with --recipe vae")
+        raise ValueError(
+            f"{str(path)!r} is not a variational model (recipe {est.recipe!r}); train one with --recipe vae"
+        )
     return est
 
 
@@ -79,8 +81,8 @@ def generate(model, out, n_samples, sampled, temperature, manifold, condition, s
 @click.argument("model")
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="A .png strip, or .npy/.csv.")
-@click.option("--start", "start", type=click.IntRange(min=0), default=0, show_default=True, help="Row of the first input.")
-@click.option("--end", "end", type=click.IntRange(min=0), default=1, show_default=True, help="Row of the second input.")
+@click.option("--start", type=click.IntRange(min=0), default=0, show_default=True, help="Row of the first input.")
+@click.option("--end", type=click.IntRange(min=0), default=1, show_default=True, help="Row of the second input.")
 @click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True)
 @click.option("--method", type=click.Choice(["linear", "slerp"]), default="slerp", show_default=True)
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)

@@ -36,6 +36,13 @@ class Corruption(nn.Module):
     def config(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    def corrupt(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Corrupted batch and per-element reconstruction-loss weights (``None``: all weigh 1).
+
+        Masks override this to weight the pixels they hid (see :mod:`aekit.corruption_images`).
+        """
+        return self(x), None
+
 
 def _probability(value: float, arg: str) -> float:
     if not isinstance(value, (int, float)) or not 0 <= value < 1:
@@ -115,6 +122,13 @@ class Compose(Corruption):
             x = part(x)
         return x
 
+    def corrupt(self, x):
+        weight = None
+        for part in self.parts:
+            x, w = part.corrupt(x)
+            weight = w if weight is None else (weight if w is None else weight * w)
+        return x, weight
+
     def config(self):
         return {"name": self.name, "parts": [p.config() for p in self.parts]}
 
@@ -144,3 +158,6 @@ def make_corruption(spec: CorruptionSpec) -> Corruption | None:
         )
     options = {k: v for k, v in spec.items() if k != "name"}
     return _CORRUPTIONS[spec["name"]](**options)
+
+
+from . import corruption_images as _corruption_images  # noqa: E402,F401  (block_mask, grayscale, downsample, watermark)

@@ -39,6 +39,25 @@ def test_pretrained_classifier_on_digits(digits_flat):
     assert set(PretrainedClassifier(**FAST).fit(X[:200], names[y[:200]]).predict(X[:20])) <= set(names)
 
 
+def test_pretrained_classifier_save_load(digits_flat, tmp_path):
+    from aekit.io import ModelFolderError
+
+    X, y = digits_flat
+    names = np.array(list("abcdefghij"))
+    clf = PretrainedClassifier(**FAST).fit(X[:200], names[y[:200]])
+    clf.save(tmp_path / "clf")
+    again = PretrainedClassifier.load(tmp_path / "clf")
+    np.testing.assert_array_equal(again.predict_proba(X[200:260]), clf.predict_proba(X[200:260]))
+    np.testing.assert_array_equal(again.predict(X[200:260]), clf.predict(X[200:260]))
+    with pytest.raises(FileExistsError):
+        clf.save(tmp_path / "clf")
+    import aekit
+
+    aekit.Autoencoder(epochs=1, latent_dim=2, device="cpu").fit(X[:50]).save(tmp_path / "ae")
+    with pytest.raises(ModelFolderError, match="not a PretrainedClassifier"):
+        PretrainedClassifier.load(tmp_path / "ae")
+
+
 def test_pretrained_classifier_errors(digits_flat):
     X, y = digits_flat
     with pytest.raises(ValueError, match="pretraining"):

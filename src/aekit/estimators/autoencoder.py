@@ -24,6 +24,7 @@ from ..data.streaming import is_stream
 from .preprocessing import affine_from_stats, fit_affine
 
 _INFERENCE_BATCH = 4096
+_ROW_BLOCK = 64
 
 
 def _infer_input_shape(n_features: int, recipe: str, architecture: str | None) -> tuple[int, ...]:
@@ -211,7 +212,15 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def _batched(self, fn, X: torch.Tensor) -> np.ndarray:
         device = next(self.model_.parameters()).device
         self.model_.eval()
-        out = [fn(X[i : i + _INFERENCE_BATCH].to(device)).float().cpu() for i in range(0, len(X), _INFERENCE_BATCH)]
+        out = []
+        for i in range(0, len(X), _INFERENCE_BATCH):
+            chunk = X[i : i + _INFERENCE_BATCH]
+            # BLAS picks other kernels (and summation orders) for a handful of rows than for many;
+            # padding to whole row blocks makes a sample's output independent of its batch-mates.
+            pad = -len(chunk) % _ROW_BLOCK
+            if pad:
+                chunk = torch.cat([chunk, chunk.new_zeros((pad, *chunk.shape[1:]))])
+            out.append(fn(chunk.to(device))[: len(chunk) - pad].float().cpu())
         return torch.cat(out).numpy()
 
     # -- the API ---------------------------------------------------------------------------------

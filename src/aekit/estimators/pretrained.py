@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,12 +14,14 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..io import ModelFolderError, build_from_config, load_state_checked, read_model_folder, write_model_folder
 from ..models.finetune import SupervisedModel
 from ..models.registry import create_model
 from ..models.stacked import greedy_pretrain
 from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
-from .autoencoder import _infer_input_shape
+from ..training.device import resolve_device
+from .autoencoder import _infer_input_shape, _json_params
 from .preprocessing import fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
@@ -189,3 +193,43 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each sample."""
         proba = self.predict_proba(X)  # first: raises NotFittedError before classes_ is looked up
         return self.classes_[np.argmax(proba, axis=1)]
+
+    # -- persistence (safetensors + JSON, like Autoencoder.save) ----------------------------------
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write a model folder: the pretrained autoencoder, the head, preprocessing and classes."""
+        check_is_fitted(self, "model_")
+        fitted = {
+            "n_features_in_": int(self.n_features_in_),
+            "input_shape_": list(self.input_shape_),
+            "preprocessing_": self.preprocessing_,
+            "classes_": self.classes_.tolist(),
+        }
+        config = {"estimator": type(self).__name__, "params": _json_params(self.get_params()), "fitted": fitted,
+                  "model": self.autoencoder_.spec}
+        tensors = {f"autoencoder.{k}": v for k, v in self.autoencoder_.state_dict().items()}
+        tensors.update({f"head.{k}": v for k, v in self.model_.head.state_dict().items()})
+        tensors["preprocessing.offset"] = torch.from_numpy(self.offset_)
+        tensors["preprocessing.scale"] = torch.from_numpy(self.scale_)
+        return write_model_folder(path, config, tensors, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "PretrainedClassifier":
+        """Load a classifier saved with :meth:`save`; nothing is unpickled."""
+        config, tensors, _ = read_model_folder(path)
+        if config.get("estimator") != cls.__name__:
+            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        est = cls(**config["params"])
+        fitted = config["fitted"]
+        ae = build_from_config(config, str(path))
+        load_state_checked(ae, {k[12:]: v for k, v in tensors.items() if k.startswith("autoencoder.")}, str(path))
+        model = SupervisedModel(ae, len(fitted["classes_"]), hidden_dims=tuple(est.head_hidden_dims))
+        load_state_checked(model.head, {k[5:]: v for k, v in tensors.items() if k.startswith("head.")}, str(path))
+        dev = resolve_device(device)
+        est.autoencoder_, est.model_ = ae.to(dev).eval(), model.to(dev).eval()
+        est.classes_ = np.asarray(fitted["classes_"])
+        est.n_features_in_ = fitted["n_features_in_"]
+        est.input_shape_ = tuple(fitted["input_shape_"])
+        est.preprocessing_ = fitted["preprocessing_"]
+        est.offset_ = tensors["preprocessing.offset"].numpy()
+        est.scale_ = tensors["preprocessing.scale"].numpy()
+        return est

@@ -2,6 +2,7 @@
 
 from . import recipes as _recipes  # noqa: F401  (registers the built-in recipes)
 from . import recipes_regularised as _recipes_regularised  # noqa: F401  (sparse, denoising, contractive, ...)
+from . import recipes_restoration as _recipes_restoration  # noqa: F401  (denoise, inpaint, colorize, ...)
 from .autoencoder import AutoencoderModel, ForwardResult, LossOutput
 from .latents import DeterministicLatent, GaussianLatent, make_latent
 from .latents import TopKLatent

@@ -36,6 +36,8 @@ class ForwardResult:
     params: torch.Tensor  # decoder output: likelihood parameters
     terms: dict[str, torch.Tensor] = field(default_factory=dict)  # per-sample latent terms
     condition: torch.Tensor | None = None  # (B, n_conditions) for a conditional model
+    # Per-element reconstruction weights from the corruption (inpainting masks), shape of x.
+    loss_weight: torch.Tensor | None = None
 
 
 @dataclass
@@ -122,12 +124,15 @@ class AutoencoderModel(nn.Module):
 
     # -- the forward pass ---------------------------------------------------------------------
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> ForwardResult:
-        x_in = self.corruption(x) if (self.training and self.corruption is not None) else x
+        x_in, loss_weight = x, None
+        if self.training and self.corruption is not None:
+            x_in, loss_weight = self.corruption.corrupt(x)
         c = self._condition(condition, x)
         h = self.encoder(x_in if c is None else join_condition(x_in, c, self.condition_as))
         code, z, terms = self.latent(h)
         params = self._decode_params(z, c)
-        return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c)
+        return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c,
+                             loss_weight=loss_weight)
 
     def _condition(self, condition, like: torch.Tensor) -> torch.Tensor | None:
         if self.n_conditions == 0:
@@ -149,7 +154,11 @@ class AutoencoderModel(nn.Module):
     ) -> dict[str, torch.Tensor]:
         """Per-sample loss terms, each of shape (B,): reconstruction and latent terms (weighted)."""
         result = self(x, condition) if result is None else result
-        losses = {"reconstruction": self.likelihood.loss(result.params, x)}
+        if result.loss_weight is None:
+            losses = {"reconstruction": self.likelihood.loss(result.params, x)}
+        else:  # e.g. a context encoder: hidden pixels weigh 1, visible ones `visible_weight`
+            weighted = self.likelihood.element_loss(result.params, x) * result.loss_weight
+            losses = {"reconstruction": weighted.flatten(1).sum(dim=1)}
         weights = getattr(self.latent, "term_weights", dict)()
         for name, value in result.terms.items():
             losses[name] = weights.get(name, 1.0) * value
