@@ -87,3 +87,30 @@ def test_detect_writes_scores_and_flags(runner, tmp_path):
     assert rows["score"][200:].mean() > rows["score"][:200].mean()
     again = runner.invoke(main, ["detect", str(csv_in), "--out", str(out)])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_detect_run_dir_holds_detector_scores_and_report(runner, tmp_path):
+    from aekit import AnomalyDetector
+    from aekit.viz import write_report
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(200, 5)), rng.normal(size=(10, 5)) * 8])
+    y = np.r_[np.zeros(200), np.ones(10)].astype(int)
+    csv_in = tmp_path / "t.csv"
+    np.savetxt(csv_in, np.column_stack([X, y]), delimiter=",", header="a,b,c,d,e,label", comments="", fmt="%.6g")
+    run = tmp_path / "run"
+    _ok(runner.invoke(main, ["detect", str(csv_in), "--out", str(tmp_path / "s.csv"), "--epochs", "50",
+                             "--run-dir", str(run)]))
+    scores = np.genfromtxt(run / "scores.csv", delimiter=",", names=True)["score"]
+    np.testing.assert_allclose(scores, np.genfromtxt(tmp_path / "s.csv", delimiter=",", names=True)["score"])
+    det = AnomalyDetector.load(run / "model")
+    np.testing.assert_allclose(det.decision_scores_, scores, rtol=1e-6)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["auroc"] > 0.9 and summary["n_flagged"] == int((scores > det.threshold_).sum())
+    page = (run / "report.html").read_text()
+    assert 'id="detector"' in page and "ROC" in page
+    write_report(run)  # rebuilt later from the folder alone
+    assert 'id="detector"' in (run / "report.html").read_text()
+    _ok(runner.invoke(main, ["explore", str(run)]))
+    again = runner.invoke(main, ["detect", str(csv_in), "--out", str(tmp_path / "s2.csv"), "--run-dir", str(run)])
+    assert again.exit_code == 2 and "already exists" in again.output and not (tmp_path / "s2.csv").exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -93,6 +94,114 @@ def save_run_arrays(
     return keep
 
 
+def _write_run_contents(tmp: Path, data: DataBundle, estimator: Autoencoder, fit_seconds: float,
+                        scatter_method: str, n_show: int) -> dict[str, Any]:
+    """Everything of a run folder but the model: plots, arrays, metrics, summary and run.json."""
+    flat = data.flat()
+    recon = estimator.reconstruct(data.X)
+    codes = estimator.transform(data.X)
+    history = estimator.history_
+    last = history.records[-1]
+    summary = {
+        "data": data.name,
+        "n_samples": int(len(data.X)),
+        "sample_shape": list(data.sample_shape),
+        "recipe": estimator.recipe,
+        "latent_dim": int(estimator.latent_dim),
+        "epochs_trained": len(history),
+        "best_epoch": history.best_epoch,
+        "fit_seconds": round(fit_seconds, 3),
+        "reconstruction_mse": float(np.mean((recon - flat) ** 2)),
+        **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))},
+    }
+    plot_loss_curves(history, tmp / "loss.png", title=f"{estimator.recipe} on {data.name}")
+    plot_reconstructions(
+        {"input": flat[:n_show], "reconstruction": recon[:n_show]}, tmp / "reconstructions.png", data.sample_shape
+    )
+    keep = save_run_arrays(tmp, data, estimator, codes, recon)
+    plot_latent_scatter(
+        codes[keep], tmp / "latent.png", None if data.y is None else data.y[keep], method=scatter_method,
+        title=f"Latent space ({data.name})",
+    )
+    _write_metrics_csv(history.records, tmp / "metrics.csv")
+    _write_metrics_json(history, tmp / "metrics.json")
+    (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
+    run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": estimator.get_params()}
+    (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
+    return summary
+
+
+def _try_report(tmp: Path, estimator: Autoencoder, out) -> None:
+    from .viz.report import write_report
+
+    try:
+        write_report(tmp, estimator=estimator)
+    except Exception as err:  # noqa: BLE001 - the model and plots matter more than the page
+        warnings.warn(f"the HTML report could not be built ({err}); run `aekit report {out}` to retry",
+                      RuntimeWarning, stacklevel=3)
+
+
+def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=None) -> None:
+    """``index,score,anomaly[,label]`` rows, written to a temporary file and renamed into place."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["index", "score", "anomaly"] + (["label"] if labels is not None else []))
+            for i, (s, f) in enumerate(zip(scores, flags)):
+                writer.writerow([i, f"{s:.8g}", int(f)] + ([labels[i]] if labels is not None else []))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def detect_run(
+    data: DataBundle,
+    detector,
+    out: str | os.PathLike,
+    *,
+    score_data: DataBundle | None = None,
+    overwrite: bool = False,
+    report: bool = True,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Fit an :class:`aekit.AnomalyDetector` on ``data`` and write a run folder ``out``.
+
+    The folder holds what :func:`train_run` writes for the detector's (first) autoencoder, the
+    detector itself in ``model/`` (:meth:`~aekit.AnomalyDetector.load` reads it), ``scores.csv``
+    for ``score_data`` (default: the training data) and a report with the score histogram, the
+    threshold and, when the scored data has 0/1 labels, ROC and precision-recall curves.
+    Returns ``(summary, scores)``.
+    """
+    from .viz.report import add_detector_results
+
+    with atomic_folder(out, overwrite=overwrite, marker=RUN_MARKER, fmt=RUN_FORMAT, what="output") as tmp:
+        start = time.perf_counter()
+        detector.fit(data.flat())
+        member = detector.estimators_[0]
+        summary = _write_run_contents(tmp, data, member, time.perf_counter() - start, "pca", 10)
+        target = data if score_data is None else score_data
+        scores = detector.decision_scores_ if score_data is None else detector.decision_function(target.flat())
+        flags = (scores > detector.threshold_).astype(int)
+        labels = None
+        if target.y is not None and set(np.unique(target.y)) <= {0, 1} and len(np.unique(target.y)) == 2:
+            labels = np.asarray(target.y).astype(int)
+        summary.update({"detector_score": detector.score, "n_estimators": len(detector.estimators_),
+                        "threshold": float(detector.threshold_), "n_flagged": int(flags.sum()),
+                        "scored_data": target.name})
+        if labels is not None:
+            from .evaluation.metrics import auprc, auroc
+
+            summary.update({"auroc": auroc(labels, scores), "auprc": auprc(labels, scores)})
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
+        detector.save(tmp / "model")
+        write_scores_csv(tmp / "scores.csv", scores, flags, target.y)
+        add_detector_results(tmp, scores, threshold=detector.threshold_, labels=labels)
+        if report:
+            _try_report(tmp, member, out)
+    return summary, scores
+
+
 def train_run(
     data: DataBundle,
     estimator: Autoencoder,
@@ -112,47 +221,8 @@ def train_run(
     with atomic_folder(out, overwrite=overwrite, marker=RUN_MARKER, fmt=RUN_FORMAT, what="output") as tmp:
         start = time.perf_counter()
         estimator.fit(data.X, **(fit_params or {}))  # fit_params: checkpoints/resume (aekit.run_resumable)
-        fit_seconds = time.perf_counter() - start
-
-        flat = data.flat()
-        recon = estimator.reconstruct(data.X)
-        codes = estimator.transform(data.X)
-        history = estimator.history_
-        last = history.records[-1]
-        summary = {
-            "data": data.name,
-            "n_samples": int(len(data.X)),
-            "sample_shape": list(data.sample_shape),
-            "recipe": estimator.recipe,
-            "latent_dim": int(estimator.latent_dim),
-            "epochs_trained": len(history),
-            "best_epoch": history.best_epoch,
-            "fit_seconds": round(fit_seconds, 3),
-            "reconstruction_mse": float(np.mean((recon - flat) ** 2)),
-            **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))},
-        }
-
+        summary = _write_run_contents(tmp, data, estimator, time.perf_counter() - start, scatter_method, n_show)
         estimator.save(tmp / "model")
-        plot_loss_curves(history, tmp / "loss.png", title=f"{estimator.recipe} on {data.name}")
-        plot_reconstructions(
-            {"input": flat[:n_show], "reconstruction": recon[:n_show]}, tmp / "reconstructions.png", data.sample_shape
-        )
-        keep = save_run_arrays(tmp, data, estimator, codes, recon)
-        plot_latent_scatter(
-            codes[keep], tmp / "latent.png", None if data.y is None else data.y[keep], method=scatter_method,
-            title=f"Latent space ({data.name})",
-        )
-        _write_metrics_csv(history.records, tmp / "metrics.csv")
-        _write_metrics_json(history, tmp / "metrics.json")
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
-        run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": estimator.get_params()}
-        (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
         if report:
-            from .viz.report import write_report
-
-            try:
-                write_report(tmp, estimator=estimator)
-            except Exception as err:  # noqa: BLE001 - the model and plots matter more than the page
-                warnings.warn(f"the HTML report could not be built ({err}); run `aekit report {out}` to retry",
-                              RuntimeWarning, stacklevel=2)
+            _try_report(tmp, estimator, out)
     return summary

@@ -1,5 +1,6 @@
-"""The README's Python examples run, in order, each in a fresh namespace of one interpreter
-started in a temporary folder (one interpreter: importing torch once keeps the test fast).
+"""The README's Python examples run, in order, in one namespace of one interpreter started in a
+temporary folder: the README is read top to bottom, so a block may use what an earlier one made
+(one interpreter also imports torch once, which keeps the test fast).
 
 Training lengths are cut to 2 epochs: the test checks that the examples work as written, not
 how well the models train.
@@ -19,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DRIVER = """
 import json, sys, traceback
 blocks = json.loads(sys.stdin.read())
+namespace = {"__name__": "__main__"}
 for i, code in enumerate(blocks):
     try:
-        exec(compile(code, f"README block {i}", "exec"), {"__name__": "__main__"})
+        exec(compile(code, f"README block {i}", "exec"), namespace)
     except BaseException:
         print(f"README block {i} failed:\\n{code}", file=sys.stderr)
         traceback.print_exc()

@@ -77,3 +77,26 @@ def test_sklearn_compatibility_and_errors():
     fitted = aekit.AnomalyDetector(epochs=2, device="cpu", random_state=0).fit(X)
     with pytest.raises(ValueError, match="features"):
         fitted.decision_function(X[:, :3])
+
+
+@pytest.mark.parametrize("options", [
+    dict(score="reconstruction", n_estimators=2, feature_weights=np.linspace(0.5, 1.5, 10)),
+    dict(score="latent"),
+    dict(recipe="vae", score="elbo", n_samples=4),
+])
+def test_save_load_gives_identical_scores(tmp_path, options):
+    from aekit.io import ModelFolderError
+
+    X, _ = _data(n=200, n_out=10)
+    det = aekit.AnomalyDetector(contamination=0.05, epochs=3, device="cpu", random_state=0, **options).fit(X)
+    det.save(tmp_path / "det")
+    again = aekit.AnomalyDetector.load(tmp_path / "det")
+    np.testing.assert_array_equal(again.decision_function(X), det.decision_function(X))
+    np.testing.assert_array_equal(again.decision_scores_, det.decision_scores_)
+    assert again.threshold_ == det.threshold_ and again.get_params().keys() == det.get_params().keys()
+    np.testing.assert_array_equal(again.predict(X), det.predict(X))
+    with pytest.raises(FileExistsError):
+        det.save(tmp_path / "det")
+    det.estimators_[0].save(tmp_path / "ae")
+    with pytest.raises(ModelFolderError, match="not a AnomalyDetector"):
+        aekit.AnomalyDetector.load(tmp_path / "ae")

@@ -13,3 +13,10 @@ __all__ += ["AnomalyDetector"]
 from .vae import VariationalAutoencoder  # noqa: E402
 
 __all__ += ["VariationalAutoencoder"]
+from .timeseries import TimeSeriesAnomalyDetector  # noqa: E402
+
+__all__ += ["TimeSeriesAnomalyDetector"]
+from .word2vec import Word2Vec  # noqa: E402
+from .masked_lm import MaskedTokenModel  # noqa: E402
+
+__all__ += ["MaskedTokenModel", "Word2Vec"]

@@ -7,13 +7,17 @@ quantile of the training scores; ``predict_proba``; ``decision_scores_`` on the 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .autoencoder import Autoencoder
+from ..io import ModelFolderError, read_model_folder, write_model_folder
+from .autoencoder import Autoencoder, _json_params
 
 SCORES = ("reconstruction", "elbo", "iwae", "latent")
 
@@ -67,6 +71,9 @@ class AnomalyDetector(BaseEstimator):
     >>> det = AnomalyDetector(epochs=5, random_state=0).fit(X)
     >>> det.predict(X).mean() <= 0.2
     True
+
+    A fitted detector is saved as one folder (JSON + safetensors, no pickle) with
+    :meth:`save` and read back with :meth:`AnomalyDetector.load`.
     """
 
     def __init__(
@@ -149,20 +156,27 @@ class AnomalyDetector(BaseEstimator):
         """Train on X (labels, if given, are ignored: training is unsupervised)."""
         X = validate_data(self, X, reset=True, dtype=[np.float64, np.float32])
         self._check_params(X.shape[1])
+        self._fit_estimators(X)
+        self._set_threshold([self._raw_scores(i, X) for i in range(self.n_estimators)])
+        return self
+
+    def _fit_estimators(self, X: np.ndarray) -> None:
+        """Train the ``n_estimators`` autoencoders (and the latent Gaussians) on validated X."""
         rng = check_random_state(self.random_state)
         self.estimators_ = [
             self._autoencoder(X.shape[1], int(rng.randint(0, 2**31 - 1))).fit(X) for _ in range(self.n_estimators)
         ]
         if self.score == "latent":
             self.latent_stats_ = [self._code_gaussian(est, X) for est in self.estimators_]
-        raw = [self._raw_scores(i, X) for i in range(self.n_estimators)]
+
+    def _set_threshold(self, raw: list[np.ndarray]) -> None:
+        """Standardisation of the members, training scores, threshold and training labels."""
         # Standardise each member on the training scores so members weigh equally.
         self.score_center_ = np.array([np.median(r) for r in raw])
         self.score_spread_ = np.array([max(np.std(r), 1e-12) for r in raw])
         self.decision_scores_ = self._combine(raw)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
-        return self
 
     @staticmethod
     def _code_gaussian(est: Autoencoder, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,13 +201,18 @@ class AnomalyDetector(BaseEstimator):
             return -iwae_bound(est.model_, x, k=self.n_samples, seed=0).numpy().astype(np.float64)
         if est.model_.likelihood.name != "gaussian":
             return -est.score_samples(X)
-        scaled = (X - est.offset_) / est.scale_
-        recon = (est.reconstruct(X).astype(np.float64) - est.offset_) / est.scale_
-        err = (recon - scaled) ** 2
+        err = self._element_errors(i, X)
         if self.feature_weights is not None:
             w = np.asarray(self.feature_weights, dtype=np.float64)
             return err @ w / max(w.sum(), 1e-12)
         return err.mean(axis=1)
+
+    def _element_errors(self, i: int, X: np.ndarray) -> np.ndarray:
+        """Squared reconstruction error of every feature of X, (n, n_features), in the scaled space."""
+        est = self.estimators_[i]
+        scaled = (X - est.offset_) / est.scale_
+        recon = (est.reconstruct(X).astype(np.float64) - est.offset_) / est.scale_
+        return (recon - scaled) ** 2
 
     def _combine(self, raw: list[np.ndarray]) -> np.ndarray:
         if len(raw) == 1:
@@ -223,3 +242,60 @@ class AnomalyDetector(BaseEstimator):
         lo, hi = self.decision_scores_.min(), self.decision_scores_.max()
         p = np.clip((scores - lo) / max(hi - lo, 1e-12), 0, 1)
         return np.column_stack([1 - p, p])
+
+    # -- persistence (one folder: every member's weights in one safetensors file) -------------------
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the fitted detector to a model folder; :meth:`load` gives identical scores."""
+        check_is_fitted(self, "estimators_")
+        params = self.get_params()
+        if params["feature_weights"] is not None:
+            params["feature_weights"] = np.asarray(params["feature_weights"], dtype=np.float64).tolist()
+        members, tensors, histories = [], {}, {}
+        for i, est in enumerate(self.estimators_):
+            config, member_tensors, history = est._state()
+            members.append(config)
+            tensors.update({f"member{i}.{k}": v for k, v in member_tensors.items()})
+            histories[f"member{i}"] = history
+            if self.score == "latent":
+                mean, precision = self.latent_stats_[i]
+                tensors[f"member{i}.latent.mean"] = torch.from_numpy(mean)
+                tensors[f"member{i}.latent.precision"] = torch.from_numpy(precision)
+        for name in ("decision_scores_", "score_center_", "score_spread_"):
+            tensors[f"detector.{name}"] = torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
+        fitted = {"n_features_in_": int(self.n_features_in_), "threshold_": float(self.threshold_)}
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        config = {"estimator": type(self).__name__, "params": _json_params(params), "fitted": fitted,
+                  "members": members}
+        return write_model_folder(path, config, tensors, history=histories, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "AnomalyDetector":
+        """Load a detector saved with :meth:`save`; nothing is unpickled."""
+        config, tensors, history = read_model_folder(path)
+        where = str(path)
+        if config.get("estimator") != cls.__name__:
+            raise ModelFolderError(f"{where!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        det = cls(**config["params"])
+        history = history or {}
+        try:
+            det.estimators_, det.latent_stats_ = [], []
+            for i, member in enumerate(config["members"]):
+                prefix = f"member{i}."
+                own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+                det.estimators_.append(Autoencoder._from_state(member, own, history.get(f"member{i}"), where, device))
+                if det.score == "latent":
+                    det.latent_stats_.append((own["latent.mean"].numpy(), own["latent.precision"].numpy()))
+            for name in ("decision_scores_", "score_center_", "score_spread_"):
+                setattr(det, name, tensors[f"detector.{name}"].numpy())
+            fitted = config["fitted"]
+            det.n_features_in_ = fitted["n_features_in_"]
+            det.threshold_ = fitted["threshold_"]
+        except (KeyError, TypeError) as err:
+            raise ModelFolderError(f"{where!r} is not a complete AnomalyDetector folder (missing {err})") from None
+        if "feature_names_in_" in fitted:
+            det.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        if det.score != "latent":
+            del det.latent_stats_
+        det.labels_ = (det.decision_scores_ > det.threshold_).astype(int)
+        return det

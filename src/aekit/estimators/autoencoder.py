@@ -323,6 +323,20 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write a model folder (``config.json`` + ``model.safetensors`` + ``history.json``)."""
+        config, tensors, history = self._state()
+        return write_model_folder(path, config, tensors, history=history, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "Autoencoder":
+        """Load an estimator saved with :meth:`save`; nothing is unpickled."""
+        config, tensors, history = read_model_folder(path)
+        if config.get("estimator") != cls.__name__:
+            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        return cls._from_state(config, tensors, history, str(path), device)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor], dict[str, Any]]:
+        """``(config, tensors, history)``: what :meth:`save` writes; estimators built from
+        several autoencoders (:class:`AnomalyDetector`) store one state per member."""
         check_is_fitted(self, "model_")
         fitted = {
             "n_features_in_": int(self.n_features_in_),
@@ -340,17 +354,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
         tensors["preprocessing.offset"] = torch.from_numpy(self.offset_)
         tensors["preprocessing.scale"] = torch.from_numpy(self.scale_)
-        return write_model_folder(path, config, tensors, history=self.history_.to_dict(), overwrite=overwrite)
+        return config, tensors, self.history_.to_dict()
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "Autoencoder":
-        """Load an estimator saved with :meth:`save`; nothing is unpickled."""
-        config, tensors, history = read_model_folder(path)
-        if config.get("estimator") != cls.__name__:
-            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+    def _from_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], history: dict[str, Any] | None,
+                    where: str, device: str = "cpu") -> "Autoencoder":
         est = cls(**config["params"])
-        model = build_from_config(config, str(path))
-        load_state_checked(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, str(path))
+        model = build_from_config(config, where)
+        load_state_checked(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, where)
         est.model_ = model.to(resolve_device(device)).eval()
         fitted = config["fitted"]
         est.n_features_in_ = fitted["n_features_in_"]
@@ -358,8 +369,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         est.preprocessing_ = fitted["preprocessing_"]
         if "feature_names_in_" in fitted:
             est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-        est.offset_ = tensors["preprocessing.offset"].numpy()
-        est.scale_ = tensors["preprocessing.scale"].numpy()
+        try:
+            est.offset_ = tensors["preprocessing.offset"].numpy()
+            est.scale_ = tensors["preprocessing.scale"].numpy()
+        except KeyError:
+            raise ModelFolderError(f"{where!r} lacks the preprocessing tensors its estimator needs") from None
         est.history_ = History.from_dict(history or {})
         return est
 

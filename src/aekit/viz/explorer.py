@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .plots import _as_images
-from .report import load_run
+from .report import load_run, run_autoencoder
 
 __all__ = ["write_explorer", "latent_plane"]
 
@@ -73,9 +73,7 @@ def explorer_data(run_dir: str | os.PathLike, estimator: Any = None, grid: int =
         raise FileNotFoundError(f"run folder {str(run.folder)!r} has no arrays/codes.npy and arrays/inputs.npy; "
                                 "train it again with this version of aekit")
     if estimator is None:
-        from ..estimators import Autoencoder
-
-        estimator = Autoencoder.load(run.folder / "model")
+        estimator = run_autoencoder(run.folder)
     shape = tuple(run.summary.get("sample_shape") or run.arrays["inputs"].shape[1:])
     xy, to_codes, axis = latent_plane(codes)
     lo_xy, hi_xy = np.percentile(xy, 1, axis=0), np.percentile(xy, 99, axis=0)

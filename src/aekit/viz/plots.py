@@ -74,7 +74,13 @@ def _as_images(X: np.ndarray, image_shape: Sequence[int] | None) -> np.ndarray:
 def plot_reconstructions(
     rows: dict[str, np.ndarray], path: str | os.PathLike, image_shape: Sequence[int] | None = None, n: int = 10
 ) -> Path:
-    """A grid with one row per entry of ``rows`` (e.g. input / corrupted / reconstruction)."""
+    """A grid with one row per entry of ``rows`` (e.g. input / corrupted / reconstruction).
+
+    Vectors (``image_shape`` of one dimension, or no shape) are drawn as feature profiles
+    instead: one panel per sample, each row of ``rows`` a line over the feature index.
+    """
+    if image_shape is None or len(tuple(image_shape)) == 1:
+        return _plot_profiles(rows, path, n)
     images = {name: _as_images(values[:n], image_shape) for name, values in rows.items()}
     lo = min(float(im.min()) for im in images.values())
     hi = max(float(im.max()) for im in images.values())
@@ -93,6 +99,30 @@ def plot_reconstructions(
             ax.set_yticks([])
         axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle("Reconstructions", fontsize=10)
+    return _save(fig, path)
+
+
+def _plot_profiles(rows: dict[str, np.ndarray], path: str | os.PathLike, n: int) -> Path:
+    series = {name: np.asarray(values[:n], dtype=np.float64).reshape(min(n, len(values)), -1)
+              for name, values in rows.items()}
+    n = min(len(v) for v in series.values())
+    ncol = min(n, 5)
+    nrow = -(-n // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 1.8 * nrow), squeeze=False, sharey=True)
+    styles = ["-", "--", ":", "-."]
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        for k, (name, values) in enumerate(series.items()):
+            ax.plot(values[i], styles[k % len(styles)], lw=1.2, label=name)
+        ax.set_title(f"sample {i}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if i // ncol == nrow - 1 or i + ncol >= n:
+            ax.set_xlabel("feature", fontsize=8)
+    axes[0, 0].legend(fontsize=7, loc="best")
+    fig.suptitle("Reconstructions (feature profiles)", fontsize=10)
+    fig.tight_layout()
     return _save(fig, path)
 
 

@@ -275,13 +275,22 @@ def _vae(run: RunData, figdir: Path, estimator: Any) -> tuple[str, str, str] | N
     return _section("vae", "Generation", "\n".join(_figure(p, c) for p, c in figures))
 
 
+def run_autoencoder(folder: str | os.PathLike) -> Any:
+    """The autoencoder of a run folder: its model, or a detector run's first member."""
+    from ..estimators import AnomalyDetector, Autoencoder
+
+    model_dir = Path(folder) / "model"
+    config = _read_json(model_dir / "config.json") or {}
+    if config.get("estimator") == AnomalyDetector.__name__:
+        return AnomalyDetector.load(model_dir).estimators_[0]
+    return Autoencoder.load(model_dir)
+
+
 def _load_estimator(folder: Path) -> Any:
     if not (folder / "model" / "config.json").is_file():
         return None
-    from ..estimators import Autoencoder
-
     try:
-        return Autoencoder.load(folder / "model")
+        return run_autoencoder(folder)
     except Exception:  # noqa: BLE001 - a model this build cannot read still gets the other sections
         return None
 

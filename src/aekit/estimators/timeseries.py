@@ -1,0 +1,208 @@
+"""Anomaly detection in long (multivariate) series: the autoencoder detector over sliding windows.
+
+``fit(X)`` takes a series of shape (n_steps, n_channels), scales each channel with statistics of
+that training series, cuts windows of ``window`` steps every ``stride`` steps and trains a
+sequence autoencoder on them. Every window is scored by the reconstruction error of each of its
+steps; a step's score is the mean over the windows that cover it (:func:`windows_to_steps`).
+The rest — ensembles, thresholds, ``predict``/``predict_proba`` — is :class:`AnomalyDetector`'s,
+one "sample" being one time step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..io import ModelFolderError, read_model_folder, write_model_folder
+from ..data.windows import SCALINGS, SeriesScaler, make_windows, windows_to_steps
+from .anomaly import AnomalyDetector
+from .autoencoder import Autoencoder
+
+DEFAULT_LATENT = 8  # a few harmonics' amplitudes and phases; small enough that anomalies do not fit
+
+
+class TimeSeriesAnomalyDetector(AnomalyDetector):
+    """Per-step anomaly scores for a series from a sequence autoencoder on sliding windows.
+
+    Parameters
+    ----------
+    recipe : str, default="conv1d"
+        A sequence recipe: "conv1d", "lstm" or "gru" (any recipe taking (length, channels) works).
+    window, stride : int, default=64, 1
+        Window length and step between window starts, for training and scoring alike.
+    scaling : {"standard", "minmax", "none"}, default="standard"
+        Per-channel scaling fitted on the training series only.
+    score : {"reconstruction", "elbo", "iwae", "latent"}, default="reconstruction"
+        "reconstruction" scores each step by its squared error averaged over channels (weighted by
+        ``feature_weights``, one weight per channel); the others score whole windows, which are
+        then spread over their steps.
+    contamination : float in (0, 0.5], default=0.01
+        Expected fraction of anomalous steps; sets ``threshold_``.
+    latent_dim : int, optional
+        Code size (8 when None).
+    hidden_dims : tuple of int, optional
+        Recurrent layer widths for "lstm"/"gru" (the recipe's default when None).
+    recipe_options : dict, optional
+        Further recipe options, e.g. ``{"channels": [16, 32]}`` or ``{"feedback": False}``.
+    n_estimators, likelihood, feature_weights, n_samples, epochs, batch_size, lr, weight_decay,
+    validation_split, early_stopping, device, random_state, verbose :
+        As in :class:`AnomalyDetector`.
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray of shape (n_steps,)
+        Scores of the training series' steps.
+    threshold_ : float
+        Steps scoring above it are predicted anomalous.
+    scaler_ : SeriesScaler
+        The per-channel scaling fitted in ``fit``.
+    estimators_ : list of Autoencoder
+
+    Examples
+    --------
+    >>> from aekit.data.synthetic_series import multi_sine
+    >>> series = multi_sine(600, n_channels=2, period=20, seed=0)
+    >>> det = TimeSeriesAnomalyDetector(window=40, stride=4, epochs=3, random_state=0).fit(series)
+    >>> det.decision_function(series).shape
+    (600,)
+    """
+
+    def __init__(
+        self,
+        recipe: str = "conv1d",
+        *,
+        window: int = 64,
+        stride: int = 1,
+        scaling: str = "standard",
+        score: str = "reconstruction",
+        contamination: float = 0.01,
+        n_estimators: int = 1,
+        hidden_dims: list[int] | None = None,
+        latent_dim: int | None = None,
+        recipe_options: dict | None = None,
+        likelihood: str | dict = "gaussian",
+        feature_weights=None,
+        n_samples: int = 16,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_split: float = 0.1,
+        early_stopping: int | None = 10,
+        device: str = "auto",
+        random_state=None,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            recipe, score=score, contamination=contamination, n_estimators=n_estimators, hidden_dims=hidden_dims,
+            latent_dim=latent_dim, likelihood=likelihood, feature_weights=feature_weights, preprocessing="none",
+            n_samples=n_samples, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+            validation_split=validation_split, early_stopping=early_stopping, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.window = window
+        self.stride = stride
+        self.scaling = scaling
+        self.recipe_options = recipe_options
+
+    # -- validation ---------------------------------------------------------------------------
+    def _validate_series(self, X, reset: bool) -> np.ndarray:
+        """(n_steps, n_channels) float array; a 1-D series is one channel."""
+        if getattr(X, "ndim", None) == 1 or (isinstance(X, (list, tuple)) and X and np.ndim(X[0]) == 0):
+            X = np.asarray(X).reshape(-1, 1)
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        for name in ("window", "stride"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if len(X) < self.window:
+            raise ValueError(f"X has {len(X)} time steps but window={self.window} needs at least that many")
+        return X
+
+    def _autoencoder(self, n_features: int, seed: int) -> Autoencoder:
+        # Windows arrive flattened (AnomalyDetector's machinery is 2-D); input_shape restores them.
+        options = dict(self.recipe_options or {})
+        if self.hidden_dims is not None:
+            options["hidden_dims"] = list(self.hidden_dims)
+        return Autoencoder(
+            recipe=self.recipe, latent_dim=self.latent_dim or DEFAULT_LATENT, likelihood=self.likelihood,
+            recipe_options=options or None, input_shape=(self.window, self.n_features_in_), preprocessing="none",
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+            validation_split=self.validation_split, early_stopping=self.early_stopping, device=self.device,
+            random_state=seed, verbose=self.verbose,
+        )
+
+    # -- scores -------------------------------------------------------------------------------
+    def _windows(self, series: np.ndarray) -> np.ndarray:
+        """Scaled windows, flattened: (n_windows, window * n_channels)."""
+        windows = make_windows(self.scaler_.transform(series), self.window, self.stride)
+        return windows.reshape(len(windows), -1)
+
+    def _member_window_scores(self, i: int, flat: np.ndarray) -> np.ndarray:
+        """(n_windows, window) per-step errors, or (n_windows,) for whole-window scores."""
+        if self.score != "reconstruction" or self.estimators_[i].model_.likelihood.name != "gaussian":
+            return self._raw_scores(i, flat)
+        err = self._element_errors(i, flat).reshape(len(flat), self.window, self.n_features_in_)
+        w = np.ones(self.n_features_in_) if self.feature_weights is None else np.asarray(self.feature_weights, float)
+        return err @ w / max(w.sum(), 1e-12)
+
+    def _member_step_scores(self, i: int, series: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        return windows_to_steps(self._member_window_scores(i, flat), len(series), self.window, self.stride)
+
+    def fit(self, X, y=None) -> "TimeSeriesAnomalyDetector":
+        """Train on the series X (n_steps, n_channels); labels, if given, are ignored."""
+        series = self._validate_series(X, reset=True)
+        self._check_params(series.shape[1])
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        if self.recipe_options is not None and not isinstance(self.recipe_options, dict):
+            raise ValueError(f"recipe_options must be a dict or None, got {type(self.recipe_options).__name__}")
+        self.scaler_ = SeriesScaler(self.scaling).fit(series)
+        flat = self._windows(series)
+        self._fit_estimators(flat)
+        self._set_threshold([self._member_step_scores(i, series, flat) for i in range(self.n_estimators)])
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Anomaly score of every time step of X, shape (n_steps,): higher = more anomalous."""
+        check_is_fitted(self, "estimators_")
+        series = self._validate_series(X, reset=False)
+        flat = self._windows(series)
+        return self._combine([self._member_step_scores(i, series, flat) for i in range(len(self.estimators_))])
+
+    def window_scores(self, X) -> np.ndarray:
+        """Anomaly score of every window of X (mean over its steps), in the order of
+        ``aekit.data.windows.window_starts(len(X), window, stride)``."""
+        check_is_fitted(self, "estimators_")
+        flat = self._windows(self._validate_series(X, reset=False))
+        raw = []
+        for i in range(len(self.estimators_)):
+            scores = self._member_window_scores(i, flat)
+            raw.append(scores.mean(axis=1) if scores.ndim == 2 else scores)
+        return self._combine(raw)
+
+    # -- persistence: AnomalyDetector's folder plus the fitted scaling ----------------------------
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the fitted detector (members, threshold and scaling) to a model folder."""
+        folder = super().save(path, overwrite=overwrite)
+        config, tensors, history = read_model_folder(folder)
+        tensors["series.offset"] = torch.from_numpy(np.asarray(self.scaler_.offset_, dtype=np.float64))
+        tensors["series.scale"] = torch.from_numpy(np.asarray(self.scaler_.scale_, dtype=np.float64))
+        config = {k: v for k, v in config.items() if k not in ("format", "aekit_version")}
+        return write_model_folder(folder, config, tensors, history=history, overwrite=True)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "TimeSeriesAnomalyDetector":
+        """Load a detector saved with :meth:`save`; nothing is unpickled."""
+        det = super().load(path, device=device)
+        _, tensors, _ = read_model_folder(path)
+        if "series.offset" not in tensors or "series.scale" not in tensors:
+            raise ModelFolderError(f"{str(path)!r} lacks the series scaling of a TimeSeriesAnomalyDetector")
+        det.scaler_ = SeriesScaler(det.scaling)
+        det.scaler_.offset_, det.scaler_.scale_ = tensors["series.offset"].numpy(), tensors["series.scale"].numpy()
+        det.scaler_.n_channels_ = len(det.scaler_.offset_)
+        return det

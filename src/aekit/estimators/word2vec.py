@@ -1,0 +1,165 @@
+"""scikit-learn-style word2vec: ``fit(corpus)`` learns word vectors; query them by cosine."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from ..text.sampling import keep_probabilities, noise_distribution
+from ..text.train import train_word2vec
+from ..text.vocab import Vocabulary
+from ..text.word2vec import MODES, Word2VecModel
+from .text_base import TextEstimator, check_number
+
+
+class Word2Vec(TextEstimator):
+    """Word vectors by skip-gram or CBOW with negative sampling (Mikolov et al. 2013).
+
+    Parameters
+    ----------
+    mode : {"skipgram", "cbow"}, default="skipgram"
+        Skip-gram predicts each context word from the centre word; CBOW predicts the centre
+        word from the mean of its context (faster, smoother for frequent words).
+    dim : int, default=100
+        Size of the word vectors.
+    window : int, default=5
+        Largest distance between a centre and a context word; each position draws its own
+        window from 1..window, so near words count more.
+    negatives : int, default=5
+        Noise words per example, drawn from ``count ** noise_power``.
+    epochs : int, default=5
+        Passes over the corpus.
+    min_count : int, default=5
+        Words seen fewer times are dropped from the text.
+    max_vocab : int or None, default=None
+        Keep at most this many (the most frequent) words.
+    subsample : float, default=1e-3
+        Threshold t of frequent-word subsampling (keep probability ``sqrt(t / f)``); 0 disables.
+    noise_power : float, default=0.75
+        Exponent of the noise distribution.
+    batch_size : int, default=1024
+        Examples per Adam step.
+    lr : float, default=0.01
+        Adam's initial learning rate, decayed linearly to zero.
+    sparse : bool, default=False
+        Sparse embedding gradients with ``SparseAdam``. Dense Adam was faster on the built-in
+        corpus (a 1,300-word vocabulary; see ``benchmarks/word2vec.py``); sparse pays off for
+        large vocabularies, where dense Adam updates every row at every step.
+    device : str, default="auto"
+    random_state : int or None, default=0
+    verbose : bool, default=False
+        Print the loss of each epoch.
+
+    Attributes
+    ----------
+    vocabulary_ : aekit.text.Vocabulary
+    model_ : aekit.text.Word2VecModel
+    vectors : ndarray (n_words, dim)
+        The input vectors, one row per word of ``vocabulary_.words``.
+    loss_curve_ : list of float
+        Mean loss of each epoch.
+    n_tokens_ : int
+        Tokens of the corpus that are in the vocabulary (before subsampling).
+
+    Examples
+    --------
+    >>> import aekit
+    >>> w2v = aekit.Word2Vec(mode="skipgram", dim=32, epochs=1).fit("python-docs")
+    >>> [word for word, cosine in w2v.most_similar("true", k=3)]  # doctest: +SKIP
+    ['false', 'isupper', 'cased']
+    """
+
+    kind = "word2vec"
+
+    def __init__(
+        self,
+        mode: str = "skipgram",
+        dim: int = 100,
+        window: int = 5,
+        negatives: int = 5,
+        epochs: int = 5,
+        min_count: int = 5,
+        max_vocab: int | None = None,
+        subsample: float = 1e-3,
+        noise_power: float = 0.75,
+        batch_size: int = 1024,
+        lr: float = 0.01,
+        sparse: bool = False,
+        device: str = "auto",
+        random_state: int | None = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.mode = mode
+        self.dim = dim
+        self.window = window
+        self.negatives = negatives
+        self.epochs = epochs
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.subsample = subsample
+        self.noise_power = noise_power
+        self.batch_size = batch_size
+        self.lr = lr
+        self.sparse = sparse
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        for name in ("dim", "window", "negatives", "epochs", "min_count", "batch_size"):
+            check_number(getattr(self, name), name, 1, integer=True)
+        if self.max_vocab is not None:
+            check_number(self.max_vocab, "max_vocab", 1, integer=True)
+        check_number(self.subsample, "subsample", 0)
+        check_number(self.noise_power, "noise_power", 0)
+        check_number(self.lr, "lr", 0, open_low=True)
+
+    def _build(self, vocab: Vocabulary) -> Word2VecModel:
+        return Word2VecModel(len(vocab), self.dim, self.mode, sparse=bool(self.sparse))
+
+    def fit(self, X="python-docs", y=None) -> "Word2Vec":
+        """Learn word vectors from a corpus.
+
+        Parameters
+        ----------
+        X : path, "python-docs", or list of str
+            A UTF-8 text file (documents split at blank lines), the built-in corpus, or the
+            documents themselves.
+        y : ignored
+        """
+        self._check_params()
+        documents = self._documents(X)
+        vocab = Vocabulary.build(documents, self.min_count, self.max_vocab)
+        encoded = [vocab.encode(d) for d in documents]
+        encoded = [e for e in encoded if len(e) > 1]  # a lone word has no context
+        if not encoded:
+            raise ValueError("the corpus has no document with two or more vocabulary words; give more text")
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self.vocabulary_ = vocab
+        self.n_tokens_ = int(sum(len(e) for e in encoded))
+        self.model_ = self._build(vocab)
+        log = (lambda epoch, loss: print(f"epoch {epoch + 1}/{self.epochs}: loss {loss:.4f}")) if self.verbose else None
+        self.loss_curve_ = train_word2vec(
+            self.model_, encoded, keep_probabilities(vocab.counts, self.subsample),
+            noise_distribution(vocab.counts, self.noise_power), window=self.window, negatives=self.negatives,
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=self.random_state,
+            device=self._device(), on_epoch=log,
+        )
+        self.model_.cpu()
+        return self
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Word vectors (n_words, dim): the input embeddings, row i for ``vocabulary_.words[i]``."""
+        check_is_fitted(self, "model_")
+        return self.model_.input.weight.detach().cpu().numpy()
+
+    def _state_json(self) -> dict:
+        return {"n_tokens": self.n_tokens_}
+
+    def _load_state_json(self, state: dict) -> None:
+        self.n_tokens_ = int(state.get("n_tokens", 0))
