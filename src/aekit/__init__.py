@@ -55,3 +55,21 @@ from .estimators import VariationalAutoencoder  # noqa: E402
 from .training.schedules import KLWarmup  # noqa: E402
 
 __all__ += ["KLWarmup", "VariationalAutoencoder"]
+
+# Sequences and time series (issue #10, part A).
+from .estimators import TimeSeriesAnomalyDetector  # noqa: E402
+from .models.recipes_sequence import build_sequence_autoencoder  # noqa: E402
+from .data.windows import SeriesScaler, make_windows, split_windows, windows_to_steps  # noqa: E402
+
+__all__ += ["SeriesScaler", "TimeSeriesAnomalyDetector", "build_sequence_autoencoder", "make_windows",
+            "split_windows", "windows_to_steps"]
+
+# Self-supervised learning on text (issue #10 part B).
+from .estimators import MaskedTokenModel, Word2Vec  # noqa: E402
+
+__all__ += ["MaskedTokenModel", "Word2Vec"]
+
+# Named training configurations measured by benchmarks/speed.py (issue #8).
+from .presets import list_presets, preset  # noqa: E402
+
+__all__ += ["list_presets", "preset"]

@@ -75,6 +75,15 @@ def main() -> None:
 
 
 @main.command()
+def presets() -> None:
+    """List the named training configurations (use with `aekit train --preset NAME`)."""
+    from .presets import PRESETS
+
+    for name, params in sorted(PRESETS.items()):
+        click.echo(f"{name:22s} " + " ".join(f"{k}={v}" for k, v in params.items()))
+
+
+@main.command()
 def recipes() -> None:
     """List the named model recipes."""
     from .models import list_recipes, recipe_help
@@ -104,7 +113,12 @@ def _train_options(f):
                      help="Early-stopping patience in epochs."),
         click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
         click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
-        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True),
+        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True,
+                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32."),
+        click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
+                     default="none", show_default=True, help="Learning-rate schedule."),
+        click.option("--preset", default=None,
+                     help="Named configuration (see `aekit presets`); options given explicitly override it."),
         click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
@@ -114,16 +128,28 @@ def _train_options(f):
 
 
 def _estimator(recipe, latent_dim, epochs, batch_size, lr, hidden_dims, likelihood, corruption, options,
-               preprocessing, validation_split, patience, seed, device, precision, quiet):
+               preprocessing, validation_split, patience, seed, device, precision, scheduler, preset, quiet):
     from .estimators import Autoencoder
+    from .presets import preset as preset_params
 
-    return Autoencoder(
+    params = dict(
         recipe=recipe, latent_dim=latent_dim, hidden_dims=_parse_ints(hidden_dims, "--hidden-dims"),
         likelihood=likelihood, corruption=corruption, recipe_options=_parse_options(options) or None,
         preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr,
         validation_split=validation_split, early_stopping=patience, random_state=seed, device=device,
-        precision=precision, verbose=not quiet,
+        precision=precision, scheduler=None if scheduler == "none" else scheduler, verbose=not quiet,
     )
+    if preset is not None:  # the preset's values, except where an option was given on the command line
+        ctx = click.get_current_context()
+        cli_name = {"hidden_dims": "hidden_dims", "early_stopping": "patience", "random_state": "seed",
+                    "recipe_options": "options", "verbose": "quiet"}
+        explicit = {k for k in params
+                    if ctx.get_parameter_source(cli_name.get(k, k)) == click.core.ParameterSource.COMMANDLINE}
+        chosen = preset_params(preset)
+        if chosen.get("recipe_options") and params["recipe_options"]:
+            chosen["recipe_options"] = {**chosen["recipe_options"], **params["recipe_options"]}
+        params.update({k: v for k, v in chosen.items() if k not in explicit or k == "recipe_options"})
+    return Autoencoder(**params)
 
 
 def _report(summary: dict, out: Path) -> None:
@@ -295,6 +321,8 @@ from . import cli_ssl  # noqa: E402,F401  (registers commands)
 from . import cli_vae  # noqa: E402,F401  (registers commands)
 from . import cli_detect  # noqa: E402,F401  (registers commands)
 from . import cli_restore  # noqa: E402,F401  (registers commands)
+from . import cli_series  # noqa: E402,F401  (registers commands)
+from . import cli_text  # noqa: E402,F401  (registers commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -63,3 +63,39 @@ def test_features_and_fine_tuning_leave_the_backbone_alone(digits_images, one_th
     acc = fine_tune(net, X[:1200], y[:1200], X[1200:], y[1200:], fraction=0.2, epochs=15, lr=3e-3)
     assert acc > 0.7  # 240 labels, 10 classes: far above chance (0.1)
     assert np.allclose(extract_features(net, X[:10]), before)
+
+
+def test_pool_grid_pools_the_last_conv_map():
+    net = make_backbone((1, 12, 12), "conv", {"out_features": 5, "channels": [3, 4]})  # map (4, 3, 3)
+    X = torch.rand(6, 1, 12, 12)
+    fmap = net.eval().feature_map(X)
+    assert fmap.shape == (6, 4, 3, 3)
+    assert np.allclose(extract_features(net, X, pool_grid=1), fmap.mean((2, 3)).detach().numpy(), atol=1e-6)
+    assert np.allclose(extract_features(net, X, pool_grid=3), fmap.flatten(1).detach().numpy(), atol=1e-6)
+    assert extract_features(net, X).shape == (6, 5)  # default: the backbone's output
+    res = make_backbone((1, 12, 12), "resnet", {"channels": [4, 8], "out_features": 3})
+    assert extract_features(res, X, pool_grid=2).shape == (6, 32)
+    with pytest.raises(ValueError, match="feature_map"):
+        extract_features(make_backbone((144,), "mlp", {"out_features": 4}), X.flatten(1), pool_grid=2)
+    with pytest.raises(ValueError, match="pool_grid"):
+        extract_features(net, X, pool_grid=0)
+
+
+def test_torch_backend_matches_sklearn_and_auto_C_uses_no_test_data():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1, (3, 20))
+    y = rng.integers(0, 3, 600)
+    X = centres[y] + rng.normal(0, 2.0, (600, 20))
+    ytr, yte, Xtr, Xte = y[:400], y[400:], X[:400], X[400:]
+    sk = linear_probe(Xtr, ytr, Xte, yte, C=0.1)
+    th = linear_probe(Xtr, ytr, Xte, yte, C=0.1, backend="torch")
+    assert abs(sk - th) <= 0.01 and 0.6 < th < 1.0  # same objective, same answer up to the solver tolerance
+    acc, C = linear_probe(Xtr, ytr, Xte, yte, C="auto", backend="torch", return_C=True)
+    assert C in (0.01, 0.03, 0.1, 0.3, 1.0) and 0.6 < acc < 1.0
+    # choosing C must not look at the test labels: shuffled test labels give the same C
+    _, C_shuffled = linear_probe(Xtr, ytr, Xte, rng.permutation(yte), C="auto", backend="torch", return_C=True)
+    assert C_shuffled == C
+    with pytest.raises(ValueError, match="backend"):
+        linear_probe(Xtr, ytr, Xte, yte, backend="liblinear")
+    with pytest.raises(ValueError, match="C must"):
+        linear_probe(Xtr, ytr, Xte, yte, C=0)

@@ -86,3 +86,15 @@ def test_backbone_errors():
         make_backbone((1, 8, 8), "vit", {"patch_size": 3})
     with pytest.raises(ValueError, match="channels, height, width"):
         make_backbone((64,), "resnet")
+
+
+def test_small_gray_preset_only_crops_and_flips():
+    aug = Augment("small_gray")
+    assert [s["name"] for s in aug.config()] == ["random_resized_crop", "horizontal_flip"]
+    assert aug.config()[0]["scale"] == [0.3, 1.0]
+    torch.manual_seed(0)
+    const = torch.full((8, 1, 28, 28), 0.4)
+    assert torch.allclose(aug(const), const, atol=1e-6)  # no brightness/contrast/blur step changes values
+    x = torch.rand(8, 1, 28, 28)
+    out = aug(x)
+    assert out.shape == x.shape and not torch.allclose(out, x)

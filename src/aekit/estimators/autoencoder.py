@@ -205,6 +205,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         )
 
     def _to_model_space(self, X: np.ndarray) -> torch.Tensor:
+        if self.preprocessing_ == "none":  # no float64 temporaries when there is nothing to scale
+            Xs = np.array(X, dtype=np.float32)  # a copy: training must never share memory with X
+            return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
         Xs = ((X - self.offset_) / self.scale_).astype(np.float32, copy=False)
         return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
 

@@ -1,7 +1,14 @@
 """Downstream evaluation of a frozen (or fine-tuned) backbone.
 
 - **linear probe**: features of the frozen backbone, standardised, then multinomial logistic
-  regression (scikit-learn, L2, lbfgs); accuracy on the test set.
+  regression (L2, L-BFGS; scikit-learn, or the same objective solved in torch with
+  ``backend="torch"``, several times faster on 60k x 1,000s of features); ``C="auto"`` picks the
+  regularisation on a held-out 10% of the training features. Accuracy on the test set.
+- **which features**: by default the backbone's output vector. ``extract_features(...,
+  pool_grid=g)`` instead takes the last convolutional stage's map and average-pools it to a
+  g x g grid (C*g*g features), the standard way to probe conv features (Noroozi & Favaro 2016,
+  Gidaris et al. 2018 pool each conv layer to a few thousand features); ``pool_grid=1`` is global
+  average pooling.
 - **kNN** (Wu et al. 2018; the DINO protocol): cosine similarity between L2-normalised features;
   each of the k nearest training samples votes for its class with weight ``exp(sim / T)``
   (T = 0.07); reported for k = 20 and k = 200.
@@ -37,27 +44,135 @@ def _labels(y, name: str = "y") -> np.ndarray:
 
 
 @torch.no_grad()
-def extract_features(backbone: nn.Module, X, batch_size: int = 512, device: str | torch.device = "cpu") -> np.ndarray:
-    """Backbone features of ``X`` (array or tensor of samples) in eval mode, as float32 numpy."""
+def extract_features(
+    backbone: nn.Module,
+    X,
+    batch_size: int = 512,
+    device: str | torch.device = "cpu",
+    pool_grid: int | None = None,
+) -> np.ndarray:
+    """Backbone features of ``X`` (array or tensor of samples) in eval mode, as float32 numpy.
+
+    Parameters
+    ----------
+    pool_grid : int, optional
+        None: the backbone's output, (n, out_features). An int g: the last convolutional stage's
+        map (``backbone.feature_map``, which the ``conv`` and ``resnet`` backbones have),
+        average-pooled to g x g and flattened, (n, channels * g * g); g=1 is global average pooling.
+
+    Examples
+    --------
+    >>> from aekit.ssl import make_backbone
+    >>> net = make_backbone((1, 28, 28), "conv", {"out_features": 8, "channels": [4, 6]})  # map 6 x 7 x 7
+    >>> extract_features(net, np.zeros((3, 1, 28, 28)), pool_grid=2).shape
+    (3, 24)
+    """
+    if pool_grid is not None:
+        if not isinstance(pool_grid, int) or isinstance(pool_grid, bool) or pool_grid < 1:
+            raise ValueError(f"pool_grid must be None or a positive int, got {pool_grid!r}")
+        if not callable(getattr(backbone, "feature_map", None)):
+            raise ValueError(
+                f"pool_grid needs a convolutional backbone with a feature_map method (conv, resnet); "
+                f"{type(backbone).__name__} has none, use pool_grid=None"
+            )
+
+    def features(x: torch.Tensor) -> torch.Tensor:
+        if pool_grid is None:
+            return backbone(x)
+        return F.adaptive_avg_pool2d(backbone.feature_map(x), pool_grid).flatten(1)
+
     was_training = backbone.training
     backbone.eval().to(device)
     x = torch.as_tensor(np.asarray(X, dtype=np.float32)) if not isinstance(X, torch.Tensor) else X.float()
-    out = [backbone(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
+    out = [features(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
     backbone.train(was_training)
     return torch.cat(out).numpy()
 
 
-def linear_probe(
-    train_features, y_train, test_features, y_test, C: float = 1.0, max_iter: int = 1000
-) -> float:
-    """Test accuracy of logistic regression on standardised frozen features."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # candidates for C="auto" (inverse L2 strength, as in scikit-learn)
 
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
-    clf.fit(np.asarray(train_features), _labels(y_train, "y_train"))
-    return float(clf.score(np.asarray(test_features), _labels(y_test, "y_test")))
+
+def _standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, std = train.mean(0), train.std(0)
+    std = np.where(std > 0, std, 1.0)
+    return (train - mean) / std, (test - mean) / std
+
+
+def _torch_logistic(X: np.ndarray, y: np.ndarray, n_classes: int, C: float, max_iter: int):
+    """Minimise mean cross-entropy + ||W||^2 / (2 C n) with L-BFGS: scikit-learn's objective
+    (C * sum of losses + ||W||^2 / 2) divided by C n, so the same C gives the same solution."""
+    x, t = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+    W = torch.zeros(x.shape[1], n_classes, requires_grad=True)
+    b = torch.zeros(n_classes, requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, history_size=20, tolerance_grad=1e-5,
+                            tolerance_change=1e-9, line_search_fn="strong_wolfe")
+    penalty = 0.5 / (C * len(x))
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(x @ W + b, t) + penalty * (W * W).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    W, b = W.detach(), b.detach()
+    return lambda z: (torch.as_tensor(z, dtype=torch.float32) @ W + b).argmax(1).numpy()
+
+
+def _fit_logistic(X, y, n_classes: int, C: float, max_iter: int, backend: str):
+    if backend == "torch":
+        return _torch_logistic(X, y, n_classes, C, max_iter)
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=max_iter).fit(X, y).predict
+
+
+def linear_probe(
+    train_features,
+    y_train,
+    test_features,
+    y_test,
+    C: float | str = 1.0,
+    max_iter: int = 1000,
+    backend: str = "sklearn",
+    return_C: bool = False,
+) -> float | tuple[float, float]:
+    """Test accuracy of multinomial logistic regression on standardised frozen features.
+
+    Parameters
+    ----------
+    C : float or "auto"
+        Inverse L2 strength (scikit-learn's). "auto": the value of ``C_GRID`` with the best accuracy
+        on a stratified 10% of the training features held out (fitted on the other 90%), then refitted
+        on all of them. The test set is never used to choose.
+    backend : "sklearn" or "torch"
+        Same objective and solver family (L-BFGS); "torch" is several times faster on large feature
+        matrices (60k x 2k: under a minute of CPU).
+    return_C : bool
+        Also return the C used: ``(accuracy, C)``.
+    """
+    if backend not in ("sklearn", "torch"):
+        raise ValueError(f"backend must be 'sklearn' or 'torch', got {backend!r}")
+    if not (C == "auto" or (isinstance(C, (int, float)) and not isinstance(C, bool) and C > 0)):
+        raise ValueError(f"C must be a positive number or 'auto', got {C!r}")
+    y_train, y_test = _labels(y_train, "y_train"), _labels(y_test, "y_test")
+    classes, y_idx = np.unique(y_train, return_inverse=True)
+    train, test = _standardise(np.asarray(train_features, np.float32), np.asarray(test_features, np.float32))
+    if C == "auto":
+        from sklearn.model_selection import train_test_split
+
+        fit_idx, val_idx = train_test_split(np.arange(len(train)), test_size=0.1, stratify=y_idx, random_state=0)
+        # standardise with the 90% only, so the held-out part is treated like test data
+        fit_x, val_x = _standardise(train[fit_idx], train[val_idx])
+        scores = [
+            float((_fit_logistic(fit_x, y_idx[fit_idx], len(classes), c, max_iter, backend)(val_x) == y_idx[val_idx]).mean())
+            for c in C_GRID
+        ]
+        C = C_GRID[int(np.argmax(scores))]
+    predict = _fit_logistic(train, y_idx, len(classes), float(C), max_iter, backend)
+    accuracy = float((classes[predict(test)] == y_test).mean())
+    return (accuracy, float(C)) if return_C else accuracy
 
 
 @torch.no_grad()

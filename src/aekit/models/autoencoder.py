@@ -9,6 +9,8 @@ in :mod:`aekit.models.recipes`.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +79,17 @@ class AutoencoderModel(nn.Module):
         How the encoder receives the condition: appended to the flattened input, or as constant
         image channels (for convolutional encoders).
 
+    Notes
+    -----
+    ``forward``, ``loss``, ``encode`` and ``reconstruct`` take an optional boolean ``mask`` of
+    shape ``(B, *input_shape[:k])`` (e.g. ``(B, length)`` for padded sequences): False elements
+    are zeroed before the encoder sees them and weigh 0 in the reconstruction loss, through the
+    same ``loss_weight`` that inpainting corruptions use. An unconditional model reads a single
+    extra input as its mask, so ``fit(model, (x, mask))`` trains on padded batches. Encoders with
+    ``takes_mask = True`` also receive the mask (a recurrent encoder stops at each sequence's
+    end); decoders with ``uses_target = True`` receive the clean input in training (teacher
+    forcing).
+
     Examples
     --------
     >>> from aekit.nn import MLPEncoder, MLPDecoder
@@ -123,16 +136,56 @@ class AutoencoderModel(nn.Module):
         self.spec: dict[str, Any] | None = None
 
     # -- the forward pass ---------------------------------------------------------------------
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> ForwardResult:
-        x_in, loss_weight = x, None
+    def forward(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> ForwardResult:
+        condition, mask = self._extras(condition, mask)
+        x, mask, loss_weight = self._apply_mask(x, mask)
+        x_in = x
         if self.training and self.corruption is not None:
-            x_in, loss_weight = self.corruption.corrupt(x)
+            x_in, weight = self.corruption.corrupt(x)
+            loss_weight = weight if loss_weight is None else (loss_weight if weight is None else loss_weight * weight)
+            if mask is not None:  # noise must not leak into the padding the encoder should not see
+                x_in = x_in.masked_fill(~mask, 0)
         c = self._condition(condition, x)
-        h = self.encoder(x_in if c is None else join_condition(x_in, c, self.condition_as))
+        h = self._encode(x_in, c, mask)
         code, z, terms = self.latent(h)
-        params = self._decode_params(z, c)
+        target = x if self.training and getattr(self.decoder, "uses_target", False) else None
+        params = self._decode_params(z, c, target)
         return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c,
                              loss_weight=loss_weight)
+
+    def _extras(self, condition, mask):
+        """An unconditional model has no use for a condition: a lone boolean extra is its mask."""
+        if self.n_conditions == 0 and mask is None and isinstance(condition, torch.Tensor) \
+                and condition.dtype == torch.bool:
+            return None, condition
+        return condition, mask
+
+    def _apply_mask(self, x: torch.Tensor, mask: torch.Tensor | None):
+        """``(x with masked elements zeroed, mask broadcast to x's shape, loss weights)``."""
+        if mask is None:
+            return x, None, None
+        if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+            raise TypeError(f"mask must be a boolean tensor (True = observed), got {type(mask).__name__}"
+                            + (f" of dtype {mask.dtype}" if isinstance(mask, torch.Tensor) else ""))
+        k = mask.dim()
+        if not 2 <= k <= x.dim() or tuple(mask.shape) != tuple(x.shape[:k]):
+            raise ValueError(
+                f"mask must have shape (batch, *input_shape[:k]), e.g. {tuple(x.shape[:2])} for padded "
+                f"sequences, got {tuple(mask.shape)} for inputs of shape {tuple(x.shape)}"
+                + (" (this model has n_conditions=0: its only extra input is a boolean mask)"
+                   if self.n_conditions == 0 else "")
+            )
+        full = mask.to(x.device).reshape(*mask.shape, *[1] * (x.dim() - k)).expand_as(x)
+        # Zeroing (not only down-weighting) keeps NaN/inf padding out of the loss and the encoder.
+        return x.masked_fill(~full, 0), full, full.to(x.dtype)
+
+    def _encode(self, x_in: torch.Tensor, c: torch.Tensor | None, mask: torch.Tensor | None) -> torch.Tensor:
+        inputs = x_in if c is None else join_condition(x_in, c, self.condition_as)
+        if mask is not None and getattr(self.encoder, "takes_mask", False):
+            return self.encoder(inputs, mask=mask)
+        return self.encoder(inputs)
 
     def _condition(self, condition, like: torch.Tensor) -> torch.Tensor | None:
         if self.n_conditions == 0:
@@ -146,17 +199,23 @@ class AutoencoderModel(nn.Module):
             )
         return as_condition(condition, self.n_conditions, len(like), like)
 
-    def _decode_params(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        return self.decoder(z if c is None else torch.cat([z, c.to(z.dtype)], dim=1))
+    def _decode_params(self, z: torch.Tensor, c: torch.Tensor | None, target: torch.Tensor | None = None) -> torch.Tensor:
+        z = z if c is None else torch.cat([z, c.to(z.dtype)], dim=1)
+        return self.decoder(z) if target is None else self.decoder(z, target=target)
 
     def sample_losses(
-        self, x: torch.Tensor, result: ForwardResult | None = None, condition: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        result: ForwardResult | None = None,
+        condition: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """Per-sample loss terms, each of shape (B,): reconstruction and latent terms (weighted)."""
-        result = self(x, condition) if result is None else result
+        result = self(x, condition, mask) if result is None else result
+        x = result.x  # masked elements zeroed: padding never reaches the loss, even as NaN
         if result.loss_weight is None:
             losses = {"reconstruction": self.likelihood.loss(result.params, x)}
-        else:  # e.g. a context encoder: hidden pixels weigh 1, visible ones `visible_weight`
+        else:  # inpainting (hidden pixels weigh 1, visible `visible_weight`), padding masks (0)
             weighted = self.likelihood.element_loss(result.params, x) * result.loss_weight
             losses = {"reconstruction": weighted.flatten(1).sum(dim=1)}
         weights = getattr(self.latent, "term_weights", dict)()
@@ -164,34 +223,44 @@ class AutoencoderModel(nn.Module):
             losses[name] = weights.get(name, 1.0) * value
         return losses
 
-    def loss(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> LossOutput:
+    def loss(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> LossOutput:
         """Batch loss and its parts (batch means, each as weighted in the total)."""
-        result = self(x, condition)
+        result = self(x, condition, mask)
         parts = {name: value.mean() for name, value in self.sample_losses(x, result).items()}
         for reg in self.regularisers:
             parts[reg.name] = reg(result, self)
-        total = sum(parts.values())
+        total = functools.reduce(operator.add, parts.values())  # not sum(): that adds a 0 first
         parts["total"] = total
         # Reported, not optimised (not in the total): e.g. the KL in nats when free bits reshape it.
         parts.update(getattr(self.latent, "reported", lambda h: {})(result.h))
         return LossOutput(total=total, parts=parts)
 
     # -- inference helpers ---------------------------------------------------------------------
-    def encode_params(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def encode_params(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Raw encoder output for ``x`` (a VAE's ``[mu, logvar]``); no corruption is applied."""
-        c = self._condition(condition, x)
-        return self.encoder(x if c is None else join_condition(x, c, self.condition_as))
+        condition, mask = self._extras(condition, mask)
+        x, mask, _ = self._apply_mask(x, mask)
+        return self._encode(x, self._condition(condition, x), mask)
 
-    def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def encode(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The code of ``x`` (posterior mean for a VAE); no corruption is applied."""
-        code, _, _ = self.latent(self.encode_params(x, condition))
+        code, _, _ = self.latent(self.encode_params(x, condition, mask))
         return code
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Mean of p(x | z) in data space."""
         return self.likelihood.mean(self._decode_params(z, self._condition(condition, z)))
 
-    def reconstruct(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        """Mean reconstruction of ``x`` through the uncorrupted path."""
-        _, z, _ = self.latent(self.encode_params(x, condition))
+    def reconstruct(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Mean reconstruction of ``x`` through the uncorrupted path (masked elements included)."""
+        condition, mask = self._extras(condition, mask)
+        _, z, _ = self.latent(self.encode_params(x, condition, mask))
         return self.decode(z, condition)

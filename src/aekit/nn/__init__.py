@@ -1,11 +1,19 @@
-"""Building blocks sized from the input shape: MLP and convolutional encoders/decoders."""
+"""Building blocks sized from the input shape: MLP, convolutional and sequence encoders/decoders."""
 
 from .activations import activation_names, make_activation
 from .conv import ConvDecoder, ConvEncoder
+from .conv1d import Conv1dDecoder, Conv1dEncoder
 from .mlp import MLPDecoder, MLPEncoder, TiedDecoder, param_shape
+from .recurrent import RNNDecoder, RNNEncoder
+from .sequence import sequence_dims
 from .shapes import as_shape, is_image_shape, numel
 
 __all__ = [
+    "Conv1dDecoder",
+    "Conv1dEncoder",
+    "RNNDecoder",
+    "RNNEncoder",
+    "sequence_dims",
     "ConvDecoder",
     "ConvEncoder",
     "MLPDecoder",

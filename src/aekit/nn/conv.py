@@ -78,6 +78,11 @@ class ConvEncoder(nn.Module):
         self.input_shape = shape
         self.out_features = out_features
 
+    def feature_map(self, x):
+        """The last convolutional stage's output, (B, channels[-1], H', W'), before flatten and linear:
+        what :func:`aekit.evaluation.extract_features` pools to a grid with ``pool_grid``."""
+        return self.features(x)
+
     def forward(self, x):
         return self.head(self.features(x))
 

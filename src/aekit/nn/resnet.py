@@ -95,5 +95,10 @@ class SmallResNet(nn.Module):
         self.input_shape = shape
         self.out_features = n_pooled if out_features is None else out_features
 
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The last stage's output, (B, channels[-1], H', W'), before pooling (see ``pool_grid`` of
+        :func:`aekit.evaluation.extract_features`)."""
+        return self.features[:-2](x)  # all but the pooling and the flatten
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

@@ -151,6 +151,9 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
         {"name": "gaussian_blur", "p": 0.5},
     ],
     "light": [{"name": "random_resized_crop", "scale": [0.5, 1.0]}, {"name": "horizontal_flip"}],
+    # small grey images (Fashion-MNIST, 28x28): crop and flip only; colour steps have no colour to
+    # change and a 3-pixel blur erases most of a 28-pixel object (docs/results/ssl.md)
+    "small_gray": [{"name": "random_resized_crop", "scale": [0.3, 1.0]}, {"name": "horizontal_flip"}],
     "tabular": [{"name": "feature_corruption", "p": 0.3}, {"name": "gaussian_noise", "std": 0.05}],
     "none": [],
 }
@@ -162,7 +165,7 @@ class Augment(nn.Module):
     Parameters
     ----------
     steps : str or list of dict
-        A key of ``PRESETS`` ("simclr", "light", "tabular", "none") or explicit steps.
+        A key of ``PRESETS`` ("simclr", "light", "small_gray", "tabular", "none") or explicit steps.
     """
 
     def __init__(self, steps: str | list[dict[str, Any]] = "simclr") -> None:

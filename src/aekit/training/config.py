@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-SCHEDULERS = (None, "cosine", "step", "plateau")
+SCHEDULERS = (None, "cosine", "step", "plateau", "onecycle")
 PRECISIONS = ("fp32", "bf16", "auto")
 
 
@@ -25,7 +25,9 @@ class TrainConfig:
     optimizer: str = "adam"  # any torch.optim class, by case-insensitive name ("adamw", "sgd", ...)
     optimizer_options: dict[str, Any] = field(default_factory=dict)  # extra optimizer kwargs
     weight_decay: float = 0.0  # the optimizer's weight decay (L2 for Adam/SGD, decoupled for AdamW)
-    scheduler: str | None = None  # None, "cosine", "step" (x0.1 every third of training), "plateau"
+    # None, "cosine", "step" (x0.1 every third of training), "plateau", or "onecycle" (per batch:
+    # warm-up to lr, then annealing to ~0; the fast recipe of docs/performance.md)
+    scheduler: str | None = None
     validation_split: float = 0.1  # held-out fraction of the data for validation / early stopping
     early_stopping: int | None = 10  # patience in epochs without improvement; None to train all epochs
     min_delta: float = 0.0  # improvement smaller than this does not reset the patience

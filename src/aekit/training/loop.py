@@ -25,18 +25,29 @@ class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite; the model keeps its last good weights."""
 
 
-def _add_parts(sums: dict[str, torch.Tensor], parts: dict[str, torch.Tensor], weight: int) -> None:
-    """Accumulate batch means on the device; read back once per epoch, not once per step."""
-    for key, value in parts.items():
-        value = value.detach().float() * weight
-        sums[key] = sums[key] + value if key in sums else value
+class _PartSums:
+    """Sample-weighted sums of the loss parts, kept on the device as one stacked tensor per set of
+    part names (three small ops per step) and read back once per epoch, not once per step."""
 
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, ...], torch.Tensor] = {}
+        self.seen = 0
 
-def _epoch_means(sums: dict[str, torch.Tensor], n: int, prefix: str, device=None) -> dict[str, float]:
-    """Sample-weighted means, summed over all DDP ranks when distributed."""
-    sums, n = all_reduce_sums(sums, n, device or torch.device("cpu"))
-    values = torch.stack(list(sums.values())).cpu().tolist()  # the epoch's one host sync
-    return {f"{prefix}_{key}": v / n for key, v in zip(sums, values)}
+    def add(self, parts: dict[str, torch.Tensor], weight: int) -> None:
+        keys = tuple(parts)
+        values = torch.stack([v.detach().float() for v in parts.values()]) * weight
+        self.sums[keys] = self.sums[keys] + values if keys in self.sums else values
+        self.seen += weight
+
+    def means(self, prefix: str, device=None) -> dict[str, float]:
+        """Sample-weighted means, summed over all DDP ranks when distributed."""
+        per_name: dict[str, torch.Tensor] = {}
+        for keys, values in self.sums.items():
+            for key, value in zip(keys, values.unbind()):
+                per_name[key] = per_name[key] + value if key in per_name else value
+        sums, n = all_reduce_sums(per_name, self.seen, device or torch.device("cpu"))
+        values = torch.stack(list(sums.values())).cpu().tolist()  # the epoch's one host sync
+        return {f"{prefix}_{key}": v / n for key, v in zip(sums, values)}
 
 
 @torch.no_grad()
@@ -48,14 +59,12 @@ def evaluate(model: nn.Module, source, amp_dtype=None, device=None) -> dict[str,
     latent = getattr(model, "latent", None)
     if latent is not None:
         latent.train()
-    sums: dict[str, torch.Tensor] = {}
-    seen = 0
+    sums = _PartSums()
     for batch in source.batches(shuffle=False):  # under DDP: this rank's shard
         with autocast(device or batch[0].device, amp_dtype):
-            _add_parts(sums, model.loss(*batch).parts, len(batch[0]))
-        seen += len(batch[0])
+            sums.add(model.loss(*batch).parts, len(batch[0]))
     model.train(was_training)
-    return _epoch_means(sums, seen, "val", device)
+    return sums.means("val", device)
 
 
 def fit(
@@ -109,8 +118,7 @@ def _train(run, callbacks: list[Callback]) -> History:
     for epoch in bar:
         start = time.perf_counter()
         model.train()
-        sums: dict[str, torch.Tensor] = {}
-        seen = 0
+        sums = _PartSums()
         for batch in run.train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
             with autocast(device, run.amp_dtype):
                 out = run.loss(*batch)  # model.loss (through DDP when distributed): reconstruction + regularisers
@@ -119,10 +127,10 @@ def _train(run, callbacks: list[Callback]) -> History:
             if config.grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
-            _add_parts(sums, out.parts, len(batch[0]))
-            seen += len(batch[0])
+            run.step_batch_scheduler()  # per-batch schedules ("onecycle"); a no-op otherwise
+            sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
 
-        record = {"epoch": epoch, **_epoch_means(sums, seen, "train", device)}
+        record = {"epoch": epoch, **sums.means("train", device)}
         if run.val_src is not None:
             record.update(evaluate(model, run.val_src, run.amp_dtype, device))
         record["lr"] = optimizer.param_groups[0]["lr"]

@@ -82,8 +82,14 @@ class Session:
             self.waited += 1
 
     def step_scheduler(self, monitored: float) -> None:
-        if self.scheduler is not None:
+        """Once per epoch ("onecycle" steps per batch instead, in :meth:`step_batch_scheduler`)."""
+        if self.scheduler is not None and self.config.scheduler != "onecycle":
             self.scheduler.step(monitored) if self.config.scheduler == "plateau" else self.scheduler.step()
+
+    def step_batch_scheduler(self) -> None:
+        """After every optimizer step, for per-batch schedules ("onecycle")."""
+        if self.config.scheduler == "onecycle" and self.scheduler.last_epoch < self.scheduler.total_steps:
+            self.scheduler.step()
 
     def should_stop(self) -> bool:
         return self.config.early_stopping is not None and self.waited >= self.config.early_stopping
@@ -163,6 +169,14 @@ def _check_sample_shape(model: nn.Module, source) -> None:
         )
 
 
+def _steps_per_epoch(source, batch_size: int) -> int | None:
+    """Optimizer steps in one epoch, for per-batch schedules (None when the length is unknown)."""
+    try:
+        return math.ceil(len(source) / batch_size)
+    except TypeError:
+        return None
+
+
 def start_session(model: nn.Module, data, validation_data, config: TrainConfig, resume_from=None) -> Session:
     """Device, process group, seeds, data shards, optimizer and scheduler; resumed when asked."""
     device = resolve_device(config.device)
@@ -181,7 +195,8 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
     optimizer = make_optimizer(model, config)
     session = Session(
         model, config, device, resolve_precision(config.precision, device), where, generator, train_src, val_src,
-        optimizer, make_scheduler(optimizer, config), ddp.loss_function(model, where, device),
+        optimizer, make_scheduler(optimizer, config, _steps_per_epoch(train_src, config.batch_size)),
+        ddp.loss_function(model, where, device),
     )
     session.good_state = _clone(model)
     if resume_from is not None:
