@@ -78,6 +78,13 @@ class AutoencoderModel(nn.Module):
     condition_as : {"features", "channels"}
         How the encoder receives the condition: appended to the flattened input, or as constant
         image channels (for convolutional encoders).
+    input_skip : bool, default=False
+        The decoder predicts a correction to the (corrupted) input instead of the whole output:
+        its output is added to the input (for a Bernoulli likelihood, to the input's logit), as
+        in residual restoration networks (Zhang et al. 2017, DnCNN). When most of the input is
+        already right (colorization, super-resolution, watermarks) the code then only has to
+        carry what changes. Such a model needs an input to decode: use ``reconstruct(x)``;
+        ``decode(z)`` alone raises.
 
     Notes
     -----
@@ -111,6 +118,7 @@ class AutoencoderModel(nn.Module):
         regularisers: Sequence[RegulariserSpec] = (),
         n_conditions: int = 0,
         condition_as: str = "features",
+        input_skip: bool = False,
     ) -> None:
         super().__init__()
         if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
@@ -129,6 +137,12 @@ class AutoencoderModel(nn.Module):
         if condition_as not in CONDITION_MODES:
             raise ValueError(f"condition_as must be one of {CONDITION_MODES}, got {condition_as!r}")
         self.n_conditions, self.condition_as = n_conditions, condition_as
+        if not isinstance(input_skip, bool):
+            raise TypeError(f"input_skip must be True or False, got {input_skip!r}")
+        if input_skip and (self.likelihood.n_params != 1 or self.likelihood.name not in ("gaussian", "bernoulli")):
+            raise ValueError("input_skip=True needs a gaussian or bernoulli likelihood (one output per input value), "
+                             f"got {self.likelihood.name!r}")
+        self.input_skip = input_skip
         self.latent = make_latent(latent)
         self.corruption = make_corruption(corruption)
         self.regularisers = nn.ModuleList(make_regulariser(r) for r in regularisers)
@@ -151,7 +165,7 @@ class AutoencoderModel(nn.Module):
         h = self._encode(x_in, c, mask)
         code, z, terms = self.latent(h)
         target = x if self.training and getattr(self.decoder, "uses_target", False) else None
-        params = self._decode_params(z, c, target)
+        params = self._add_skip(self._decode_params(z, c, target), x_in)
         return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c,
                              loss_weight=loss_weight)
 
@@ -198,6 +212,14 @@ class AutoencoderModel(nn.Module):
                 f"of shape (batch,) or vectors of shape (batch, {self.n_conditions})"
             )
         return as_condition(condition, self.n_conditions, len(like), like)
+
+    def _add_skip(self, params: torch.Tensor, x_in: torch.Tensor) -> torch.Tensor:
+        if not self.input_skip:
+            return params
+        if self.likelihood.name == "bernoulli":  # add in logit space, so the output stays a probability
+            p = x_in.clamp(1e-4, 1 - 1e-4)
+            return params + torch.log(p) - torch.log1p(-p)
+        return params + x_in
 
     def _decode_params(self, z: torch.Tensor, c: torch.Tensor | None, target: torch.Tensor | None = None) -> torch.Tensor:
         z = z if c is None else torch.cat([z, c.to(z.dtype)], dim=1)
@@ -255,6 +277,9 @@ class AutoencoderModel(nn.Module):
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Mean of p(x | z) in data space."""
+        if self.input_skip:
+            raise ValueError("this model adds its input to the decoder output (input_skip=True): a code alone does "
+                             "not determine an output; use reconstruct(x)")
         return self.likelihood.mean(self._decode_params(z, self._condition(condition, z)))
 
     def reconstruct(
@@ -263,4 +288,8 @@ class AutoencoderModel(nn.Module):
         """Mean reconstruction of ``x`` through the uncorrupted path (masked elements included)."""
         condition, mask = self._extras(condition, mask)
         _, z, _ = self.latent(self.encode_params(x, condition, mask))
+        if self.input_skip:
+            x_in, _, _ = self._apply_mask(x, mask)
+            params = self._add_skip(self._decode_params(z, self._condition(condition, z)), x_in)
+            return self.likelihood.mean(params)
         return self.decode(z, condition)

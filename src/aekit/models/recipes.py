@@ -39,6 +39,7 @@ def build_autoencoder(
     dropout: float = 0.0,
     batch_norm: bool = False,
     n_conditions: int = 0,
+    input_skip: bool = False,
 ) -> AutoencoderModel:
     """Assemble encoder, decoder and loss parts sized from ``input_shape``.
 
@@ -65,6 +66,9 @@ def build_autoencoder(
     n_conditions : int
         Size of a label joined to encoder and decoder inputs (conditional VAE; see
         :mod:`aekit.models.conditioning`). Class labels are one-hot encoded over ``n_conditions``.
+    input_skip : bool
+        Decoder output added to the input: the network learns a correction (see
+        :class:`AutoencoderModel`); the restoration recipes use it.
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
@@ -109,6 +113,7 @@ def build_autoencoder(
         regularisers=regularisers,
         n_conditions=n_conditions,
         condition_as="channels" if architecture == "conv" else "features",
+        input_skip=input_skip,
     )
 
 

@@ -19,10 +19,17 @@ from .registry import register_recipe
 
 
 def _restorer(input_shape, latent_dim: int, corruption: CorruptionSpec, options: dict[str, Any]) -> AutoencoderModel:
-    """A wide-code conv autoencoder: restoration needs detail, so the default code is large."""
+    """A wide-code conv autoencoder: restoration needs detail, so the default code is large.
+
+    By default (``input_skip=True``) it predicts a correction that is added to the corrupted
+    input, so what the corruption left intact passes through unchanged; ``input_skip=False``
+    gives the plain bottleneck autoencoder, which must rebuild every pixel from its code.
+    Denoising defaults to the plain form: its correction is the negated noise, which has as many
+    degrees of freedom as the image and cannot pass through the code.
+    """
     if not is_image_shape(input_shape):
         raise ValueError(f"restoration recipes need images (channels, height, width), got input_shape {input_shape}")
-    options = {"architecture": "conv", "channels": (32, 64), "corruption": corruption, **options}
+    options = {"architecture": "conv", "channels": (32, 64), "corruption": corruption, "input_skip": True, **options}
     return build_autoencoder(input_shape, latent_dim, **options)
 
 
@@ -32,7 +39,7 @@ def denoise(input_shape, latent_dim: int = 128, std: float = 0.3, **options) -> 
 
     Pass ``corruption={"name": "salt_and_pepper", "p": 0.2}`` for impulse noise.
     """
-    return _restorer(input_shape, latent_dim, {"name": "gaussian", "std": std}, options)
+    return _restorer(input_shape, latent_dim, {"name": "gaussian", "std": std}, {"input_skip": False, **options})
 
 
 @register_recipe("inpaint")
