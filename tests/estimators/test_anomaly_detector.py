@@ -20,7 +20,7 @@ def _data(seed=0, n=600, d=10, n_out=30, on_subspace=False):
     return X, y
 
 
-FAST = dict(epochs=40, device="cpu", random_state=0)
+FAST = dict(epochs=40, n_estimators=1, robust=False, device="cpu", random_state=0)
 
 
 @pytest.mark.parametrize("score", ["reconstruction", "latent"])
@@ -51,7 +51,7 @@ def test_vae_scores_average_several_draws():
 
 def test_ensemble_and_feature_weights():
     X, y = _data()
-    det = aekit.AnomalyDetector(n_estimators=3, epochs=20, device="cpu", random_state=0).fit(X)
+    det = aekit.AnomalyDetector(n_estimators=3, robust=False, epochs=20, device="cpu", random_state=0).fit(X)
     assert len(det.estimators_) == 3 and roc_auc_score(y, det.decision_scores_) > 0.9
     w = np.zeros(X.shape[1])
     w[0] = 1.0
@@ -88,7 +88,8 @@ def test_save_load_gives_identical_scores(tmp_path, options):
     from aekit.io import ModelFolderError
 
     X, _ = _data(n=200, n_out=10)
-    det = aekit.AnomalyDetector(contamination=0.05, epochs=3, device="cpu", random_state=0, **options).fit(X)
+    det = aekit.AnomalyDetector(contamination=0.05, epochs=3, device="cpu", random_state=0,
+                                **{"n_estimators": 1, **options}).fit(X)
     det.save(tmp_path / "det")
     again = aekit.AnomalyDetector.load(tmp_path / "det")
     np.testing.assert_array_equal(again.decision_function(X), det.decision_function(X))
@@ -100,3 +101,22 @@ def test_save_load_gives_identical_scores(tmp_path, options):
     det.estimators_[0].save(tmp_path / "ae")
     with pytest.raises(ModelFolderError, match="not a AnomalyDetector"):
         aekit.AnomalyDetector.load(tmp_path / "ae")
+
+
+def test_robust_training_refits_without_the_most_anomalous_rows(monkeypatch):
+    sizes = []
+    fit = aekit.Autoencoder.fit
+
+    def counting_fit(self, X, *args, **kwargs):
+        sizes.append(len(X))
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(aekit.Autoencoder, "fit", counting_fit)
+    X, y = _data(n=190, n_out=10)
+    det = aekit.AnomalyDetector(contamination=0.1, n_estimators=2, robust=True, epochs=30, device="cpu",
+                                random_state=0).fit(X)
+    assert sizes == [200, 200, 180, 180]  # two members, then the same two without the top 10%
+    assert det.decision_scores_.shape == (200,) and abs(det.labels_.sum() - 20) <= 1
+    assert roc_auc_score(y, det.decision_scores_) > 0.8
+    with pytest.raises(ValueError, match="robust"):
+        aekit.AnomalyDetector(robust="yes").fit(X)
