@@ -4,7 +4,7 @@ ADBench protocol: stratified 70/30 split, MinMax scaling fit on the training spl
 training on the (contaminated) training split, AUROC on the test split, seeds 1-3. Every
 detector runs with its default settings; none is tuned per data set.
 
-    python benchmarks/adbench.py [--data-dir ../shared/datasets/adbench] [--seeds 1 2 3] [--no-pyod]
+    python benchmarks/adbench.py [--data-dir ../shared/datasets/adbench] [--seeds 1 2 3] [--no-pyod] [--threads 1]
 
 PyOD is optional (install it in a separate environment); without it its column is skipped.
 """
@@ -56,7 +56,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--no-pyod", action="store_true")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for every detector (1: small networks gain nothing from more, "
+                             "and extra threads stall on a shared machine)")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     try:
         import pyod  # noqa: F401
 
