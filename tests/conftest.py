@@ -5,6 +5,10 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
+# The test models are tiny: a second thread only adds synchronisation, and on a shared machine a
+# descheduled thread stalls every step (a small LSTM ran 40x slower with 2 threads under load).
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _fixed_seed():
