@@ -14,7 +14,14 @@ backbone on all 60k labelled training images and test on the 10k test images:
 Baselines: raw pixels under the same probes, and the same backbones randomly initialised.
 Optionally fine-tunes the long method's backbone and a scratch backbone on 1% of the labels.
 
-    python benchmarks/ssl_fashion.py --methods "" --long-method simclr --long-minutes 30 --threads 2
+The table of docs/results/ssl.md (run each under ``flock /tmp/aekit-bench.lock nice -n 0``):
+
+    python benchmarks/ssl_fashion.py --methods "" --long-method simclr --long-minutes 30 --threads 2 \
+        --C auto --extra-grids 3 --save /tmp/exp/simclr30 --finetune --finetune-seeds 2
+    python benchmarks/ssl_fashion.py --minutes 1 --threads 1 --baselines all --C 1
+
+``--pool-grid 3`` makes the 3x3 grid (best on held-out training images) the primary probe;
+``--limit 1000`` is a quick smoke test.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import torch
 
 from aekit.data import load_fashion_mnist
 from aekit.evaluation import extract_features, fine_tune, knn_probe, linear_probe
-from aekit.ssl import create_method
+from aekit.ssl import create_method, save_backbone
 
 # Conv backbone sized for a CPU: three stride-2 3x3 convolutions (28 -> 14 -> 7 -> 4), batch norm;
 # the last map (256 x 4 x 4) is what the probes pool.
@@ -95,9 +102,15 @@ def probes(backbone, data, args) -> dict[str, float]:
     res = {"dim": grid_tr.shape[1]}
     C = "auto" if args.C == "auto" else float(args.C)
     res["linear"], res["C"] = linear_probe(grid_tr, ytr, grid_te, yte, C=C, max_iter=args.max_iter, backend="torch", return_C=True)
+    if res["C"] != 1.0:  # also the untuned probe (scikit-learn's default C), to show what tuning adds
+        res["linear_C1"] = linear_probe(grid_tr, ytr, grid_te, yte, C=1.0, max_iter=args.max_iter, backend="torch")
     if conv:
         g_tr, g_te = (extract_features(backbone, X, pool_grid=1) for X in (Xtr, Xte))
         res["linear_global"] = linear_probe(g_tr, ytr, g_te, yte, C=res["C"], max_iter=args.max_iter, backend="torch")
+        for g in args.extra_grids:
+            e_tr, e_te = (extract_features(backbone, X, pool_grid=g) for X in (Xtr, Xte))
+            res[f"linear_grid{g}"] = linear_probe(e_tr, ytr, e_te, yte, C=res["C"], max_iter=args.max_iter, backend="torch")
+    print("   ", {k: v for k, v in res.items()}, flush=True)
     knn = knn_probe(grid_tr, ytr, grid_te, yte, ks=(20, 200))
     res["knn20"], res["knn200"] = knn[20], knn[200]
     return res
@@ -122,6 +135,9 @@ def main() -> None:
                    help="also probe raw pixels (raw), and the random-init backbones (all)")
     p.add_argument("--pool-grid", type=int, default=2, help="linear probe / kNN on the last conv map pooled to this grid")
     p.add_argument("--C", default="auto", help="'auto' (chosen on 10%% of the training features) or a number")
+    p.add_argument("--extra-grids", type=lambda v: [int(g) for g in v.split(",") if g], default=[],
+                   help="comma-separated further grids for the linear probe (same C), printed with the row")
+    p.add_argument("--save", default=None, help="folder to save the long method's backbone to (safetensors + JSON)")
     p.add_argument("--max-iter", type=int, default=200, help="L-BFGS iterations of the linear probe")
     p.add_argument("--finetune", action="store_true", help="1%% labels: long method's backbone vs scratch")
     p.add_argument("--finetune-seeds", type=int, default=3)
@@ -161,6 +177,8 @@ def main() -> None:
         print(rows[-1], f"load average {os.getloadavg()[0]:.1f}", flush=True)
         if name == args.long_method:
             long_backbone = method.backbone
+            if args.save:
+                save_backbone(method, args.save, overwrite=True)
 
     print("\n" + header + "\n|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))

@@ -63,8 +63,11 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
+@click.option("--pool-grid", type=click.IntRange(min=1), default=None,
+              help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
+                   "the backbone's output vector.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def evaluate(model, data, test_data, protocol, label_column, limit, temperature, as_json) -> None:
+def evaluate(model, data, test_data, protocol, label_column, limit, temperature, pool_grid, as_json) -> None:
     """Accuracy of MODEL's frozen backbone features on labelled data (linear probe or kNN)."""
     from .cli import _load
     from .estimators import SelfSupervised
@@ -73,6 +76,8 @@ def evaluate(model, data, test_data, protocol, label_column, limit, temperature,
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
     est = SelfSupervised.load(model)
+    if pool_grid is not None:
+        est.set_params(pool_grid=pool_grid)
     train = _load(data, "train", label_column)
     if train.y is None:
         raise ValueError(f"--data {data!r} has no labels; evaluation needs labelled data (see --label-column)")

@@ -68,5 +68,20 @@ def test_cli_pretrain_then_evaluate(tmp_path):
     assert knn["accuracy_k20"] > 0.5 and knn["n_test"] == 450  # 10 classes: chance is 0.1
     res = runner.invoke(main, ["evaluate", str(out), "--data", "digits", "--protocol", "linear", "--json"])
     assert json.loads(res.output)["accuracy"] > 0.5
+    res = runner.invoke(main, ["evaluate", str(out), "--data", "digits", "--protocol", "linear", "--pool-grid", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["feature_dim"] == 8 * 2 * 2  # the 8-channel 4x4 map pooled to 2x2
     res = runner.invoke(main, ["pretrain", "digits", "--method", "nope", "--out", str(tmp_path / "x")])
     assert res.exit_code == 2 and "method must be one of" in res.output
+
+
+def test_pool_grid_transform_survives_save_load(digits_flat, tmp_path):
+    X, _ = digits_flat
+    est = aekit.SelfSupervised("rotation", input_shape=(1, 8, 8), epochs=1, pool_grid=2,
+                               backbone_options={"out_features": 16, "channels": [8, 12]})  # map 12 x 2 x 2
+    Z = est.fit(X[:200]).transform(X[:30])
+    assert Z.shape == (30, 12 * 2 * 2)
+    est.save(tmp_path / "g")
+    assert np.allclose(aekit.SelfSupervised.load(tmp_path / "g").transform(X[:30]), Z, atol=1e-6)
+    est.set_params(pool_grid=None)
+    assert est.transform(X[:30]).shape == (30, 16)

@@ -41,6 +41,10 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         Shape of one sample, e.g. ``(1, 28, 28)`` for images given as flat rows. Inferred when None:
         X's trailing shape for arrays of rank > 2; a square grey image for image methods/backbones;
         else flat vectors.
+    pool_grid : int, optional
+        What :meth:`transform` returns for conv backbones: None, the backbone's output vector; g,
+        the last conv stage's map average-pooled to g x g (channels * g * g features), the usual way
+        to probe conv features (see :func:`aekit.evaluation.extract_features`).
     epochs, batch_size, lr, optimizer, weight_decay, device :
         Training options, see :class:`aekit.TrainConfig` (no validation split: the pretext loss
         is the only signal and it is noisy).
@@ -74,6 +78,7 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         backbone_options: dict[str, Any] | None = None,
         method_options: dict[str, Any] | None = None,
         input_shape: tuple[int, ...] | None = None,
+        pool_grid: int | None = None,
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 1e-3,
@@ -88,6 +93,7 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         self.backbone_options = backbone_options
         self.method_options = method_options
         self.input_shape = input_shape
+        self.pool_grid = pool_grid
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -157,9 +163,10 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        """Backbone features, shape (n_samples, feature_dim)."""
+        """Backbone features, shape (n_samples, feature_dim), or (n_samples, channels * g * g) with
+        ``pool_grid=g``."""
         check_is_fitted(self, "backbone_")
-        return extract_features(self.backbone_, self._prepare(X, fitting=False))
+        return extract_features(self.backbone_, self._prepare(X, fitting=False), pool_grid=self.pool_grid)
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
