@@ -114,3 +114,15 @@ def test_detect_run_dir_holds_detector_scores_and_report(runner, tmp_path):
     _ok(runner.invoke(main, ["explore", str(run)]))
     again = runner.invoke(main, ["detect", str(csv_in), "--out", str(tmp_path / "s2.csv"), "--run-dir", str(run)])
     assert again.exit_code == 2 and "already exists" in again.output and not (tmp_path / "s2.csv").exists()
+
+
+def test_threads_option_sets_torch_threads(runner):
+    import torch
+
+    try:
+        _ok(runner.invoke(main, ["--threads", "2", "recipes"]))
+        assert torch.get_num_threads() == 2
+        bad = runner.invoke(main, ["--threads", "0", "recipes"])
+        assert bad.exit_code == 2 and "--threads" in bad.output
+    finally:
+        torch.set_num_threads(1)
