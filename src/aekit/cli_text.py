@@ -75,7 +75,7 @@ def word2vec(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed,
     """Learn word vectors from TEXT_FILE (skip-gram or CBOW), save them, print some neighbours.
 
     TEXT_FILE is a UTF-8 text file (documents split at blank lines); without it, the built-in
-    corpus (the Python documentation topics that ship with Python, about 65,000 words).
+    corpus (the Python documentation topics that ship with Python, about 64,000 words).
     """
     from .estimators import Word2Vec
 
@@ -106,7 +106,7 @@ def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed
     """Train a masked-token model on TEXT_FILE and report held-out accuracy against the unigram baseline.
 
     TEXT_FILE is a UTF-8 text file (documents split at blank lines); without it, the built-in
-    corpus (the Python documentation topics that ship with Python, about 65,000 words).
+    corpus (the Python documentation topics that ship with Python, about 64,000 words).
     """
     from .estimators import MaskedTokenModel
 

@@ -1,7 +1,7 @@
 """Where text comes from: a file the user names, a list of strings, or the built-in corpus.
 
 The built-in corpus is the text of the Python language reference and library topics that
-CPython installs as ``pydoc_data/topics.py`` (what ``help("for")`` prints): about 65,000 word
+CPython installs as ``pydoc_data/topics.py`` (what ``help("for")`` prints): about 64,000 word
 tokens of English technical prose in 79 topics, present wherever Python's standard library is,
 so examples, tests and the CLI run offline with nothing to download. Its words are those of
 programming ("int", "float", "tuple", "exception"), which is what the benchmark's related

@@ -104,8 +104,8 @@ def evaluate_masked(
     top_word = int(torch.argmax(counts))
     hits = mask_hits = n_mask = 0
     base_hits, ce, base_ce, n = 0, 0.0, 0.0, 0
-    for start in [s for _ in range(repeats) for s in range(0, len(chunks), batch_size)]:
-        ids = chunks[start : start + batch_size]
+    batches = [chunks[s : s + batch_size] for s in range(0, len(chunks), batch_size)]
+    for ids in batches * repeats:  # the generator moves on: each repeat draws new masks
         inputs, labels = mask_tokens(ids, model.tokens.num_embeddings, mask_prob, n_specials, generator=generator)
         chosen = labels != IGNORE
         target = labels[chosen]
