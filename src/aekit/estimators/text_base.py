@@ -51,7 +51,7 @@ class TextEstimator(BaseEstimator):
 
     # -- word-vector queries -----------------------------------------------------------------
     @property
-    def vectors(self) -> np.ndarray:  # pragma: no cover - defined by subclasses
+    def vectors(self) -> np.ndarray:  # pragma: no cover - abstract: each subclass defines it
         raise NotImplementedError
 
     def most_similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
