@@ -253,8 +253,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
         torch.manual_seed(seed)  # same seed -> same initial weights
         model = create_model(self.recipe, shape, **self._model_options())
-        self.offset_, self.scale_, self.preprocessing_ = fit_affine(
-            X.astype(np.float64), self.preprocessing, model.likelihood.needs_unit_interval
+        self.offset_, self.scale_, self.preprocessing_ = fit_affine(  # statistics in float64, X not copied
+            X, self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.input_shape_ = tuple(shape)
         self.history_ = fit_model(model, self._to_model_space(X), config, resume_from=resume_from)

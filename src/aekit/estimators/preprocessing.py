@@ -17,8 +17,16 @@ def fit_affine(X: np.ndarray, method: str, unit_interval: bool) -> tuple[np.ndar
     ``"auto"``: data already in [0, 1] is left alone; otherwise ``"minmax"`` when the likelihood
     needs [0, 1] (Bernoulli, categorical) and ``"standard"`` when it does not.
     """
-    stats = {"min": X.min(axis=0), "max": X.max(axis=0), "mean": X.mean(axis=0), "std": X.std(axis=0)}
+    stats = {"min": X.min(axis=0).astype(np.float64), "max": X.max(axis=0).astype(np.float64)}
+    if method in ("standard", "center") or (method == "auto" and not _in_unit(stats) and not unit_interval):
+        # Only when needed (data in [0, 1] needs neither), accumulated in float64 without a float64 copy of X.
+        stats["mean"] = X.mean(axis=0, dtype=np.float64)
+        stats["std"] = X.std(axis=0, dtype=np.float64)
     return affine_from_stats(stats, method, unit_interval)
+
+
+def _in_unit(stats: dict[str, np.ndarray]) -> bool:
+    return bool(stats["min"].min() >= 0 and stats["max"].max() <= 1)
 
 
 def affine_from_stats(stats: dict[str, np.ndarray], method: str, unit_interval: bool) -> tuple[np.ndarray, np.ndarray, str]:
@@ -26,8 +34,7 @@ def affine_from_stats(stats: dict[str, np.ndarray], method: str, unit_interval: 
     if method not in PREPROCESSING:
         raise ValueError(f"preprocessing must be one of {PREPROCESSING}, got {method!r}")
     if method == "auto":
-        in_unit = stats["min"].min() >= 0 and stats["max"].max() <= 1
-        method = "none" if in_unit else ("minmax" if unit_interval else "standard")
+        method = "none" if _in_unit(stats) else ("minmax" if unit_interval else "standard")
     n = len(stats["min"])
     offset, scale = np.zeros(n), np.ones(n)
     if method == "standard":

@@ -125,7 +125,7 @@ def _train(run, callbacks: list[Callback]) -> History:
             optimizer.zero_grad(set_to_none=True)
             out.total.backward()  # under DDP, gradients are averaged over ranks here
             if config.grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                nn.utils.clip_grad_norm_(run.params, config.grad_clip)
             optimizer.step()
             run.step_batch_scheduler()  # per-batch schedules ("onecycle"); a no-op otherwise
             sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch

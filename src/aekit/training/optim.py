@@ -51,7 +51,7 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps_
     if config.scheduler == "onecycle":
         if not steps_per_epoch:
             raise ValueError("scheduler='onecycle' needs data of known length (arrays, tensors or a sized Dataset)")
-        # Smith & Topin (2019): warm up to lr over the first 30% of the steps, then anneal to lr/1e4.
+        # Smith & Topin (2019): warm up to lr over the first 30% of the steps, then anneal to lr / 2.5e5.
         return sched.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch)
     if config.scheduler == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=config.epochs)

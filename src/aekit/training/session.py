@@ -69,6 +69,7 @@ class Session:
     waited: int = 0
     best_state: dict[str, torch.Tensor] | None = None
     good_state: dict[str, torch.Tensor] | None = None  # last weights with a finite loss (initially the start)
+    params: list[torch.Tensor] = field(default_factory=list)  # for gradient clipping, listed once, not every step
 
     # -- between epochs --------------------------------------------------------------------------
     def track(self, monitored: float, epoch: int) -> None:
@@ -88,7 +89,7 @@ class Session:
 
     def step_batch_scheduler(self) -> None:
         """After every optimizer step, for per-batch schedules ("onecycle")."""
-        if self.config.scheduler == "onecycle" and self.scheduler.last_epoch < self.scheduler.total_steps:
+        if self.config.scheduler == "onecycle" and self.scheduler.last_epoch < self.scheduler.total_steps - 1:
             self.scheduler.step()
 
     def should_stop(self) -> bool:
@@ -199,6 +200,7 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
         ddp.loss_function(model, where, device),
     )
     session.good_state = _clone(model)
+    session.params = list(model.parameters())
     if resume_from is not None:
         session.resume(resume_from)
     return session

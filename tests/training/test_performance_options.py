@@ -1,0 +1,139 @@
+"""Options added for speed (issue #8): precision="auto", fused optimizers, the one-cycle schedule,
+presets, and preprocessing statistics without float64 copies."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import aekit
+from aekit import TrainConfig, create_model, fit
+from aekit.cli import main
+from aekit.estimators.preprocessing import fit_affine
+from aekit.training import device as device_mod
+from aekit.training import make_optimizer, resolve_precision
+
+CPU = torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    "flags, isa, expected",
+    [
+        ("fpu avx512f avx512_bf16 amx_bf16 amx_tile", None, True),  # AMX: bf16 pays
+        ("fpu avx512f avx512_bf16", None, False),  # AVX512-BF16 only (Zen 4): measured slower than fp32
+        ("fpu avx2", None, False),
+        ("fpu avx512f avx512_bf16 amx_bf16", "AVX512_CORE_BF16", False),  # oneDNN capped below AMX
+        ("fpu avx512f avx512_bf16 amx_bf16", "AVX512_CORE_AMX", True),
+    ],
+)
+def test_cpu_fast_bf16_means_amx(monkeypatch, flags, isa, expected):
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    if isa is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", isa)
+    assert device_mod.cpu_has_fast_bf16(f"flags\t\t: {flags}\n") is expected
+
+
+@pytest.mark.parametrize("fast, expected", [(True, torch.bfloat16), (False, None)])
+def test_auto_precision_follows_the_cpu(monkeypatch, fast, expected):
+    monkeypatch.setattr(device_mod, "cpu_has_fast_bf16", lambda: fast)
+    assert resolve_precision("auto", CPU) is expected
+    assert resolve_precision("fp32", CPU) is None and resolve_precision("bf16", CPU) is torch.bfloat16
+
+
+def test_auto_precision_trains(digits_flat):
+    model = create_model("deep", (64,), latent_dim=4, hidden_dims=[16])
+    history = fit(model, digits_flat[0][:200], TrainConfig(epochs=2, precision="auto", progress=False, device="cpu"))
+    assert np.isfinite(history["train_total"]).all()
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
+def test_optimizers_are_fused_by_default_where_torch_has_it(name):
+    model = create_model("deep", (8,), latent_dim=2, hidden_dims=[4])
+    assert make_optimizer(model, TrainConfig(optimizer=name)).defaults["fused"] is True
+
+
+@pytest.mark.parametrize("options", [{"fused": False}, {"foreach": True}])
+def test_a_chosen_implementation_is_respected(options):
+    model = create_model("deep", (8,), latent_dim=2, hidden_dims=[4])
+    opt = make_optimizer(model, TrainConfig(optimizer_options=options))
+    assert not opt.defaults.get("fused")
+
+
+def test_fused_and_plain_adam_train_alike(digits_flat):
+    X = digits_flat[0][:256]
+    losses = []
+    for options in ({}, {"fused": False}):
+        torch.manual_seed(0)
+        model = create_model("deep", (64,), latent_dim=4, hidden_dims=[16])
+        h = fit(model, X, TrainConfig(epochs=3, optimizer_options=options, validation_split=0, progress=False))
+        losses.append(h["train_total"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+
+
+def test_onecycle_warms_up_then_anneals_per_batch(digits_flat):
+    X = digits_flat[0][:300]  # 300 rows, batch 64: 5 steps per epoch
+    model = create_model("deep", (64,), latent_dim=4, hidden_dims=[16])
+    config = TrainConfig(epochs=6, batch_size=64, lr=3e-3, scheduler="onecycle", validation_split=0,
+                         early_stopping=None, progress=False)
+    lrs = fit(model, X, config)["lr"]
+    peak = int(np.argmax(lrs))
+    assert 0 < peak < len(lrs) - 1 and max(lrs) <= 3e-3
+    assert lrs[-1] < 1e-5  # annealed to about lr / 1e4 after exactly epochs * steps_per_epoch steps
+
+
+def test_onecycle_is_a_known_scheduler_and_others_are_not():
+    TrainConfig(scheduler="onecycle")
+    with pytest.raises(ValueError, match="scheduler"):
+        TrainConfig(scheduler="one-cycle")
+
+
+def test_presets_are_copies_with_overrides():
+    assert "fashion-mnist-fast" in aekit.list_presets()
+    a = aekit.preset("fashion-mnist-fast", epochs=1)
+    a["recipe_options"]["activation"] = "relu"
+    b = aekit.preset("fashion-mnist-fast")
+    assert a["epochs"] == 1 and b["epochs"] > 1 and b["recipe_options"]["activation"] == "silu"
+    with pytest.raises(ValueError, match="unknown preset"):
+        aekit.preset("nope")
+
+
+@pytest.mark.parametrize("name", aekit.list_presets())
+def test_every_preset_builds_and_fits_an_estimator(name, digits_flat):
+    X = digits_flat[0][:128]
+    ae = aekit.Autoencoder(**aekit.preset(name, epochs=1, latent_dim=4, hidden_dims=(16,), device="cpu")).fit(X)
+    assert ae.transform(X).shape == (128, 4)
+
+
+def test_cli_preset_with_an_explicit_override(tmp_path, digits_flat):
+    csv = tmp_path / "x.csv"
+    np.savetxt(csv, digits_flat[0][:120], delimiter=",")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", str(csv), "--preset", "fashion-mnist-fast", "--epochs", "1",
+                                       "--latent-dim", "3", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    params = json.loads((out / "model" / "config.json").read_text())["params"]
+    assert params["epochs"] == 1 and params["latent_dim"] == 3  # given on the command line
+    assert params["scheduler"] == "onecycle" and params["recipe_options"] == {"activation": "silu"}  # preset
+    listing = CliRunner().invoke(main, ["presets"])
+    assert "fashion-mnist-fast" in listing.output
+
+
+def test_preprocessing_statistics_need_no_float64_copy():
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(500, 7)) * 3 + 2).astype(np.float32)
+    for method in ("standard", "minmax", "center", "auto", "none"):
+        got = fit_affine(X, method, unit_interval=False)
+        want = fit_affine(X.astype(np.float64), method, unit_interval=False)
+        assert got[2] == want[2]
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
+
+
+def test_anomaly_detector_passes_precision_to_its_members():
+    X = np.random.default_rng(0).normal(size=(200, 6))
+    det = aekit.AnomalyDetector(epochs=1, precision="auto", device="cpu", random_state=0).fit(X)
+    assert det.estimators_[0].precision == "auto"
