@@ -55,3 +55,18 @@ def test_make_likelihood_specs_and_errors():
         Gaussian(sigma=0)
     with pytest.raises(ValueError, match="n_levels"):
         Categorical(n_levels=1)
+
+
+@pytest.mark.parametrize("spec", ["gaussian", "bernoulli", "categorical",
+                                  {"name": "gaussian_learned", "variance": "feature"},
+                                  {"name": "gaussian_learned", "variance": "sample"}])
+def test_element_loss_sums_to_the_per_sample_loss(spec):
+    """Masks and inpainting weight element_loss; unweighted it must be the plain likelihood."""
+    from aekit import create_model
+
+    model = create_model("deep", (2, 3, 3), latent_dim=2, hidden_dims=[8], likelihood=spec)
+    x = torch.rand(4, 2, 3, 3)
+    params = model(x).params
+    per_element = model.likelihood.element_loss(params, x)
+    assert per_element.shape == x.shape
+    torch.testing.assert_close(per_element.flatten(1).sum(1), model.likelihood.loss(params, x))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import os
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def check_number(value: Any, name: str, low: float, *, integer: bool = False, op
         raise ValueError(f"{name} must be {what} {bound}{upper}, got {value!r}")
 
 
-class TextEstimator(BaseEstimator):
+class TextEstimator(BaseEstimator, abc.ABC):
     """Base of :class:`aekit.Word2Vec` and :class:`aekit.MaskedTokenModel` (not used directly).
 
     Subclasses set ``kind`` (the saved-folder tag), define ``_build(vocab)`` (an untrained
@@ -51,8 +52,9 @@ class TextEstimator(BaseEstimator):
 
     # -- word-vector queries -----------------------------------------------------------------
     @property
-    def vectors(self) -> np.ndarray:  # pragma: no cover - abstract: each subclass defines it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def vectors(self) -> np.ndarray:
+        """One row per vocabulary word: the vectors the queries use."""
 
     def most_similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` words whose vectors have the highest cosine with ``word``'s, best first.
@@ -109,5 +111,6 @@ class TextEstimator(BaseEstimator):
     def _load_state_json(self, state: dict[str, Any]) -> None:
         pass
 
-    def _build(self, vocab: Vocabulary) -> torch.nn.Module:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _build(self, vocab: Vocabulary) -> torch.nn.Module:
+        """The untrained network for ``vocab``."""

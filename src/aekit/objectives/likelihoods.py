@@ -48,7 +48,8 @@ class Likelihood(nn.Module):
     def element_loss(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Loss per data element, shape of ``x``; ``loss`` is its per-sample sum. Lets corruptions
         such as inpainting masks weight regions of the reconstruction."""
-        raise NotImplementedError(f"likelihood {self.name!r} has no per-element loss; use gaussian or bernoulli")
+        raise NotImplementedError(f"likelihood {self.name!r} defines no per-element loss (element_loss); "
+                                  "the built-in likelihoods all do")
 
     def mean(self, params: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError  # abstract
@@ -137,8 +138,11 @@ class Categorical(Likelihood):
         return torch.round(x.clamp(0, 1) * (self.n_levels - 1)).long()
 
     def nll(self, params, x):
+        return _sum_per_sample(self.element_loss(params, x))
+
+    def element_loss(self, params, x):
         logits = self.split(params)  # (B, K, C, ...)
-        return _sum_per_sample(F.cross_entropy(logits, self.targets(x), reduction="none"))
+        return F.cross_entropy(logits, self.targets(x), reduction="none")
 
     def mean(self, params):
         probs = self.split(params).softmax(dim=1)
@@ -200,8 +204,11 @@ class GaussianLearnedVariance(Likelihood):
         return mu, logvar.clamp(self.min_logvar, self.max_logvar)
 
     def nll(self, params, x):
+        return _sum_per_sample(self.element_loss(params, x))
+
+    def element_loss(self, params, x):
         mu, logvar = self._mean_logvar(params)
-        return 0.5 * _sum_per_sample((x - mu) ** 2 * torch.exp(-logvar) + logvar + _LOG_2PI)
+        return 0.5 * ((x - mu) ** 2 * torch.exp(-logvar) + logvar + _LOG_2PI)
 
     def mean(self, params):
         return self._mean_logvar(params)[0]

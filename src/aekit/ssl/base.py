@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import copy
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -63,7 +64,7 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
     return model
 
 
-class SSLMethod(nn.Module):
+class SSLMethod(nn.Module, abc.ABC):
     """Base class: holds ``backbone`` and defines ``encode``; subclasses define ``loss``."""
 
     method_name = "base"
@@ -89,8 +90,9 @@ class SSLMethod(nn.Module):
         """Backbone features (B, feature_dim) of ``x``: the representation users keep."""
         return self.backbone(x)
 
-    def loss(self, x: torch.Tensor) -> LossOutput:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def loss(self, x: torch.Tensor) -> LossOutput:
+        """The pretext loss of an unlabeled batch and its parts."""
 
     @staticmethod
     def _output(**parts: torch.Tensor) -> LossOutput:
