@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..corruption import CorruptionSpec
-from ..nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, TiedDecoder, is_image_shape
+from torch import nn
+
+from ..nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, PCAExpansion, PCAProjection, TiedDecoder, is_image_shape
 from ..objectives.likelihoods import make_likelihood
 from ..objectives.regularisers import RegulariserSpec
 from .autoencoder import AutoencoderModel
@@ -40,6 +42,7 @@ def build_autoencoder(
     batch_norm: bool = False,
     n_conditions: int = 0,
     input_skip: bool = False,
+    input_pca: int | None = None,
 ) -> AutoencoderModel:
     """Assemble encoder, decoder and loss parts sized from ``input_shape``.
 
@@ -69,6 +72,11 @@ def build_autoencoder(
     input_skip : bool
         Decoder output added to the input: the network learns a correction (see
         :class:`AutoencoderModel`); the restoration recipes use it.
+    input_pca : int, optional
+        MLP only: the network works on the training data's top ``input_pca`` principal-component
+        coordinates (a fixed projection fitted before training, see :mod:`aekit.nn.pca`) and the
+        decoder maps back to the input space. Cheaper and, on images, faster to converge; needs
+        the Gaussian likelihood. The reconstruction stays in that subspace.
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
@@ -84,8 +92,13 @@ def build_autoencoder(
         if tied:
             raise ValueError("tied=True needs architecture='mlp' with hidden_dims=()")
         enc_shape = (input_shape[0] + n_cond, *input_shape[1:])
+        if input_pca is not None:
+            raise ValueError("input_pca needs an MLP (architecture='mlp'), not a convolutional network")
         encoder = ConvEncoder(enc_shape, enc_out, channels, activation, code_activation, batch_norm)
         decoder = ConvDecoder(dec_in, input_shape, channels[::-1], activation, lik.n_params, batch_norm)
+    elif input_pca is not None:
+        encoder, decoder = _pca_mlp(input_shape, input_pca, enc_out, dec_in, hidden_dims, activation, code_activation,
+                                    dropout, batch_norm, lik, n_cond, tied)
     else:
         enc_shape = (math.prod(input_shape) + n_cond,) if n_cond else input_shape
         encoder = MLPEncoder(enc_shape, enc_out, hidden_dims, activation, code_activation, dropout, batch_norm)
@@ -115,6 +128,19 @@ def build_autoencoder(
         condition_as="channels" if architecture == "conv" else "features",
         input_skip=input_skip,
     )
+
+
+def _pca_mlp(input_shape, k, enc_out, dec_in, hidden_dims, activation, code_activation, dropout, batch_norm, lik,
+             n_cond, tied) -> tuple[nn.Module, nn.Module]:
+    """Encoder ``PCAProjection -> MLP`` and decoder ``MLP -> PCAExpansion`` sharing one basis."""
+    if lik.name != "gaussian":
+        raise ValueError(f"input_pca needs likelihood='gaussian' (squared error in the input space), got {lik.name!r}")
+    if n_cond or tied:
+        raise ValueError("input_pca cannot be combined with n_conditions > 0 or tied=True")
+    projection = PCAProjection(input_shape, k)
+    encoder = nn.Sequential(projection, MLPEncoder((k,), enc_out, hidden_dims, activation, code_activation, dropout, batch_norm))
+    head = MLPDecoder(dec_in, (k,), tuple(hidden_dims)[::-1], activation, 1, dropout, batch_norm)
+    return encoder, nn.Sequential(head, PCAExpansion(projection))
 
 
 @register_recipe("linear")

@@ -112,6 +112,31 @@ class LoaderBatches:
             yield (x, *extras)
 
 
+def sample_inputs(source, max_rows: int) -> torch.Tensor:
+    """Up to ``max_rows`` training inputs ``x`` for data-dependent initialisation.
+
+    In-memory data gives evenly spaced rows (no randomness); other sources give their first
+    shuffled batches, with the shuffling generator's state restored afterwards so that training
+    sees the same data order as without this call.
+    """
+    if isinstance(source, TensorBatches):
+        x = source.tensors[0]
+        return x[:: max(1, -(-len(x) // max_rows))]
+    generator = getattr(source, "generator", None)
+    state = generator.get_state() if generator is not None else None
+    rows, n = [], 0
+    try:
+        for batch in source.batches(shuffle=True):
+            rows.append(batch[0])
+            n += len(batch[0])
+            if n >= max_rows:
+                break
+    finally:
+        if state is not None:
+            generator.set_state(state)
+    return torch.cat(rows)[:max_rows]
+
+
 def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torch.Tensor:
     """A float32 tensor view/copy of an array, with clear errors for the wrong kinds of input."""
     if isinstance(data, np.ndarray):

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from . import distributed as ddp
-from .batching import make_sources
+from ..nn.pca import data_init_modules
+from .batching import make_sources, sample_inputs
 from .checkpoint import check_compatible, cpu_state, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .config import TrainConfig
 from .device import resolve_device, resolve_precision, seed_everything
@@ -178,6 +179,21 @@ def _steps_per_epoch(source, batch_size: int) -> int | None:
         return None
 
 
+# Rows given to data-dependent initialisation (a PCA front end): enough for stable principal axes.
+_DATA_INIT_ROWS = 65536
+
+
+def _init_from_data(model: nn.Module, train_src) -> None:
+    """Modules fitted from data (e.g. :class:`aekit.nn.PCAProjection`) get a sample of the training
+    inputs before the first step. Under DDP each rank fits on its shard and the DDP wrapper then
+    copies rank 0's buffers to every rank."""
+    modules = data_init_modules(model)
+    if modules:
+        sample = sample_inputs(train_src, _DATA_INIT_ROWS)
+        for module in modules:
+            module.init_from_data(sample)
+
+
 def start_session(model: nn.Module, data, validation_data, config: TrainConfig, resume_from=None) -> Session:
     """Device, process group, seeds, data shards, optimizer and scheduler; resumed when asked."""
     device = resolve_device(config.device)
@@ -193,6 +209,8 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
         config.num_workers, generator=generator, rank=where.rank, world=where.world_size,
     )
     _check_sample_shape(model, train_src)
+    if resume_from is None:
+        _init_from_data(model, train_src)
     optimizer = make_optimizer(model, config)
     session = Session(
         model, config, device, resolve_precision(config.precision, device), where, generator, train_src, val_src,
