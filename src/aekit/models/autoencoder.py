@@ -145,7 +145,7 @@ class AutoencoderModel(nn.Module):
         self.input_skip = input_skip
         self.latent = make_latent(latent)
         self.corruption = make_corruption(corruption)
-        self.regularisers = nn.ModuleList(make_regulariser(r) for r in regularisers)
+        self.regularisers = nn.ModuleList(make_regulariser(r, self.input_shape) for r in regularisers)
         # Set by create_model: how to rebuild this model from JSON (None for hand-built models).
         self.spec: dict[str, Any] | None = None
 
@@ -252,7 +252,8 @@ class AutoencoderModel(nn.Module):
         result = self(x, condition, mask)
         parts = {name: value.mean() for name, value in self.sample_losses(x, result).items()}
         for reg in self.regularisers:
-            parts[reg.name] = reg(result, self)
+            value = reg(result, self)
+            parts.update(value if isinstance(value, dict) else {reg.name: value})
         total = functools.reduce(operator.add, parts.values())  # not sum(): that adds a 0 first
         parts["total"] = total
         # Reported, not optimised (not in the total): e.g. the KL in nats when free bits reshape it.

@@ -44,13 +44,20 @@ def denoise(input_shape, latent_dim: int = 128, std: float = 0.3, **options) -> 
 
 @register_recipe("inpaint")
 def inpaint(input_shape, latent_dim: int = 128, mode: str = "center", size: float = 0.5,
-            visible_weight: float = 0.1, **options) -> AutoencoderModel:
-    """Context encoder: fill a hidden block or region (Pathak et al. 2016), no adversarial term.
+            visible_weight: float = 0.1, adversarial: float = 0.0, **options) -> AutoencoderModel:
+    """Context encoder: fill a hidden block or region (Pathak et al. 2016).
 
     ``mode``: "center", "random_block" or "random_region"; ``size``: block side as a fraction of
     the image side; the loss counts hidden pixels fully and visible ones ``visible_weight`` times.
+    ``adversarial`` > 0 adds the paper's adversarial term with that weight (they used 0.001): a
+    small discriminator trained beside the autoencoder (:mod:`aekit.objectives.adversarial`).
     """
+    if not isinstance(adversarial, (int, float)) or isinstance(adversarial, bool) or adversarial < 0:
+        raise ValueError(f"adversarial must be a non-negative weight, got {adversarial!r}")
     spec = {"name": "block_mask", "mode": mode, "size": size, "visible_weight": visible_weight}
+    if adversarial > 0:
+        extra = [{"name": "adversarial", "weight": float(adversarial)}]
+        options = {**options, "regularisers": [*options.get("regularisers", ()), *extra]}
     return _restorer(input_shape, latent_dim, spec, options)
 
 

@@ -11,6 +11,7 @@ from .regularisers import (
     regulariser_names,
 )
 from .sparsity import KLSparsity, kl_bernoulli  # registers "kl_sparsity"
+from .adversarial import Adversarial, make_discriminator  # registers "adversarial"
 from .contractive import (  # registers "contractive"
     Contractive,
     jacobian_frobenius_exact,
@@ -32,4 +33,4 @@ __all__ = [
     "register_regulariser",
     "regulariser_names",
 ]
-__all__ += ["Contractive", "KLSparsity", "jacobian_frobenius_exact", "jacobian_frobenius_hutchinson", "kl_bernoulli"]
+__all__ += ["Adversarial", "make_discriminator", "Contractive", "KLSparsity", "jacobian_frobenius_exact", "jacobian_frobenius_hutchinson", "kl_bernoulli"]

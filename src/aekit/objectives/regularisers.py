@@ -2,7 +2,9 @@
 
 A regulariser is a small module with a ``name`` (the key under which its value is reported), a
 ``weight`` and ``penalty(result, model)``, the unweighted value for one batch. ``forward``
-returns ``weight * penalty``. New penalties register themselves with
+returns ``weight * penalty``, or a dict of several named parts that all join the total (the
+adversarial term reports its two players separately). A regulariser class that sets
+``needs_input_shape = True`` is given the model's ``input_shape`` when built. New penalties register themselves with
 :func:`register_regulariser`, and :func:`make_regulariser` builds them from JSON-able specs such
 as ``{"name": "l1_activity", "weight": 1e-3}``, so recipes and saved configs stay plain data.
 """
@@ -96,8 +98,11 @@ class L1Weights(Regulariser):
 RegulariserSpec = str | dict[str, Any] | Regulariser
 
 
-def make_regulariser(spec: RegulariserSpec) -> Regulariser:
+def make_regulariser(spec: RegulariserSpec, input_shape=None) -> Regulariser:
     """Build a regulariser from a name, ``{"name": ..., **options}`` or an instance.
+
+    ``input_shape`` (one sample's shape) is passed on to regularisers that need it and have
+    none in their spec.
 
     Examples
     --------
@@ -113,5 +118,8 @@ def make_regulariser(spec: RegulariserSpec) -> Regulariser:
             f"regulariser must be one of {regulariser_names()} (or a dict with 'name'), got {spec!r}"
         )
     options = {k: v for k, v in spec.items() if k != "name"}
-    return _REGULARISERS[spec["name"]](**options)
+    cls = _REGULARISERS[spec["name"]]
+    if getattr(cls, "needs_input_shape", False) and options.get("input_shape") is None and input_shape is not None:
+        options["input_shape"] = input_shape
+    return cls(**options)
 
