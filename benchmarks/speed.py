@@ -8,7 +8,7 @@ Peers (PyOD, pythae) are imported only here; run it in an environment that has t
     python benchmarks/speed.py --quick                     # smaller data, 2 repeats (~5 min)
     python benchmarks/speed.py --only loop,peers --repeats 5
 
-Workloads (``--only``): machine, peak, loop, peers, tabular, conv, inference, precision, quality, front, best,
+Workloads (``--only``): machine, peak, loop, peers, tabular, conv, inference, precision, quality, front, compile, best,
 memory, threads. ``best`` (the 5-minute quality budget) runs only when named in ``--only`` or
 with ``--best``. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
@@ -46,7 +46,7 @@ from aekit.data import load_fashion_mnist  # noqa: E402
 from aekit.training.device import cpu_has_fast_bf16, resolve_precision  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("machine", "peak", "loop", "peers", "tabular", "conv", "inference", "precision", "quality", "front", "best", "memory",
+SECTIONS = ("machine", "peak", "loop", "peers", "tabular", "conv", "inference", "precision", "quality", "front", "compile", "best", "memory",
             "threads")
 HIDDEN = (512, 256)
 CONTEXT: dict = {}  # results one section hands to a later one
@@ -696,6 +696,53 @@ def section_front(rep: Report, args, Xtr, Xte) -> dict:
     return out
 
 
+def section_compile(rep: Report, args, X: torch.Tensor) -> dict:
+    rep.section(
+        "torch.compile",
+        "`TrainConfig(compile=True)` compiles the training loss (forward + loss). Steps of the `fashion-mnist-fast` "
+        "MLP (batch 256, fused Adam), without and with its PCA front end, eager and compiled, alternating, median ms "
+        "per step. Compile s: the first compiled step of each model in this process.",
+    )
+    from aekit import create_model
+
+    xb = X[:256].contiguous()
+    preset = aekit.preset("fashion-mnist-fast")
+    rows, out = [], {}
+    for label, pca in (("784-512-256-32", None), (f"same, input_pca={preset['recipe_options'].get('input_pca')}",
+                                                   preset["recipe_options"].get("input_pca"))):
+        options = dict(latent_dim=32, hidden_dims=list(preset["hidden_dims"]), activation="silu")
+        if pca:
+            options["input_pca"] = pca
+        torch.manual_seed(0)
+        model = create_model("deep", (784,), **options)
+        if pca:
+            model.encoder[0].init_from_data(X[:10000])
+        opt = torch.optim.Adam(model.parameters(), 1e-3, fused=True)
+        start = time.perf_counter()
+        compiled = torch.compile(model.loss)
+        compiled(xb).total.backward()
+        compile_s = time.perf_counter() - start
+
+        def steps(fn, n=30):
+            t = time.perf_counter()
+            for _ in range(n):
+                out_ = fn(xb)
+                opt.zero_grad()
+                out_.total.backward()
+                opt.step()
+            return (time.perf_counter() - t) / n * 1e3
+
+        eager, comp = [], []
+        for _ in range(max(3, args.repeats)):
+            eager.append(steps(model.loss))
+            comp.append(steps(compiled))
+        out[label] = (med(eager), med(comp), compile_s)
+        rows.append([label, fmt(med(eager), 2), fmt(med(comp), 2), f"{med(eager) / med(comp):.2f}x", fmt(compile_s, 1)])
+    rep.table(["model", "eager ms/step", "compiled ms/step", "speed-up", "compile s"], rows)
+    rep.note(f"Load: `{uptime()}`.")
+    return out
+
+
 def section_best(rep: Report, args, Xtr, Xte) -> dict:
     rep.section("Best reconstruction in a 5-minute budget",
                 "`aekit.Autoencoder(**aekit.preset('fashion-mnist-best'))` on the 60,000 training images.")
@@ -817,6 +864,7 @@ def main() -> None:
         "precision": lambda: section_precision(rep, args, Xtr_full, Xte),
         "quality": lambda: section_quality(rep, args, Xtr_full, Xte),
         "front": lambda: section_front(rep, args, Xtr_full, Xte),
+        "compile": lambda: section_compile(rep, args, X),
         "best": lambda: section_best(rep, args, Xtr_full, Xte),
         "memory": lambda: section_memory(rep, args),
         "threads": lambda: section_threads(rep, args),
@@ -857,8 +905,8 @@ def write(rep: Report, args, command: str, started: float) -> None:
         "- no float64 copy of the data for preprocessing statistics, and float32 reconstruction errors for float32 "
         "data that needs no scaling (Inference, Peak memory).\n\n"
         "Not adopted: `channels_last` (measured in Small convolutional autoencoder; the time ratios there decide "
-        "it); `torch.compile` (not measured: its compile time on 2 cores exceeds the 20-second training "
-        "budget it would have to speed up); changing thread settings inside the library (Thread settings: "
+        "it); `torch.compile` as a default (an option, `TrainConfig(compile=True)`: section torch.compile shows its "
+        "per-step gain and its compile time, which a 20-second budget cannot repay); changing thread settings inside the library (Thread settings: "
         "`OMP_WAIT_POLICY=PASSIVE` is recommended in docs/performance.md for shared machines instead).\n",
         "\n## Goals of issue #8\n",
         "| goal | measured | verdict |\n|---|---|---|\n" + "".join(f"| {g} | {m} | {v} |\n" for g, m, v in rep.goals),

@@ -137,3 +137,21 @@ def test_anomaly_detector_passes_precision_to_its_members():
     X = np.random.default_rng(0).normal(size=(200, 6))
     det = aekit.AnomalyDetector(epochs=1, precision="auto", device="cpu", random_state=0).fit(X)
     assert det.estimators_[0].precision == "auto"
+
+
+@pytest.mark.skipif(not any(__import__("shutil").which(c) for c in ("cc", "gcc", "g++", "clang")),
+                    reason="torch.compile's CPU backend needs a C compiler")
+def test_compiled_training_follows_the_eager_trajectory():
+    X = torch.rand(256, 20)
+    weights = {}
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        model = create_model("deep", (20,), latent_dim=3, hidden_dims=(16,))
+        history = fit(model, X, TrainConfig(epochs=2, batch_size=64, compile=compiled, progress=False,
+                                            validation_split=0.25, early_stopping=None, seed=0))
+        weights[compiled] = [p.detach().clone() for p in model.parameters()]
+        assert history["train_total"][-1] < history["train_total"][0]
+    for eager, comp in zip(weights[False], weights[True]):
+        torch.testing.assert_close(comp, eager, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="compile"):
+        TrainConfig(compile="yes")

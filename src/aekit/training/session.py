@@ -194,6 +194,11 @@ def _init_from_data(model: nn.Module, train_src) -> None:
             module.init_from_data(sample)
 
 
+def _maybe_compile(loss_fn, enabled: bool):
+    """The training loss, compiled with ``torch.compile`` when asked (validation stays eager)."""
+    return torch.compile(loss_fn) if enabled else loss_fn
+
+
 def start_session(model: nn.Module, data, validation_data, config: TrainConfig, resume_from=None) -> Session:
     """Device, process group, seeds, data shards, optimizer and scheduler; resumed when asked."""
     device = resolve_device(config.device)
@@ -215,7 +220,7 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
     session = Session(
         model, config, device, resolve_precision(config.precision, device), where, generator, train_src, val_src,
         optimizer, make_scheduler(optimizer, config, _steps_per_epoch(train_src, config.batch_size)),
-        ddp.loss_function(model, where, device),
+        _maybe_compile(ddp.loss_function(model, where, device), config.compile),
     )
     session.good_state = _clone(model)
     session.params = list(model.parameters())
