@@ -81,6 +81,8 @@ def test_sklearn_compatibility_and_errors():
 
 @pytest.mark.parametrize("options", [
     dict(score="reconstruction", n_estimators=2, feature_weights=np.linspace(0.5, 1.5, 10)),
+    dict(n_estimators=3, robust=2, max_samples=0.5, combination="median"),
+    dict(n_estimators=3),  # the default: max of the members' scaled scores
     dict(score="latent"),
     dict(recipe="vae", score="elbo", n_samples=4),
 ])
@@ -94,7 +96,9 @@ def test_save_load_gives_identical_scores(tmp_path, options):
     again = aekit.AnomalyDetector.load(tmp_path / "det")
     np.testing.assert_array_equal(again.decision_function(X), det.decision_function(X))
     np.testing.assert_array_equal(again.decision_scores_, det.decision_scores_)
-    assert again.threshold_ == det.threshold_ and again.get_params().keys() == det.get_params().keys()
+    assert again.threshold_ == det.threshold_ and again.get_params() == det.get_params() | {
+        "feature_weights": again.feature_weights}
+    np.testing.assert_array_equal(again.score_spread_, det.score_spread_)
     np.testing.assert_array_equal(again.predict(X), det.predict(X))
     with pytest.raises(FileExistsError):
         det.save(tmp_path / "det")
@@ -103,7 +107,7 @@ def test_save_load_gives_identical_scores(tmp_path, options):
         aekit.AnomalyDetector.load(tmp_path / "ae")
 
 
-def test_robust_training_refits_without_the_most_anomalous_rows(monkeypatch):
+def _count_fits(monkeypatch):
     sizes = []
     fit = aekit.Autoencoder.fit
 
@@ -112,11 +116,61 @@ def test_robust_training_refits_without_the_most_anomalous_rows(monkeypatch):
         return fit(self, X, *args, **kwargs)
 
     monkeypatch.setattr(aekit.Autoencoder, "fit", counting_fit)
+    return sizes
+
+
+def test_robust_training_refits_without_the_most_anomalous_rows(monkeypatch):
+    sizes = _count_fits(monkeypatch)
     X, y = _data(n=190, n_out=10)
-    det = aekit.AnomalyDetector(contamination=0.1, n_estimators=2, robust=True, epochs=30, device="cpu",
-                                random_state=0).fit(X)
+    det = aekit.AnomalyDetector(contamination=0.1, n_estimators=2, max_samples=1.0, robust=True, epochs=30,
+                                device="cpu", random_state=0).fit(X)
     assert sizes == [200, 200, 180, 180]  # two members, then the same two without the top 10%
     assert det.decision_scores_.shape == (200,) and abs(det.labels_.sum() - 20) <= 1
     assert roc_auc_score(y, det.decision_scores_) > 0.8
+    sizes.clear()
+    aekit.AnomalyDetector(contamination=0.1, n_estimators=1, robust=2, epochs=5, device="cpu", random_state=0).fit(X)
+    assert sizes == [200, 180, 180]  # two rounds of trimming, each from all 200 rows
     with pytest.raises(ValueError, match="robust"):
         aekit.AnomalyDetector(robust="yes").fit(X)
+    with pytest.raises(ValueError, match="robust"):
+        aekit.AnomalyDetector(robust=-1).fit(X)
+
+
+def test_defaults_subsample_rows_per_member_and_take_the_max(monkeypatch):
+    sizes = _count_fits(monkeypatch)
+    X, y = _data(n=190, n_out=10)
+    det = aekit.AnomalyDetector(epochs=5, device="cpu", random_state=0)
+    assert (det.n_estimators, det.max_samples, det.combination, det.robust) == (10, "auto", "max", 2)
+    det.fit(X)
+    # "auto": half the rows per member; two trimming rounds, each dropping 10% of the 200 rows
+    assert sizes == [100] * 10 + [90] * 20
+    assert len(det.estimators_) == 10
+    # members see different rows: their training scores are not the same ranking
+    raw = [det._raw_scores(i, X) for i in range(10)]
+    assert not np.allclose(raw[0], raw[1])
+    # each member is put on one scale by the median and IQR of its training scores, then the max
+    q1, med, q3 = np.quantile(raw, [0.25, 0.5, 0.75], axis=1)
+    np.testing.assert_allclose(det.score_center_, med)
+    np.testing.assert_allclose(det.score_spread_, q3 - q1)
+    scaled = (np.array(raw) - med[:, None]) / (q3 - q1)[:, None]
+    np.testing.assert_allclose(det.decision_scores_, scaled.max(axis=0))
+    mean = aekit.AnomalyDetector(combination="mean", n_estimators=3, robust=False, epochs=5, device="cpu",
+                                 random_state=0).fit(X)
+    raw = [mean._raw_scores(i, X[:20]) for i in range(3)]
+    expected = np.mean([(r - c) / s for r, c, s in zip(raw, mean.score_center_, mean.score_spread_)], axis=0)
+    np.testing.assert_allclose(mean.decision_function(X[:20]), expected)
+    sizes.clear()  # one network: "auto" trains it on every row; ints and fractions are row counts
+    aekit.AnomalyDetector(n_estimators=1, robust=False, epochs=2, device="cpu", random_state=0).fit(X)
+    aekit.AnomalyDetector(n_estimators=2, max_samples=50, robust=False, epochs=2, device="cpu").fit(X)
+    aekit.AnomalyDetector(n_estimators=1, max_samples=0.25, robust=False, epochs=2, device="cpu").fit(X)
+    assert sizes == [200, 50, 50, 50]
+
+
+@pytest.mark.parametrize("bad", [dict(max_samples=0.0), dict(max_samples=1.5), dict(max_samples=1),
+                                 dict(max_samples="half"), dict(max_samples=True), dict(combination="sum"),
+                                 dict(n_estimators=0)])
+def test_ensemble_options_are_validated(bad):
+    X, _ = _data(n=50, n_out=5)
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        aekit.AnomalyDetector(epochs=1, device="cpu", **bad).fit(X)

@@ -102,22 +102,23 @@ def test_presets_are_copies_with_overrides():
 
 
 @pytest.mark.parametrize("name", aekit.list_presets())
-def test_every_preset_builds_and_fits_an_estimator(name, digits_flat):
-    X = digits_flat[0][:128]
+def test_every_preset_builds_and_fits_an_estimator(name):
+    X = np.random.default_rng(0).random((400, 784), dtype=np.float32)  # Fashion-MNIST-sized rows
     ae = aekit.Autoencoder(**aekit.preset(name, epochs=1, latent_dim=4, hidden_dims=(16,), device="cpu")).fit(X)
-    assert ae.transform(X).shape == (128, 4)
+    assert ae.transform(X).shape == (400, 4)
+    assert ae.model_.encoder[0].n_components == aekit.preset(name)["recipe_options"]["input_pca"]
 
 
-def test_cli_preset_with_an_explicit_override(tmp_path, digits_flat):
+def test_cli_preset_with_an_explicit_override(tmp_path):
     csv = tmp_path / "x.csv"
-    np.savetxt(csv, digits_flat[0][:120], delimiter=",")
+    np.savetxt(csv, np.random.default_rng(0).random((250, 784)), delimiter=",", fmt="%.3f")
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["train", str(csv), "--preset", "fashion-mnist-fast", "--epochs", "1",
                                        "--latent-dim", "3", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     params = json.loads((out / "model" / "config.json").read_text())["params"]
     assert params["epochs"] == 1 and params["latent_dim"] == 3  # given on the command line
-    assert params["scheduler"] == "onecycle" and params["recipe_options"] == {"activation": "silu"}  # preset
+    assert params["scheduler"] == "onecycle" and params["recipe_options"] == {"activation": "silu", "input_pca": 192}  # preset
     listing = CliRunner().invoke(main, ["presets"])
     assert "fashion-mnist-fast" in listing.output
 

@@ -50,7 +50,8 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
         Further recipe options, e.g. ``{"channels": [16, 32]}`` or ``{"feedback": False}``.
     n_estimators, likelihood, feature_weights, n_samples, epochs, batch_size, lr, weight_decay,
     validation_split, early_stopping, device, random_state, verbose :
-        As in :class:`AnomalyDetector`.
+        As in :class:`AnomalyDetector`, except that every member of an ensemble trains on all the
+        windows (``max_samples=1.0``) and the members' scaled scores are averaged (``combination="mean"``).
 
     Attributes
     ----------
@@ -99,6 +100,7 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
     ) -> None:
         super().__init__(
             recipe, score=score, contamination=contamination, n_estimators=n_estimators, hidden_dims=hidden_dims,
+            max_samples=1.0, combination="mean",  # every member sees every window; scores averaged
             latent_dim=latent_dim, likelihood=likelihood, feature_weights=feature_weights, preprocessing="none",
             n_samples=n_samples, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
             validation_split=validation_split, early_stopping=early_stopping, device=device,

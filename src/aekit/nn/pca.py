@@ -91,7 +91,7 @@ class PCAProjection(nn.Module):
         return (x.flatten(1) - self.mean) @ self.components.T
 
     def extra_repr(self) -> str:
-        return f"input_shape={self.input_shape}, n_components={self.n_components}"
+        return f"input_shape={self.input_shape}, n_components={getattr(self, 'n_components', None)}"
 
 
 class PCAExpansion(nn.Module):
