@@ -21,11 +21,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     # components: 0.0151) in under 20 s on 2 CPU cores (BENCHMARKS.md, "Time to quality"). The MLP
     # works on the top 192 principal-component coordinates (aekit.nn.pca: half the cost per step
     # and faster convergence than on raw pixels), one-cycle learning rate (Smith & Topin 2019)
-    # over 6 epochs, SiLU units, batch 256, bf16 where it pays, all data for training (no
+    # over 5 epochs, SiLU units, batch 256, bf16 where it pays, all data for training (no
     # validation split, no early stopping: the schedule fixes the length).
     "fashion-mnist-fast": dict(
         recipe="deep", latent_dim=32, hidden_dims=(512, 256), recipe_options={"activation": "silu", "input_pca": 192},
-        epochs=6, batch_size=256, lr=3e-3, scheduler="onecycle", precision="auto",
+        epochs=5, batch_size=256, lr=3e-3, scheduler="onecycle", precision="auto",
         validation_split=0.0, early_stopping=None,
     ),
     # Aimed at the best reconstruction in a 5-minute CPU budget: a wider MLP on 320 principal
@@ -33,7 +33,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # fit in the budget on 2 cores (BENCHMARKS.md, "Best reconstruction in a 5-minute budget").
     "fashion-mnist-best": dict(
         recipe="deep", latent_dim=32, hidden_dims=(1024, 512), recipe_options={"activation": "silu", "input_pca": 320},
-        epochs=36, batch_size=256, lr=2e-3, scheduler="onecycle", precision="auto",
+        epochs=28, batch_size=256, lr=2e-3, scheduler="onecycle", precision="auto",
         validation_split=0.0, early_stopping=None,
     ),
 }
