@@ -791,7 +791,8 @@ def section_threads(rep: Report, args) -> dict:
         "A short hand-written fp32 loop (4,096 random rows, batch 128 and 512, fused Adam) in fresh "
         "processes, alternating, with OpenMP's default wait policy (threads spin at barriers) and with "
         "`OMP_WAIT_POLICY=PASSIVE` (they sleep), and with 1 thread. On a machine shared with other jobs a spinning "
-        "thread holds the core that its descheduled partner needs; this script sets PASSIVE for every contender.",
+        "thread holds the core that its descheduled partner needs, so this script sets PASSIVE for every contender "
+        "unless run with --omp-wait-policy=default (right on a quiet machine, where spinning is faster).",
     )
     code = ("import sys, time, torch; sys.path.insert(0, %r); import speed; X = torch.rand(4096, 784)\n"
             "torch.set_num_threads(%d); speed.hand_loop(X[:512], 128, 1, fused=True); r = []\n"

@@ -22,13 +22,16 @@ CPU = torch.device("cpu")
     "flags, isa, expected",
     [
         ("fpu avx512f avx512_bf16 amx_bf16 amx_tile", None, True),  # AMX: bf16 pays
-        ("fpu avx512f avx512_bf16", None, False),  # AVX512-BF16 only (Zen 4): measured slower than fp32
+        ("fpu avx512f avx512_bf16", None, True),  # AVX512-BF16 only (Zen 4): measured faster than fp32
         ("fpu avx2", None, False),
-        ("fpu avx512f avx512_bf16 amx_bf16", "AVX512_CORE_BF16", False),  # oneDNN capped below AMX
+        ("fpu avx512f avx512_bf16 amx_bf16", "AVX512_CORE_BF16", True),  # capped below AMX, bf16 still native
+        ("fpu avx512f amx_bf16", "AVX512_CORE_BF16", False),  # the cap turns AMX off; no AVX512-BF16 left
+        ("fpu avx512f avx512_bf16", "AVX512_CORE", False),  # capped below bf16 instructions
         ("fpu avx512f avx512_bf16 amx_bf16", "AVX512_CORE_AMX", True),
+        ("fpu avx2", "ALL", False),
     ],
 )
-def test_cpu_fast_bf16_means_amx(monkeypatch, flags, isa, expected):
+def test_cpu_fast_bf16_means_native_bf16_instructions(monkeypatch, flags, isa, expected):
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
     if isa is None:
         monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)

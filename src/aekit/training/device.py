@@ -31,12 +31,14 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def cpu_has_fast_bf16(cpuinfo: str | None = None) -> bool:
-    """True on CPUs whose bf16 matrix units make bf16 autocast pay: Intel AMX (``amx_bf16``).
+    """True on CPUs with native bf16 matrix instructions, where bf16 autocast pays: Intel AMX
+    (``amx_bf16``) and AVX512-BF16 (``avx512_bf16``: AMD Zen 4 and later, Intel Cooper Lake).
 
-    AVX512-BF16 alone (AMD Zen 4, Intel Cooper Lake) is not enough: measured with oneDNN capped
-    at that instruction set (``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16``), bf16 training of aekit's
-    MLPs runs at 0.6-0.75x the speed of fp32, while AMX runs it 1.4-2.8x faster (BENCHMARKS.md).
-    A cap on oneDNN's instruction set below AMX is respected.
+    Measured in BENCHMARKS.md: on an AMD EPYC with AVX512-BF16 (no AMX), a bf16 training step of
+    a 784-512-256-32 MLP took 0.47-0.74x the time of fp32 and the bf16 matmul peak was 2.5x the
+    fp32 one; on an AMX Xeon, 0.4-1.0x. An earlier estimate that emulated AVX512-BF16 on the AMX
+    Xeon by capping oneDNN had found it slower; the real Zen 4 disagrees. A cap on oneDNN's
+    instruction set below AVX512_CORE_BF16 (``ONEDNN_MAX_CPU_ISA``) is respected.
     """
     if cpuinfo is None:
         try:
@@ -45,16 +47,19 @@ def cpu_has_fast_bf16(cpuinfo: str | None = None) -> bool:
         except OSError:
             return False
     cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
-    if cap and cap != "ALL" and "AMX" not in cap:
+    if cap and cap != "ALL" and "AMX" not in cap and "BF16" not in cap:
         return False
-    return " amx_bf16" in cpuinfo
+    if cap and "AMX" not in cap and cap != "ALL":  # capped at AVX512_CORE_BF16: the AMX units are off
+        return " avx512_bf16" in cpuinfo
+    return " amx_bf16" in cpuinfo or " avx512_bf16" in cpuinfo
 
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for ``precision`` on ``device`` (``None`` means plain fp32).
 
     ``"auto"`` picks bf16 where it is both native and faster: CUDA GPUs with bf16 support, and
-    CPUs with AMX (:func:`cpu_has_fast_bf16`); fp32 everywhere else (Apple MPS included).
+    CPUs with AMX or AVX512-BF16 (:func:`cpu_has_fast_bf16`); fp32 everywhere else (Apple MPS
+    included).
     """
     if precision == "fp32":
         return None
