@@ -611,7 +611,7 @@ def section_precision(rep: Report, args, Xtr, Xte) -> dict:
     rep.section(
         "bf16 autocast: speed and quality",
         "The `fashion-mnist-fast` preset (see Time to quality) trained with `precision='fp32'` and with "
-        "`precision='auto'` (which resolves to bf16 on this CPU only if it has AMX), same seed, whole training "
+        "`precision='auto'` (which resolves to bf16 on CPUs with AMX or AVX512-BF16), same seed, whole training "
         "set; test MSE per pixel on the 10,000 test images. The 'no AMX' rows rerun a short hand-written "
         "bf16-vs-fp32 loop in a subprocess with oneDNN capped at AVX512-BF16 (`ONEDNN_MAX_CPU_ISA="
         "AVX512_CORE_BF16`), i.e. what a CPU with AVX512-BF16 but no AMX (AMD Zen 4, Intel Cooper Lake) can do.",
@@ -901,8 +901,9 @@ def write(rep: Report, args, command: str, started: float) -> None:
         "Kept because the sections below show that they pay:\n\n"
         "- fused optimizer steps by default (`Adam(fused=True)` and the like; Training loop: 'hand' vs "
         "'hand, fused Adam');\n"
-        "- `precision='auto'`: bf16 autocast on CUDA and on CPUs with AMX, fp32 on CPUs with AVX512-BF16 but no "
-        "AMX, where bf16 is slower (bf16 autocast section, oneDNN-capped rows);\n"
+        "- `precision='auto'`: bf16 autocast on CUDA and on CPUs with AMX or AVX512-BF16 (bf16 autocast section; an "
+        "earlier oneDNN-capped emulation on an AMX Xeon had suggested AVX512-BF16 alone was slower, a real AMD "
+        "EPYC says otherwise);\n"
         "- fewer small ops per step: loss parts accumulated as one stacked tensor with one host sync per epoch, "
         "one fused `mse_loss` kernel for the Gaussian likelihood, the parameter list for gradient clipping built "
         "once;\n"
