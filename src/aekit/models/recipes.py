@@ -11,9 +11,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..corruption import CorruptionSpec
 from torch import nn
 
+from ..corruption import CorruptionSpec
 from ..nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, PCAExpansion, PCAProjection, TiedDecoder, is_image_shape
 from ..objectives.likelihoods import make_likelihood
 from ..objectives.regularisers import RegulariserSpec

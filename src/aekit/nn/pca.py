@@ -5,7 +5,7 @@ and the decoder ends with the map back, so the trainable network works on ``k`` 
 instead of every input value. For images, where a few hundred components hold nearly all the
 variance, this cuts the cost of the two widest layers (input -> first hidden, last hidden ->
 output) by ``d / k`` and, in our measurements, also speeds convergence: Adam sees decorrelated,
-centred inputs (BENCHMARKS.md, "Time to quality"). The reconstruction lies in the
+centred inputs (BENCHMARKS.md, "PCA front end"). The reconstruction lies in the
 ``k``-dimensional principal subspace, so ``k`` bounds the best achievable error from below by
 PCA's own error with ``k`` components.
 

@@ -16,9 +16,8 @@ Both players train in the same step from one optimizer (simultaneous gradient de
 Both enter the total with ``weight`` times half the number of input values: the reconstruction
 loss of the Gaussian likelihood is half the *summed* squared error, so this scale makes
 ``weight`` mean what it means in the paper, beside a per-pixel mean squared error (0.001 there).
-Adam normalises each parameter's step, so the small weight
-slows neither player's learning, while the validation total that early stopping watches stays
-dominated by the reconstruction. They are reported as two parts, ``adversarial`` and
+Adam normalises each parameter's step, so the small weight slows neither player's learning,
+while the validation total that early stopping watches stays dominated by the reconstruction. They are reported as two parts, ``adversarial`` and
 ``discriminator``.
 """
 

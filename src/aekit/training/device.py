@@ -47,11 +47,10 @@ def cpu_has_fast_bf16(cpuinfo: str | None = None) -> bool:
         except OSError:
             return False
     cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
-    if cap and cap != "ALL" and "AMX" not in cap and "BF16" not in cap:
-        return False
-    if cap and "AMX" not in cap and cap != "ALL":  # capped at AVX512_CORE_BF16: the AMX units are off
-        return " avx512_bf16" in cpuinfo
-    return " amx_bf16" in cpuinfo or " avx512_bf16" in cpuinfo
+    amx, avx512_bf16 = " amx_bf16" in cpuinfo, " avx512_bf16" in cpuinfo
+    if cap and cap != "ALL" and "AMX" not in cap:
+        return "BF16" in cap and avx512_bf16  # capped at AVX512_CORE_BF16 (AMX off) or below bf16
+    return amx or avx512_bf16
 
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
