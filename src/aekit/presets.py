@@ -29,13 +29,17 @@ PRESETS: dict[str, dict[str, Any]] = {
         epochs=5, batch_size=256, lr=3e-3, scheduler="onecycle", precision="auto",
         validation_split=0.0, early_stopping=None,
     ),
-    # Aimed at the best reconstruction in a 5-minute CPU budget: a wider MLP on 320 principal
-    # coordinates (PCA's own error with 320 components, 0.0021, is the floor), as many epochs as
-    # fit in the budget on 2 cores with bf16: 0.00722 in 210 s (BENCHMARKS.md, "Best reconstruction
-    # in a 5-minute budget"; the 0.0065 goal is not met).
+    # Aimed at the best reconstruction in a 5-minute CPU budget. A wide MLP on 320 principal
+    # coordinates (PCA's own error with 320 components, 0.0021, is the floor) memorises its
+    # training set: without augmentation, train MSE fell to 0.0053 while test MSE stayed at 0.0072.
+    # Random left-right flips and one-pixel shifts of input and target (``augment``) close that
+    # gap, which lets a wider network pay: see BENCHMARKS.md, "Best reconstruction in a 5-minute
+    # budget" (the 0.0065 goal is not met yet). Needs images: input_shape (1, 28, 28).
     "fashion-mnist-best": dict(
-        recipe="deep", latent_dim=32, hidden_dims=(1024, 512), recipe_options={"activation": "silu", "input_pca": 320},
-        epochs=48, batch_size=256, lr=2e-3, scheduler="onecycle", precision="auto",
+        recipe="deep", latent_dim=32, hidden_dims=(1536, 768), input_shape=(1, 28, 28),
+        recipe_options={"activation": "gelu", "input_pca": 320,
+                        "augment": [{"name": "horizontal_flip"}, {"name": "random_translate", "pixels": 1}]},
+        epochs=34, batch_size=256, lr=3e-3, scheduler="onecycle", precision="auto",
         validation_split=0.0, early_stopping=None,
     ),
 }

@@ -138,3 +138,24 @@ def test_bad_inputs_after_fit(digits_flat, tmp_path):
     (tmp_path / "broken" / "model.safetensors").write_bytes(b"junk")
     with pytest.raises(ModelFolderError, match="not valid JSON"):
         aekit.Autoencoder.load(tmp_path / "broken")
+
+
+def test_inference_follows_the_training_precision(digits_flat):
+    """precision='bf16' also runs transform/reconstruct in bf16; set_params(precision='fp32')
+    after fit gives full-precision outputs of the same weights."""
+    X = digits_flat[0].astype(np.float32)
+    ae = aekit.Autoencoder(latent_dim=4, hidden_dims=(32,), precision="bf16", **FAST).fit(X)
+    codes_bf16 = ae.transform(X)
+    recon_bf16 = ae.reconstruct(X)
+    ae.set_params(precision="fp32")
+    codes_fp32 = ae.transform(X)
+    import torch
+
+    with torch.no_grad():
+        exact = ae.model_.encode(ae._to_model_space(X)).numpy()
+    np.testing.assert_allclose(codes_fp32, exact, rtol=1e-5, atol=1e-5)
+    rel = np.abs(codes_bf16 - codes_fp32).max() / np.abs(codes_fp32).max()
+    assert 0 < rel < 0.05  # bf16 arithmetic: different, to about 2-3 significant digits
+    mse_bf16 = np.mean((recon_bf16 - X) ** 2)
+    mse_fp32 = np.mean((ae.reconstruct(X) - X) ** 2)
+    assert abs(mse_bf16 / mse_fp32 - 1) < 0.02

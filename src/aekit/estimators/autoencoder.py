@@ -18,7 +18,7 @@ from ..io import ModelFolderError, build_from_config, load_state_checked, read_m
 from ..models.registry import create_model
 from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
-from ..training.device import resolve_device
+from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
 from ..data.streaming import is_stream
 from .preprocessing import affine_from_stats, fit_affine
@@ -69,7 +69,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         leaves data in [0, 1] alone, else standardises (min-max for Bernoulli/categorical).
     epochs, batch_size, lr, optimizer, weight_decay, scheduler, validation_split, early_stopping,
     grad_clip, precision, device :
-        Training options, see :class:`aekit.TrainConfig`.
+        Training options, see :class:`aekit.TrainConfig`. ``precision`` also sets the arithmetic
+        of ``transform``, ``reconstruct`` and ``score_samples`` (as PyTorch Lightning does for
+        prediction): a model trained in bf16 is evaluated in bf16, about twice as fast on CPUs
+        with AVX512-BF16/AMX, to about 3 significant digits. ``set_params(precision="fp32")``
+        after ``fit`` gives full-precision outputs from the same weights.
     random_state : int, RandomState or None
         Seeds weights, shuffling and noise: the same seed gives the same model.
     verbose : bool
@@ -214,6 +218,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     @torch.no_grad()
     def _batched(self, fn, X: torch.Tensor) -> np.ndarray:
         device = next(self.model_.parameters()).device
+        amp_dtype = resolve_precision(getattr(self, "precision", "fp32"), device)
         self.model_.eval()
         out = []
         for i in range(0, len(X), _INFERENCE_BATCH):
@@ -223,7 +228,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             pad = -len(chunk) % _ROW_BLOCK
             if pad:
                 chunk = torch.cat([chunk, chunk.new_zeros((pad, *chunk.shape[1:]))])
-            out.append(fn(chunk.to(device))[: len(chunk) - pad].float().cpu())
+            with autocast(device, amp_dtype):
+                result = fn(chunk.to(device))
+            out.append(result[: len(chunk) - pad].float().cpu())
         return torch.cat(out).numpy()
 
     # -- the API ---------------------------------------------------------------------------------

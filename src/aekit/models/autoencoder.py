@@ -1,6 +1,6 @@
 """The autoencoder as a composition of parts.
 
-    x --corruption--> x~ --encoder--> h --latent--> (code, z) --decoder--> params of p(x | z)
+    x --augment--> x --corruption--> x~ --encoder--> h --latent--> (code, z) --decoder--> params of p(x | z)
     loss = mean_batch[ likelihood.loss(params, x) + sum_t w_t * latent_term_t ] + sum_r regulariser_r
 
 Every variant in the family is this module with different parts plugged in; named variants live
@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..augment import Augment, check_augment_shape
 from ..corruption import CorruptionSpec, make_corruption
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood, make_likelihood
@@ -85,6 +86,13 @@ class AutoencoderModel(nn.Module):
         already right (colorization, super-resolution, watermarks) the code then only has to
         carry what changes. Such a model needs an input to decode: use ``reconstruct(x)``;
         ``decode(z)`` alone raises.
+    augment : str or list of dict, optional
+        Data augmentation in training mode only, applied to the sample itself, so the target
+        changes with the input (unlike ``corruption``, whose target stays clean): e.g.
+        ``[{"name": "horizontal_flip"}, {"name": "random_translate", "pixels": 1}]``. Steps and
+        presets of :class:`aekit.augment.Augment`; image steps need an image ``input_shape``.
+        More varied training images generalise better when the model would otherwise memorise
+        its training set.
 
     Notes
     -----
@@ -119,6 +127,7 @@ class AutoencoderModel(nn.Module):
         n_conditions: int = 0,
         condition_as: str = "features",
         input_skip: bool = False,
+        augment: str | list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
@@ -145,6 +154,9 @@ class AutoencoderModel(nn.Module):
         self.input_skip = input_skip
         self.latent = make_latent(latent)
         self.corruption = make_corruption(corruption)
+        self.augment = None if augment is None else Augment(augment)
+        if self.augment is not None:
+            check_augment_shape(self.augment, self.input_shape)
         self.regularisers = nn.ModuleList(make_regulariser(r, self.input_shape) for r in regularisers)
         # Set by create_model: how to rebuild this model from JSON (None for hand-built models).
         self.spec: dict[str, Any] | None = None
@@ -154,6 +166,10 @@ class AutoencoderModel(nn.Module):
         self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
     ) -> ForwardResult:
         condition, mask = self._extras(condition, mask)
+        if self.training and self.augment is not None:
+            if mask is not None:
+                raise ValueError("augment cannot be combined with a mask: the mask would not move with the data")
+            x = self.augment(x)
         x, mask, loss_weight = self._apply_mask(x, mask)
         x_in = x
         if self.training and self.corruption is not None:

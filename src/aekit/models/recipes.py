@@ -43,6 +43,7 @@ def build_autoencoder(
     n_conditions: int = 0,
     input_skip: bool = False,
     input_pca: int | None = None,
+    augment: str | list[dict[str, Any]] | None = None,
 ) -> AutoencoderModel:
     """Assemble encoder, decoder and loss parts sized from ``input_shape``.
 
@@ -77,6 +78,8 @@ def build_autoencoder(
         coordinates (a fixed projection fitted before training, see :mod:`aekit.nn.pca`) and the
         decoder maps back to the input space. Cheaper and, on images, faster to converge; needs
         the Gaussian likelihood. The reconstruction stays in that subspace.
+    augment : str or list of dict, optional
+        Training-time data augmentation of input and target alike (see :class:`AutoencoderModel`).
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
@@ -127,6 +130,7 @@ def build_autoencoder(
         n_conditions=n_conditions,
         condition_as="channels" if architecture == "conv" else "features",
         input_skip=input_skip,
+        augment=augment,
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from .augment import Augment
+from ..augment import Augment
 from .backbones import make_head, projection_head
 from .base import EMATarget, SSLMethod, check_fraction, register_method
 from .simclr import default_augment

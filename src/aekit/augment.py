@@ -62,6 +62,22 @@ def random_resized_crop(
 
 
 @register_augmentation
+def random_translate(x: torch.Tensor, pixels: int = 1) -> torch.Tensor:
+    """Shift each image by a whole number of pixels, up to ``pixels`` in each direction; the
+    uncovered border is 0 (background). Whole pixels keep the image sharp: no interpolation."""
+    if isinstance(pixels, bool) or not isinstance(pixels, int) or pixels < 0:
+        raise ValueError(f"random_translate: pixels must be a non-negative int, got {pixels!r}")
+    b, (h, w) = len(x), x.shape[-2:]
+    shift = torch.randint(-pixels, pixels + 1, (b, 2), device=x.device).to(x.dtype)
+    eye = torch.eye(2, device=x.device, dtype=x.dtype).expand(b, 2, 2)
+    # affine_grid works in [-1, 1] coordinates: one pixel is 2 / size; a shift by whole pixels
+    # lands nearest-neighbour sampling exactly on pixel centres.
+    offset = torch.stack([-2 * shift[:, 0] / w, -2 * shift[:, 1] / h], 1).unsqueeze(-1)
+    grid = F.affine_grid(torch.cat([eye, offset], 2), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+
+
+@register_augmentation
 def horizontal_flip(x: torch.Tensor, p: float = 0.5) -> torch.Tensor:
     """Mirror left-right with probability ``p``."""
     return torch.where(_chosen(x, p), x.flip(-1), x)
@@ -157,6 +173,19 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
     "tabular": [{"name": "feature_corruption", "p": 0.3}, {"name": "gaussian_noise", "std": 0.05}],
     "none": [],
 }
+
+
+# Steps that treat each value alone; every other step reads (B, C, H, W) images.
+ELEMENTWISE = frozenset({"feature_corruption", "gaussian_noise"})
+
+
+def check_augment_shape(augment: "Augment", sample_shape: tuple[int, ...]) -> None:
+    """Refuse image steps on samples that are not (C, H, W) images (a flip of a flat vector
+    would silently reverse it)."""
+    image_steps = [s["name"] for s in augment.steps if s["name"] not in ELEMENTWISE]
+    if image_steps and len(sample_shape) != 3:
+        raise ValueError(f"augment steps {image_steps} need images of shape (C, H, W), but samples have shape "
+                         f"{tuple(sample_shape)}; give input_shape=(C, H, W) for images stored as flat rows")
 
 
 class Augment(nn.Module):
