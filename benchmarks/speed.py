@@ -760,10 +760,20 @@ def section_compile(rep: Report, args, X: torch.Tensor) -> dict:
 
 def section_best(rep: Report, args, Xtr, Xte) -> dict:
     rep.section("Best reconstruction in a 5-minute budget",
-                "`aekit.Autoencoder(**aekit.preset('fashion-mnist-best'))` on the 60,000 training images.")
+                "`aekit.Autoencoder(**aekit.preset('fashion-mnist-best'))` on the 60,000 training images: "
+                "a 320-1536-768-32 GELU MLP on 320 principal coordinates, trained on randomly flipped and "
+                "1-pixel-shifted images (`augment`), then the same without augmentation. MSEs of the trained "
+                "weights evaluated in fp32.")
     seconds, est = _fit_preset("fashion-mnist-best", Xtr)
     mse = _est_test_mse(est, Xte)
-    rep.table(["model", "fit s", "test MSE"], [["aekit preset fashion-mnist-best", fmt(seconds, 1), fmt(mse, 5)]])
+    train_mse = _est_test_mse(est, Xtr[:10000])
+    options = {k: v for k, v in aekit.preset("fashion-mnist-best")["recipe_options"].items() if k != "augment"}
+    plain_seconds, plain = _fit_preset("fashion-mnist-best", Xtr, recipe_options=options)
+    rep.table(["model", "fit s", "test MSE", "train MSE (10,000 rows)"], [
+        ["aekit preset fashion-mnist-best", fmt(seconds, 1), fmt(mse, 5), fmt(train_mse, 5)],
+        ["the same without augment (no flips, no shifts)", fmt(plain_seconds, 1), fmt(_est_test_mse(plain, Xte), 5),
+         fmt(_est_test_mse(plain, Xtr[:10000]), 5)],
+    ])
     rep.note(f"Load while it ran: `{uptime()}`.")
     rep.goal("best 32-d test MSE in a 5-minute CPU budget <= 0.0065", f"{mse:.5f} in {seconds:.0f} s",
              mse <= 0.0065 and seconds <= 300)
@@ -923,6 +933,11 @@ def write(rep: Report, args, command: str, started: float) -> None:
         "`fashion-mnist-best` (Time to quality);\n"
         "- a fixed principal-component front end for MLPs (`recipe_options={'input_pca': k}`), used by both "
         "presets: cheaper steps and faster convergence on images (PCA front end);\n"
+        "- inference (`transform`, `reconstruct`, `score_samples`) at the estimator's precision, so a model "
+        "trained with `precision='auto'` also encodes in bf16 (Inference);\n"
+        "- for quality per second rather than speed: training-time augmentation (`augment`: flips and 1-pixel "
+        "shifts) in `fashion-mnist-best`, which stops the wide MLP from memorising its training set (Best "
+        "reconstruction in a 5-minute budget);\n"
         "- no float64 copy of the data for preprocessing statistics, and float32 reconstruction errors for float32 "
         "data that needs no scaling (Inference, Peak memory).\n\n"
         "Not adopted: `channels_last` (measured in Small convolutional autoencoder; the time ratios there decide "
