@@ -159,3 +159,26 @@ def test_inference_follows_the_training_precision(digits_flat):
     mse_bf16 = np.mean((recon_bf16 - X) ** 2)
     mse_fp32 = np.mean((ae.reconstruct(X) - X) ** 2)
     assert abs(mse_bf16 / mse_fp32 - 1) < 0.02
+
+
+def test_inference_reads_float32_input_without_copying_it():
+    """transform / reconstruct of float32 data that needs no scaling make no copy of X (a pass over
+    70,000 Fashion-MNIST rows cost a quarter of transform's time), yet read-only input still works
+    and fit still never shares memory with the caller's array."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.random((20000, 64), dtype=np.float32)
+    ae = aekit.Autoencoder(latent_dim=4, hidden_dims=(16,), epochs=1, device="cpu", random_state=0).fit(X[:500])
+    assert ae.preprocessing_ == "none"
+    tracemalloc.start()
+    codes = ae.transform(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes / 4, f"transform allocated {peak} bytes of numpy memory for {X.nbytes} bytes of input"
+    ro = X.copy()
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(ae.transform(ro), codes)
+    recon = ae.reconstruct(X)
+    assert recon.dtype == np.float32
+    np.testing.assert_allclose(ae.reconstruct(X.astype(np.float64)), recon, rtol=0, atol=0)

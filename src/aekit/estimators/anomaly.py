@@ -280,7 +280,7 @@ class AnomalyDetector(BaseEstimator):
         """
         est = self.estimators_[i]
         if X.dtype == np.float32 and est.preprocessing_ == "none":
-            recon = est._batched(est.model_.reconstruct, est._to_model_space(X)).reshape(len(X), -1)
+            recon = est._batched(est.model_.reconstruct, est._to_model_space(X, copy=False)).reshape(len(X), -1)
             return (recon - X) ** 2
         scaled = (X - est.offset_) / est.scale_
         recon = (est.reconstruct(X).astype(np.float64) - est.offset_) / est.scale_

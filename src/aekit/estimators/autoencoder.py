@@ -208,30 +208,45 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             progress=bool(self.verbose),
         )
 
-    def _to_model_space(self, X: np.ndarray) -> torch.Tensor:
+    def _to_model_space(self, X: np.ndarray, copy: bool = True) -> torch.Tensor:
+        """X as the model's float32 input tensor. ``copy=False`` (inference only: nothing writes
+        to the result) shares X's memory where no scaling is needed, which saves a pass over X."""
         if self.preprocessing_ == "none":  # no float64 temporaries when there is nothing to scale
-            Xs = np.array(X, dtype=np.float32)  # a copy: training must never share memory with X
-            return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
-        Xs = ((X - self.offset_) / self.scale_).astype(np.float32, copy=False)
+            if copy or X.dtype != np.float32 or not X.flags.c_contiguous or not X.flags.writeable:
+                X = np.array(X, dtype=np.float32)  # training must never share memory with the user's X
+            return torch.from_numpy(X).reshape(len(X), *self.input_shape_)
+        if X.dtype == np.float32:  # scale in float32: a float64 temporary would double the memory traffic
+            Xs = (X - self.offset_.astype(np.float32)) / self.scale_.astype(np.float32)
+        else:
+            Xs = ((X - self.offset_) / self.scale_).astype(np.float32, copy=False)
         return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
+
+    def _from_model_space(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Model outputs (n, n_features) back in input units, as ``dtype``."""
+        if self.preprocessing_ == "none":  # nothing to undo: no float64 round trip over the whole output
+            return out.astype(dtype, copy=False)
+        return (out.astype(np.float64) * self.scale_ + self.offset_).astype(dtype, copy=False)
 
     @torch.no_grad()
     def _batched(self, fn, X: torch.Tensor) -> np.ndarray:
         device = next(self.model_.parameters()).device
         amp_dtype = resolve_precision(getattr(self, "precision", "fp32"), device)
         self.model_.eval()
-        out = []
+        out = None  # filled in place: no list of chunks to concatenate at the end
         for i in range(0, len(X), _INFERENCE_BATCH):
             chunk = X[i : i + _INFERENCE_BATCH]
+            n = len(chunk)
             # BLAS picks other kernels (and summation orders) for a handful of rows than for many;
             # padding to whole row blocks makes a sample's output independent of its batch-mates.
-            pad = -len(chunk) % _ROW_BLOCK
+            pad = -n % _ROW_BLOCK
             if pad:
                 chunk = torch.cat([chunk, chunk.new_zeros((pad, *chunk.shape[1:]))])
             with autocast(device, amp_dtype):
-                result = fn(chunk.to(device))
-            out.append(result[: len(chunk) - pad].float().cpu())
-        return torch.cat(out).numpy()
+                result = fn(chunk.to(device))[:n]
+            if out is None:
+                out = torch.empty((len(X), *result.shape[1:]), dtype=torch.float32)
+            out[i : i + n] = result
+        return (out if out is not None else torch.empty(0)).numpy()
 
     # -- the API ---------------------------------------------------------------------------------
     def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int | None = None,
@@ -297,7 +312,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """The code of each sample, shape (n_samples, latent_dim)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
-        return self._batched(self.model_.encode, self._to_model_space(X)).astype(X.dtype, copy=False)
+        return self._batched(self.model_.encode, self._to_model_space(X, copy=False)).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes (n_samples, latent_dim) back to (n_samples, n_features) in input units."""
@@ -306,15 +321,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         if Z.shape[1] != self.latent_dim:
             raise ValueError(f"inverse_transform expects codes with {self.latent_dim} columns, got {Z.shape[1]}")
         recon = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)))
-        recon = recon.reshape(len(Z), -1).astype(np.float64) * self.scale_ + self.offset_
-        return recon.astype(Z.dtype, copy=False)
+        return self._from_model_space(recon.reshape(len(Z), -1), Z.dtype)
 
     def reconstruct(self, X) -> np.ndarray:
         """``inverse_transform(transform(X))`` in one pass (through the mean code)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
-        recon = self._batched(self.model_.reconstruct, self._to_model_space(X))
-        return (recon.reshape(len(X), -1).astype(np.float64) * self.scale_ + self.offset_).astype(X.dtype, copy=False)
+        recon = self._batched(self.model_.reconstruct, self._to_model_space(X, copy=False))
+        return self._from_model_space(recon.reshape(len(X), -1), X.dtype)
 
     def score_samples(self, X) -> np.ndarray:
         """Minus each sample's reconstruction loss (higher = better explained by the model)."""
@@ -324,7 +338,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         def per_sample(xb: torch.Tensor) -> torch.Tensor:
             return -self.model_.likelihood.loss(self.model_(xb).params, xb)
 
-        return self._batched(per_sample, self._to_model_space(X)).astype(np.float64)
+        return self._batched(per_sample, self._to_model_space(X, copy=False)).astype(np.float64)
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples`; lets ``GridSearchCV`` compare settings without labels."""
