@@ -345,6 +345,31 @@ class _PythaeNets:
         return Encoder(), Decoder()
 
 
+def hand_vae_loop(X: torch.Tensor, batch_size: int, epochs: int, seed: int = 0) -> nn.Module:
+    """The hand-written VAE reference: the pythae/aekit VAE's layers (encoder 784-512-256 and one
+    linear head for mu and log-variance, mirrored decoder), randperm + slices, fused Adam,
+    0.5 * SSE + analytic KL per sample, batch mean."""
+    torch.manual_seed(seed)
+    enc = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 2 * LATENT))
+    dec = nn.Sequential(nn.Linear(LATENT, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 784))
+    model = nn.ModuleList([enc, dec])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(X), generator=g)
+        for start in range(0, len(X), batch_size):
+            xb = X[perm[start:start + batch_size]]
+            mu, logvar = enc(xb).chunk(2, dim=1)
+            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+            recon = 0.5 * (dec(z) - xb).pow(2).sum(1)
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+            loss = (recon + kl).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return model
+
+
 def pythae_fit(X_img: np.ndarray, batch_size: int, epochs: int, workdir: str):
     from pythae.models import VAE, VAEConfig
     from pythae.pipelines import TrainingPipeline
@@ -415,6 +440,7 @@ def section_peers(rep: Report, args, X, peaks) -> dict:
         "aekit AnomalyDetector.fit (precision=auto)": lambda: aekit.AnomalyDetector(
             **det_params, precision="auto").fit(Xn),
         "pythae VAE TrainingPipeline": lambda: pythae_fit(X_img, bs, epochs, workdir),
+        "hand-written VAE loop (fp32, fused Adam)": lambda: hand_vae_loop(X, bs, epochs),
         "aekit VariationalAutoencoder.fit (fp32)": lambda: aekit.VariationalAutoencoder(**vae_params).fit(Xn),
         "aekit VariationalAutoencoder.fit (precision=auto)": lambda: aekit.VariationalAutoencoder(
             **vae_params, precision="auto").fit(Xn),
@@ -438,6 +464,11 @@ def section_peers(rep: Report, args, X, peaks) -> dict:
             f"{times['PyOD AutoEncoder.fit'] / loop['hand, fused Adam']:.2f}. At identical settings the matrix "
             "products dominate and no implementation can be 10x faster than PyOD on this workload; only "
             "bf16 (where the hardware has it) moves the bound.")
+    hand_vae = times["hand-written VAE loop (fp32, fused Adam)"]
+    rep.note(f"The same bound for the VAE: pythae / hand-written VAE loop = "
+             f"{times['pythae VAE TrainingPipeline'] / hand_vae:.2f} in fp32, so an fp32 ratio of 1.4 would need a "
+             "loop faster than the hand-written one; aekit VAE / hand-written VAE loop = "
+             f"{times['aekit VariationalAutoencoder.fit (fp32)'] / hand_vae:.2f}.")
     pyod_ratio = times["PyOD AutoEncoder.fit"] / times["aekit AnomalyDetector.fit (fp32)"]
     pyod_auto = times["PyOD AutoEncoder.fit"] / times["aekit AnomalyDetector.fit (precision=auto)"]
     pythae_ratio = times["pythae VAE TrainingPipeline"] / times["aekit VariationalAutoencoder.fit (fp32)"]
@@ -759,25 +790,37 @@ def section_compile(rep: Report, args, X: torch.Tensor) -> dict:
 
 
 def section_best(rep: Report, args, Xtr, Xte) -> dict:
+    best = aekit.preset("fashion-mnist-best")
+    steps = best.get("refine_codes", 0)
     rep.section("Best reconstruction in a 5-minute budget",
                 "`aekit.Autoencoder(**aekit.preset('fashion-mnist-best'))` on the 60,000 training images: "
-                "a 320-1536-768-32 GELU MLP on 320 principal coordinates, trained on randomly flipped and "
-                "1-pixel-shifted images (`augment`), then the same without augmentation. MSEs of the trained "
-                "weights evaluated in fp32.")
+                f"a 320-{'-'.join(map(str, best['hidden_dims']))}-32 GELU MLP on 320 principal coordinates, "
+                "trained on randomly flipped and 1-pixel-shifted images (`augment`), whose `reconstruct` refines "
+                f"each code with {steps} Adam steps through the decoder (`refine_codes`); then the same without "
+                "augmentation. 'recon s' is the time of `reconstruct` on the 10,000 test images (fp32, the "
+                "refinement included), which the budget counts with `fit`. MSEs of the trained weights in fp32.")
     seconds, est = _fit_preset("fashion-mnist-best", Xtr)
+    start = time.perf_counter()
     mse = _est_test_mse(est, Xte)
+    recon_s = time.perf_counter() - start
+    unrefined = _est_test_mse(est.set_params(refine_codes=0), Xte)
     train_mse = _est_test_mse(est, Xtr[:10000])
-    options = {k: v for k, v in aekit.preset("fashion-mnist-best")["recipe_options"].items() if k != "augment"}
+    options = {k: v for k, v in best["recipe_options"].items() if k != "augment"}
     plain_seconds, plain = _fit_preset("fashion-mnist-best", Xtr, recipe_options=options)
-    rep.table(["model", "fit s", "test MSE", "train MSE (10,000 rows)"], [
-        ["aekit preset fashion-mnist-best", fmt(seconds, 1), fmt(mse, 5), fmt(train_mse, 5)],
-        ["the same without augment (no flips, no shifts)", fmt(plain_seconds, 1), fmt(_est_test_mse(plain, Xte), 5),
-         fmt(_est_test_mse(plain, Xtr[:10000]), 5)],
+    plain_refined = _est_test_mse(plain, Xte)
+    plain.set_params(refine_codes=0)
+    rep.table(["model", "fit s", "recon s", f"test MSE, refine_codes={steps}", "test MSE, encoder's codes",
+               "train MSE (10,000 rows, encoder's codes)"], [
+        ["aekit preset fashion-mnist-best", fmt(seconds, 1), fmt(recon_s, 1), fmt(mse, 5), fmt(unrefined, 5),
+         fmt(train_mse, 5)],
+        ["the same without augment (no flips, no shifts)", fmt(plain_seconds, 1), "-", fmt(plain_refined, 5),
+         fmt(_est_test_mse(plain, Xte), 5), fmt(_est_test_mse(plain, Xtr[:10000]), 5)],
     ])
     rep.note(f"Load while it ran: `{uptime()}`.")
-    rep.goal("best 32-d test MSE in a 5-minute CPU budget <= 0.0065", f"{mse:.5f} in {seconds:.0f} s",
-             mse <= 0.0065 and seconds <= 300)
-    return {"seconds": seconds, "mse": mse}
+    total = seconds + recon_s
+    rep.goal("best 32-d test MSE in a 5-minute CPU budget <= 0.0065 (fit + reconstructing the test set)",
+             f"{mse:.5f} in {seconds:.0f} + {recon_s:.0f} s", mse <= 0.0065 and total <= 300)
+    return {"seconds": seconds, "mse": mse, "recon_seconds": recon_s}
 
 
 def section_memory(rep: Report, args) -> dict:

@@ -53,6 +53,14 @@ def test_train_encode_reconstruct_info_on_csv(runner, tmp_path, digits_flat):
                                                            "--out", str(recon), "--grid", str(tmp_path / "g.png")]))
     assert np.loadtxt(recon, delimiter=",").shape == (300, 64)
     assert (tmp_path / "g.png").stat().st_size > 1000
+    # refined codes reconstruct better than the encoder's own
+    plain_mse = float(_ok(runner.invoke(main, ["reconstruct", str(run), str(csv), "--out", str(tmp_path / "p.npy")]))
+                      .split("mean squared error ")[1])
+    refined_mse = float(_ok(runner.invoke(main, ["reconstruct", str(run), str(csv), "--out", str(tmp_path / "r.npy"),
+                                                 "--refine-codes", "20"])).split("mean squared error ")[1])
+    assert refined_mse < plain_mse
+    _ok(runner.invoke(main, ["encode", str(run), str(csv), "--out", str(tmp_path / "rc.npy"), "--refine-codes", "5"]))
+    assert np.load(tmp_path / "rc.npy").shape == (300, 3)
 
 
 @pytest.mark.parametrize(

@@ -275,15 +275,30 @@ def _write_array(array: np.ndarray, out: Path, overwrite: bool) -> None:
             os.remove(tmp)
 
 
+def _with_refinement(est, steps: int | None):
+    """``est`` with ``refine_codes=steps`` when given (see Autoencoder's ``refine_codes``)."""
+    if steps is None:
+        return est
+    if "refine_codes" not in est.get_params():
+        raise click.UsageError(f"--refine-codes: a {type(est).__name__} has no codes to refine")
+    try:
+        est.set_params(refine_codes=steps)._refine_settings()
+    except ValueError as err:
+        raise click.UsageError(f"--refine-codes: {err}") from None
+    return est
+
+
 @main.command()
 @click.argument("model")
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Codes file (.npy or .csv).")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option("--overwrite", is_flag=True)
-def encode(model, data, out, split, overwrite) -> None:
+@click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
+              help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
+def encode(model, data, out, split, overwrite, refine) -> None:
     """Encode DATA with MODEL (a model folder or run folder) and write the codes."""
-    est = _load_estimator(model)
+    est = _with_refinement(_load_estimator(model), refine)
     codes = est.transform(_load(data, split, None).X)
     _write_array(codes, out, overwrite)
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
@@ -296,11 +311,13 @@ def encode(model, data, out, split, overwrite) -> None:
 @click.option("--grid", type=click.Path(path_type=Path), default=None, help="Also save a PNG grid.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option("--overwrite", is_flag=True)
-def reconstruct(model, data, out, grid, split, overwrite) -> None:
+@click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
+              help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
+def reconstruct(model, data, out, grid, split, overwrite, refine) -> None:
     """Reconstruct DATA with MODEL and write the reconstructions (and their error)."""
     from .viz import plot_reconstructions
 
-    est = _load_estimator(model)
+    est = _with_refinement(_load_estimator(model), refine)
     bundle = _load(data, split, None)
     recon = est.reconstruct(bundle.X)
     _write_array(recon.reshape(len(recon), *bundle.sample_shape), out, overwrite)

@@ -38,6 +38,10 @@ class VariationalAutoencoder(Autoencoder):
         ``score_samples`` returns the ELBO (``n_importance`` Monte-Carlo samples) or the
         importance-weighted bound with k = ``n_importance``.
     n_importance : int, default=100
+    refine_codes, refine_lr :
+        As for :class:`aekit.Autoencoder`: the posterior mean that ``transform`` and
+        ``reconstruct`` use is refined for reconstruction alone (no KL term); ``score_samples``
+        (ELBO, IWAE) is unaffected.
     Other parameters
         As for :class:`aekit.Autoencoder`.
 
@@ -86,6 +90,8 @@ class VariationalAutoencoder(Autoencoder):
         device: str = "auto",
         random_state: Any = None,
         verbose: bool = False,
+        refine_codes: int = 0,
+        refine_lr: float = 0.05,
     ) -> None:
         super().__init__(
             recipe, latent_dim, hidden_dims=hidden_dims, likelihood=likelihood, corruption=corruption,
@@ -93,7 +99,7 @@ class VariationalAutoencoder(Autoencoder):
             preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
             weight_decay=weight_decay, scheduler=scheduler, validation_split=validation_split,
             early_stopping=early_stopping, grad_clip=grad_clip, precision=precision, device=device,
-            random_state=random_state, verbose=verbose,
+            random_state=random_state, verbose=verbose, refine_codes=refine_codes, refine_lr=refine_lr,
         )
         self.beta = beta
         self.capacity = capacity
