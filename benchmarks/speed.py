@@ -173,14 +173,15 @@ def hand_loop(X: torch.Tensor, batch_size: int, epochs: int, *, fused: bool = Fa
 
 
 def aekit_fit(X: torch.Tensor, batch_size: int, epochs: int, precision: str = "fp32", grad_clip=None,
-              recipe: str = "deep", **model_options) -> nn.Module:
+              recipe: str = "deep", channels_last: bool | None = None, **model_options) -> nn.Module:
     """aekit's low-level ``fit`` with the reference's settings: no validation split, no early
     stopping, no gradient clipping unless asked (the reference has none)."""
     torch.manual_seed(0)
     options = {"hidden_dims": HIDDEN} if recipe in ("deep", "vae") else {}
     model = create_model(recipe, tuple(X.shape[1:]), latent_dim=LATENT, **{**options, **model_options})
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=1e-3, validation_split=0.0, early_stopping=None,
-                         grad_clip=grad_clip, precision=precision, progress=False, device="cpu", seed=0)
+                         grad_clip=grad_clip, precision=precision, progress=False, device="cpu", seed=0,
+                         channels_last=channels_last)
     fit(model, X, config)
     return model
 
@@ -563,10 +564,13 @@ def section_conv(rep: Report, args, X) -> dict:
         "hand, fused Adam, channels_last (fp32)": lambda: hand_loop(Xi, 128, 1, fused=True, make=conv_net,
                                                                     channels_last=True),
         "aekit fit (fp32)": lambda: aekit_fit(Xi, 128, 1, recipe="conv"),
+        "aekit fit (fp32, channels_last=False)": lambda: aekit_fit(Xi, 128, 1, recipe="conv", channels_last=False),
         "hand, fused Adam, bf16": lambda: hand_loop(Xi, 128, 1, fused=True, bf16=True, make=conv_net),
         "hand, fused Adam, channels_last, bf16": lambda: hand_loop(Xi, 128, 1, fused=True, bf16=True,
                                                                    make=conv_net, channels_last=True),
         "aekit fit (precision=auto)": lambda: aekit_fit(Xi, 128, 1, recipe="conv", precision="auto"),
+        "aekit fit (precision=auto, channels_last=False)": lambda: aekit_fit(Xi, 128, 1, recipe="conv",
+                                                                             precision="auto", channels_last=False),
     }
     times = {k: med(v) for k, v in alternate(contenders, args.repeats).items()}
     base = times["hand, fused Adam (fp32)"]
@@ -574,8 +578,11 @@ def section_conv(rep: Report, args, X) -> dict:
               [[k, fmt(t), fmt(t / base), fmt(train_gflops(flops, n, t), 0)] for k, t in times.items()])
     cl32 = times["hand, fused Adam, channels_last (fp32)"] / base
     cl16 = times["hand, fused Adam, channels_last, bf16"] / times["hand, fused Adam, bf16"]
-    rep.note(f"channels_last / default memory format: {cl32:.2f} in fp32, {cl16:.2f} in bf16 (below 1 = faster). "
-             "aekit keeps the default format for its convolutional recipes unless both are clearly below 1.")
+    a32 = times["aekit fit (fp32)"] / times["aekit fit (fp32, channels_last=False)"]
+    a16 = times["aekit fit (precision=auto)"] / times["aekit fit (precision=auto, channels_last=False)"]
+    rep.note(f"channels_last / default memory format: hand loop {cl32:.2f} in fp32, {cl16:.2f} in bf16; aekit "
+             f"(`TrainConfig(channels_last=None)`, the default, = NHWC weights for conv models on the CPU) "
+             f"{a32:.2f} in fp32, {a16:.2f} in bf16 (below 1 = faster).")
     return times
 
 
@@ -982,9 +989,13 @@ def write(rep: Report, args, command: str, started: float) -> None:
         "shifts) in `fashion-mnist-best`, which stops the wide MLP from memorising its training set (Best "
         "reconstruction in a 5-minute budget);\n"
         "- no float64 copy of the data for preprocessing statistics, and float32 reconstruction errors for float32 "
-        "data that needs no scaling (Inference, Peak memory).\n\n"
-        "Not adopted: `channels_last` (measured in Small convolutional autoencoder; the time ratios there decide "
-        "it); `torch.compile` as a default (an option, `TrainConfig(compile=True)`: section torch.compile shows its "
+        "data that needs no scaling (Inference, Peak memory); inference reads float32 input in place and fills "
+        "one preallocated output (Inference);\n"
+        "- `channels_last` (NHWC) convolution weights for conv models on the CPU (`TrainConfig(channels_last=None)`, "
+        "the default; Small convolutional autoencoder: aekit with and without);\n"
+        "- for the best reconstruction rather than speed: `refine_codes`, a few Adam steps on each code through the "
+        "fixed decoder at inference (Best reconstruction in a 5-minute budget).\n\n"
+        "Not adopted: `torch.compile` as a default (an option, `TrainConfig(compile=True)`: section torch.compile shows its "
         "per-step gain and its compile time, which a 20-second budget cannot repay); changing thread settings inside the library (Thread settings: "
         "`OMP_WAIT_POLICY=PASSIVE` is recommended in docs/performance.md for shared machines instead).\n",
         "\n## Goals of issue #8\n",

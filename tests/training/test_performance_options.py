@@ -159,3 +159,43 @@ def test_compiled_training_follows_the_eager_trajectory():
         torch.testing.assert_close(comp, eager, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="compile"):
         TrainConfig(compile="yes")
+
+
+def _conv_run(tmp_path, channels_last, epochs=2, resume=None, name="run"):
+    torch.manual_seed(0)
+    model = create_model("conv", (1, 8, 8), latent_dim=4, channels=[4, 8])
+    x = torch.rand(96, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    config = TrainConfig(epochs=epochs, batch_size=32, validation_split=0, early_stopping=None, progress=False,
+                         device="cpu", channels_last=channels_last, checkpoint_every=1,
+                         checkpoint_dir=str(tmp_path / name))
+    history = fit(model, x, config, resume_from=resume)
+    return model, history
+
+
+def test_channels_last_is_automatic_for_conv_models_on_cpu_and_trains_alike(tmp_path):
+    nhwc, h_nhwc = _conv_run(tmp_path, None, name="auto")
+    nchw, h_nchw = _conv_run(tmp_path, False, name="off")
+    conv_w = nhwc.encoder.features[3].weight  # (8, 4, 3, 3): with one input channel both layouts coincide
+    assert conv_w.is_contiguous(memory_format=torch.channels_last) and not conv_w.is_contiguous()
+    assert nchw.encoder.features[3].weight.is_contiguous()
+    np.testing.assert_allclose(h_nhwc["train_total"], h_nchw["train_total"], rtol=1e-4)
+    for (k, a), b in zip(nhwc.state_dict().items(), nchw.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-5, msg=k)
+    # MLPs are left alone, and the option is validated
+    mlp = create_model("deep", (16,), latent_dim=2, hidden_dims=[8])
+    fit(mlp, torch.rand(32, 16), TrainConfig(epochs=1, progress=False, device="cpu", channels_last=True))
+    with pytest.raises(ValueError, match="channels_last"):
+        TrainConfig(channels_last="yes")
+
+
+def test_channels_last_training_resumes_and_saves(tmp_path):
+    full, h_full = _conv_run(tmp_path, True, epochs=3, name="full")
+    _conv_run(tmp_path, True, epochs=1, name="part")
+    resumed, h_resumed = _conv_run(tmp_path, True, epochs=3, resume=tmp_path / "part", name="part")
+    assert h_resumed["train_total"][-1] == pytest.approx(h_full["train_total"][-1], rel=1e-6)
+    ae = aekit.Autoencoder("conv", latent_dim=4, input_shape=(1, 8, 8), recipe_options={"channels": [4, 8]},
+                           epochs=2, device="cpu", random_state=0).fit(np.random.default_rng(0).random((64, 64)))
+    assert not ae.model_.encoder.features[3].weight.is_contiguous()  # trained NHWC
+    loaded = aekit.Autoencoder.load(ae.save(tmp_path / "saved"))
+    X = np.random.default_rng(1).random((10, 64))
+    np.testing.assert_allclose(loaded.transform(X), ae.transform(X), rtol=1e-5, atol=1e-6)

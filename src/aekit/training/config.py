@@ -47,6 +47,11 @@ class TrainConfig:
     # torch.compile the training step's loss (forward + loss). Pays only for long runs, if at all:
     # on 2 CPU cores it compiled in 4.5 s and changed a step by 0.98-1.03x (BENCHMARKS.md).
     compile: bool = False
+    # Memory format of 2-D convolution weights (channels_last = NHWC; convolutions then run NHWC).
+    # None = auto: channels_last for models with 2-D convolutions on the CPU, where it made a conv
+    # autoencoder's step 0.79x (fp32) and 0.73x (bf16) the time (BENCHMARKS.md); off elsewhere
+    # (not measured on GPUs here). True / False force it.
+    channels_last: bool | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -79,6 +84,8 @@ class TrainConfig:
             raise ValueError(f"deterministic must be True or False, got {self.deterministic!r}")
         if not isinstance(self.compile, bool):
             raise ValueError(f"compile must be True or False, got {self.compile!r}")
+        if self.channels_last is not None and not isinstance(self.channels_last, bool):
+            raise ValueError(f"channels_last must be True, False or None (auto), got {self.channels_last!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

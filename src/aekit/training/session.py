@@ -199,6 +199,14 @@ def _maybe_compile(loss_fn, enabled: bool):
     return torch.compile(loss_fn) if enabled else loss_fn
 
 
+def _use_channels_last(model: nn.Module, device: torch.device, setting: bool | None) -> bool:
+    """Whether to store 2-D convolution weights as NHWC (see ``TrainConfig.channels_last``)."""
+    has_conv2d = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules())
+    if setting is None:
+        return has_conv2d and device.type == "cpu"
+    return setting and has_conv2d
+
+
 def start_session(model: nn.Module, data, validation_data, config: TrainConfig, resume_from=None) -> Session:
     """Device, process group, seeds, data shards, optimizer and scheduler; resumed when asked."""
     device = resolve_device(config.device)
@@ -206,6 +214,10 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
     device = ddp.rank_device(device, where)
     seed_everything(None if config.seed is None else config.seed + 7919 * where.rank)
     model.to(device)
+    if _use_channels_last(model, device, config.channels_last):
+        # Weights alone suffice: a convolution runs NHWC when its input or its weight is NHWC.
+        # Parameters keep their identity (only their storage changes), before the optimizer sees them.
+        model.to(memory_format=torch.channels_last)
     generator = torch.Generator()  # shuffling: the same on every rank, so ranks agree on the data order
     if config.seed is not None:
         generator.manual_seed(config.seed)
