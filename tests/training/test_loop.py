@@ -127,3 +127,13 @@ def test_bad_data_and_optimizer():
             resolve_device("cuda")
         else:  # pragma: no cover
             raise ValueError("CUDA is not available (skipped on GPU machines)")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_fit_names_non_finite_training_data(bad):
+    from aekit import TrainConfig, create_model, fit
+
+    x = torch.rand(64, 8, dtype=torch.float64)
+    x[17, 3] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        fit(create_model("deep", (8,), latent_dim=2, hidden_dims=[4]), x, TrainConfig(epochs=1, progress=False))

@@ -147,9 +147,12 @@ def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torc
         raise TypeError(f"{name} must be a numpy array, a torch Tensor or a torch Dataset, got {type(data).__name__}")
     if data.dim() < 2 or len(data) == 0:
         raise ValueError(f"{name} must have shape (n_samples, ...) with n_samples >= 1, got {tuple(data.shape)}")
-    if not torch.isfinite(data).all():
+    data = data.float()
+    # min and max propagate NaN and show infinities: one pass without a mask the size of the data
+    # (isfinite(data).all() took 0.14-0.34 s of a 2.4 s epoch on 60,000 Fashion-MNIST rows).
+    if data.is_floating_point() and not all(torch.isfinite(v) for v in torch.aminmax(data)):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them before training")
-    return data.float()
+    return data
 
 
 def _as_tensors(data, name: str) -> Batch:
