@@ -150,7 +150,7 @@ def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torc
     data = data.float()
     # min and max propagate NaN and show infinities: one pass without a mask the size of the data
     # (isfinite(data).all() took 0.14-0.34 s of a 2.4 s epoch on 60,000 Fashion-MNIST rows).
-    if data.is_floating_point() and not all(torch.isfinite(v) for v in torch.aminmax(data)):
+    if not all(torch.isfinite(v) for v in torch.aminmax(data)):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them before training")
     return data
 
