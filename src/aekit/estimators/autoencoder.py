@@ -15,7 +15,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked, read_model_folder, write_model_folder
-from ..models.refine import check_refinable, decoder_params, reconstruction_loss, refine_codes
+from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
 from ..models.registry import create_model
 from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
@@ -326,27 +326,26 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _refine_settings(self, model=None) -> tuple[int, float]:
         """Validated ``(refine_codes, refine_lr)`` for ``model`` (the fitted one by default)."""
-        steps, lr = self.refine_codes, self.refine_lr
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-            raise ValueError(f"refine_codes must be a non-negative int (Adam steps per code), got {steps!r}")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
-            raise ValueError(f"refine_lr must be a positive float, got {lr!r}")
+        steps, lr = check_refine_options(self.refine_codes, self.refine_lr, "refine_codes", "refine_lr")
         if steps:
             check_refinable(self.model_ if model is None else model)
-        return int(steps), float(lr)
+        return steps, lr
 
-    def _codes(self, xb: torch.Tensor) -> torch.Tensor:
-        """Codes of a model-space batch, refined when ``refine_codes`` > 0."""
-        code = self.model_.encode(xb)
+    def _refiner(self):
+        """``None`` without refinement, else ``x -> refined codes`` of a model-space batch (the
+        options are validated once per call of the public method, not once per chunk)."""
         steps, lr = self._refine_settings()
-        return refine_codes(self.model_, xb, code, steps, lr) if steps else code
+        if not steps:
+            return None
+        model = self.model_
+        return lambda xb: refine_codes(model, xb, model.encode(xb), steps, lr)
 
     def transform(self, X) -> np.ndarray:
         """The code of each sample, shape (n_samples, latent_dim)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
-        self._refine_settings()
-        return self._batched(self._codes, self._to_model_space(X, copy=False)).astype(X.dtype, copy=False)
+        codes = self._refiner() or self.model_.encode
+        return self._batched(codes, self._to_model_space(X, copy=False)).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes (n_samples, latent_dim) back to (n_samples, n_features) in input units."""
@@ -361,26 +360,24 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """``inverse_transform(transform(X))`` in one pass (through the mean code)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
-        steps, _ = self._refine_settings()
-        model = self.model_
+        model, refine = self.model_, self._refiner()
 
         def refined(xb: torch.Tensor) -> torch.Tensor:
-            return model.likelihood.mean(decoder_params(model, xb, self._codes(xb)))
+            return model.likelihood.mean(decoder_params(model, xb, refine(xb)))
 
-        recon = self._batched(refined if steps else model.reconstruct, self._to_model_space(X, copy=False))
+        recon = self._batched(model.reconstruct if refine is None else refined, self._to_model_space(X, copy=False))
         return self._from_model_space(recon.reshape(len(X), -1), X.dtype)
 
     def score_samples(self, X) -> np.ndarray:
         """Minus each sample's reconstruction loss (higher = better explained by the model)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
-
-        steps, _ = self._refine_settings()
+        model, refine = self.model_, self._refiner()
 
         def per_sample(xb: torch.Tensor) -> torch.Tensor:
-            if steps:
-                return -reconstruction_loss(self.model_, xb, self._codes(xb))
-            return -self.model_.likelihood.loss(self.model_(xb).params, xb)
+            if refine is not None:
+                return -reconstruction_loss(model, xb, refine(xb))
+            return -model.likelihood.loss(model(xb).params, xb)
 
         return self._batched(per_sample, self._to_model_space(X, copy=False)).astype(np.float64)
 

@@ -25,10 +25,20 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 import torch
 from torch import nn
 
 from .latents import TopKLatent
+
+
+def check_refine_options(steps, lr, steps_name: str = "steps", lr_name: str = "lr") -> tuple[int, float]:
+    """``(steps, lr)`` as int and float, or ``ValueError`` naming the argument that is wrong."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{steps_name} must be a non-negative int (Adam steps per code), got {steps!r}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
+        raise ValueError(f"{lr_name} must be a positive number, got {lr!r}")
+    return int(steps), float(lr)
 
 
 def check_refinable(model: nn.Module) -> None:
@@ -73,10 +83,7 @@ def refine_codes(
     The model should be in eval mode (no augmentation, no corruption, no dropout). Returns a new
     float32 tensor without gradient history.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"refine_codes: steps must be a non-negative int, got {steps!r}")
-    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0):
-        raise ValueError(f"refine_codes: lr must be a positive number, got {lr!r}")
+    steps, lr = check_refine_options(steps, lr, "refine_codes: steps", "refine_codes: lr")
     check_refinable(model)
     z = code.detach().float().clone().requires_grad_(True)
     if steps == 0:
