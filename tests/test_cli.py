@@ -119,7 +119,13 @@ def test_detect_run_dir_holds_detector_scores_and_report(runner, tmp_path):
     assert 'id="detector"' in page and "ROC" in page
     write_report(run)  # rebuilt later from the folder alone
     assert 'id="detector"' in (run / "report.html").read_text()
-    _ok(runner.invoke(main, ["explore", str(run)]))
+    assert "Why the top flagged rows were flagged" in page
+    top = np.genfromtxt(run / "scores.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")["top_features"]
+    flagged = scores > det.threshold_
+    assert all(t.count(";") == 2 for t in top[flagged]) and not any(top[~flagged])  # 3 names per flagged row
+    assert set(top[np.argmax(scores)].replace(";", " ").split()) & {"a", "b", "c", "d", "e"}
+    explore = runner.invoke(main, ["explore", str(run)])  # one batched network: no latent plane to explore
+    assert explore.exit_code == 2 and "no single latent space" in explore.output
     again = runner.invoke(main, ["detect", str(csv_in), "--out", str(tmp_path / "s2.csv"), "--run-dir", str(run)])
     assert again.exit_code == 2 and "already exists" in again.output and not (tmp_path / "s2.csv").exists()
 

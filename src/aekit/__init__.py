@@ -6,7 +6,7 @@ its recipes), :mod:`aekit.training` (the loop), :mod:`aekit.io` (safe persistenc
 :mod:`aekit.data` (loaders), and the scikit-learn estimators.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .models import (  # noqa: E402
     AutoencoderModel,

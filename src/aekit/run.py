@@ -141,19 +141,55 @@ def _try_report(tmp: Path, estimator: Autoencoder, out) -> None:
                       RuntimeWarning, stacklevel=3)
 
 
-def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=None) -> None:
-    """``index,score,anomaly[,label]`` rows, written to a temporary file and renamed into place."""
+def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=None,
+                     top_features: list[str] | None = None) -> None:
+    """``index,score,anomaly[,label][,top_features]`` rows, written to a temporary file and renamed
+    into place; ``top_features`` holds one text per row (empty for rows not flagged)."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["index", "score", "anomaly"] + (["label"] if labels is not None else []))
+            writer.writerow(["index", "score", "anomaly"] + (["label"] if labels is not None else [])
+                            + (["top_features"] if top_features is not None else []))
             for i, (s, f) in enumerate(zip(scores, flags)):
-                writer.writerow([i, f"{s:.8g}", int(f)] + ([labels[i]] if labels is not None else []))
+                writer.writerow([i, f"{s:.8g}", int(f)] + ([labels[i]] if labels is not None else [])
+                                + ([top_features[i]] if top_features is not None else []))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def flagged_top_features(detector, X, flags: np.ndarray, n: int = 3) -> list[str] | None:
+    """For each flagged row, its ``n`` features with the largest contributions to the score
+    (``"name (contribution); ..."``), "" for the other rows; None when the detector's score has
+    no per-feature split (:meth:`aekit.AnomalyDetector.feature_contributions`)."""
+    rows = np.flatnonzero(flags)
+    out = [""] * len(flags)
+    if not len(rows) or not hasattr(detector, "top_features"):
+        return out if hasattr(detector, "top_features") else None
+    try:
+        tops = detector.top_features(X[rows] if isinstance(X, np.ndarray) else [X[i] for i in rows], n)
+    except (ValueError, TypeError):
+        return None
+    for i, top in zip(rows, tops):
+        out[i] = "; ".join(f"{name} ({value:.3g})" for name, value in top)
+    return out
+
+
+def _write_detector_contents(tmp: Path, data: DataBundle, detector, fit_seconds: float) -> dict[str, Any]:
+    """The run folder of a detector trained as one network: its loss curve, metrics and summary."""
+    history = detector.history_
+    summary = {"data": data.name, "n_samples": int(len(data.X)), "n_features": int(detector.n_features_in_),
+               "recipe": detector.recipe, "n_estimators": int(detector.n_estimators),
+               "neighbors": int(detector.n_neighbors), "epochs_trained": len(history),
+               "fit_seconds": round(fit_seconds, 3)}
+    plot_loss_curves(history, tmp / "loss.png", title=f"detector ensemble on {data.name}")
+    _write_metrics_csv(history.records, tmp / "metrics.csv")
+    _write_metrics_json(history, tmp / "metrics.json")
+    run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": detector.get_params()}
+    (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
+    return summary
 
 
 def detect_run(
@@ -164,39 +200,52 @@ def detect_run(
     score_data: DataBundle | None = None,
     overwrite: bool = False,
     report: bool = True,
+    fit_input=None,
+    score_input=None,
+    column_names: list[str] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Fit an :class:`aekit.AnomalyDetector` on ``data`` and write a run folder ``out``.
 
-    The folder holds what :func:`train_run` writes for the detector's (first) autoencoder, the
-    detector itself in ``model/`` (:meth:`~aekit.AnomalyDetector.load` reads it), ``scores.csv``
-    for ``score_data`` (default: the training data) and a report with the score histogram, the
-    threshold and, when the scored data has 0/1 labels, ROC and precision-recall curves.
-    Returns ``(summary, scores)``.
+    The folder holds the detector in ``model/`` (:meth:`~aekit.AnomalyDetector.load` reads it),
+    its loss curve and metrics (for a detector of separate autoencoders, what :func:`train_run`
+    writes for its first member), ``scores.csv`` for ``score_data`` (default: the training
+    data) with the top features of each flagged row, and a report with the score histogram, the
+    threshold, the flagged rows' top features and, when the scored data has 0/1 labels, ROC and
+    precision-recall curves. ``fit_input`` / ``score_input`` replace ``data.flat()`` /
+    ``score_data.flat()`` as what the detector sees, e.g. a table's raw cells, which the detector
+    encodes itself (``column_names`` name them). Returns ``(summary, scores)``.
     """
     from .viz.report import add_detector_results
 
     with atomic_folder(out, overwrite=overwrite, marker=RUN_MARKER, fmt=RUN_FORMAT, what="output") as tmp:
         start = time.perf_counter()
-        detector.fit(data.flat())
-        member = detector.estimators_[0]
-        summary = _write_run_contents(tmp, data, member, time.perf_counter() - start, "pca", 10)
+        X_fit = data.flat() if fit_input is None else fit_input
+        detector.fit(X_fit, column_names=column_names)
+        seconds = time.perf_counter() - start
+        member = getattr(detector, "estimators_", [None])[0]
+        if member is not None:
+            summary = _write_run_contents(tmp, data, member, seconds, "pca", 10)
+        else:
+            summary = _write_detector_contents(tmp, data, detector, seconds)
         target = data if score_data is None else score_data
-        scores = detector.decision_scores_ if score_data is None else detector.decision_function(target.flat())
+        X_scored = X_fit if score_data is None else (score_data.flat() if score_input is None else score_input)
+        scores = detector.decision_scores_ if score_data is None else detector.decision_function(X_scored)
         flags = (scores > detector.threshold_).astype(int)
+        top = flagged_top_features(detector, X_scored, flags)
         labels = None
         if target.y is not None and set(np.unique(target.y)) <= {0, 1} and len(np.unique(target.y)) == 2:
             labels = np.asarray(target.y).astype(int)
-        summary.update({"detector_score": detector.score, "n_estimators": len(detector.estimators_),
-                        "threshold": float(detector.threshold_), "n_flagged": int(flags.sum()),
-                        "scored_data": target.name})
+        summary.update({"detector_score": detector.score, "threshold": float(detector.threshold_),
+                        "n_flagged": int(flags.sum()), "scored_data": target.name})
         if labels is not None:
             from .evaluation.metrics import auprc, auroc
 
             summary.update({"auroc": auroc(labels, scores), "auprc": auprc(labels, scores)})
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         detector.save(tmp / "model")
-        write_scores_csv(tmp / "scores.csv", scores, flags, target.y)
-        add_detector_results(tmp, scores, threshold=detector.threshold_, labels=labels)
+        write_scores_csv(tmp / "scores.csv", scores, flags, target.y, top)
+        flagged = None if top is None else {int(i): top[i] for i in np.flatnonzero(flags)}
+        add_detector_results(tmp, scores, threshold=detector.threshold_, labels=labels, top_features=flagged)
         if report:
             _try_report(tmp, member, out)
     return summary, scores

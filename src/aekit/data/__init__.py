@@ -24,7 +24,8 @@ from .builtin import load_digits, load_fashion_mnist
 from .bundle import DataBundle, check_array_values
 from .formats import as_samples, is_idx_name, read_idx, read_idx_bundle, read_npz
 from .images import IMAGE_SUFFIXES, read_image_folder
-from .tables import read_csv
+from .tables import read_csv, read_table
+from .table_encoding import TableEncoder
 from .streaming import ArrayStream  # noqa: E402  (data larger than memory)
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "load_fashion_mnist",
     "read_idx",
     "read_csv",
+    "read_table",
+    "TableEncoder",
     "read_npz",
     "read_image_folder",
     "check_array_values",

@@ -1,18 +1,22 @@
-"""Reader for numeric text tables: ``.csv``, ``.tsv`` and ``.txt``."""
+"""Readers for text tables (``.csv``, ``.tsv``, ``.txt``): numeric (:func:`read_csv`) or with text
+and missing cells (:func:`read_table`)."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from os import PathLike
+from typing import NamedTuple
 
 import numpy as np
 
 from .bundle import DataBundle
 from .formats import existing_file
+from .table_encoding import MISSING_TOKENS
 
-__all__ = ["read_csv", "LABEL_COLUMN_NAMES"]
+__all__ = ["read_csv", "read_table", "read_column_names", "Table", "LABEL_COLUMN_NAMES"]
 
 #: Header names taken as the label column when ``label_column`` is not given.
 LABEL_COLUMN_NAMES = ("label", "y", "target", "class")
@@ -49,13 +53,14 @@ def _splitter(delimiter: str | None, name: str) -> Callable[[str], list[str]]:
     return split
 
 
-def _has_header(first: list[str], second: list[str] | None) -> bool:
+def _has_header(first: list[str], second: list[str] | None, blanks: frozenset[str] = frozenset()) -> bool:
     """A header has a non-numeric cell above a numeric one (or only text cells).
 
     Comparing with the second row keeps a text *label* column in a headerless
-    file from being mistaken for a header.
+    file from being mistaken for a header. Cells in ``blanks`` (lower-cased
+    missing-value tokens) count as numbers: "NA" above a number is a gap, not a name.
     """
-    text = [not _is_number(c) for c in first]
+    text = [not _is_number(c) and c.strip().lower() not in blanks for c in first]
     if not any(text):
         return False
     if second is None or all(text):
@@ -105,6 +110,12 @@ def _labels_from_numbers(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _check_width(cells: list[str], n_cols: int, lineno: int, names: list[str] | None, file: str) -> None:
+    if len(cells) != n_cols:
+        shape_of = "the header" if names is not None else "the first row"
+        raise ValueError(f"'{file}' line {lineno} has {len(cells)} columns, expected {n_cols} like {shape_of}")
+
+
 def _parse_slow(
     data: Sequence[_Line],
     split: Callable[[str], list[str]],
@@ -116,14 +127,9 @@ def _parse_slow(
     """Cell-by-cell parse that can say exactly which cell is wrong."""
     X = np.empty((len(data), n_cols - (label is not None)), dtype=np.float64)
     labels: list[str] = []
-    shape_of = "the header" if names is not None else "the first row"
     for r, (lineno, line) in enumerate(data):
         cells = split(line)
-        if len(cells) != n_cols:
-            raise ValueError(
-                f"'{file}' line {lineno} has {len(cells)} columns, "
-                f"expected {n_cols} like {shape_of}"
-            )
+        _check_width(cells, n_cols, lineno, names, file)
         k = 0
         for j, cell in enumerate(cells):
             if j == label:
@@ -140,6 +146,67 @@ def _parse_slow(
                 ) from None
             k += 1
     return X, labels
+
+
+@dataclass
+class _Source:
+    """A table file split into data lines, with its layout."""
+
+    file: str
+    lines: list[_Line]  # data lines only: no header, blank or comment lines
+    delimiter: str | None
+    split: Callable[[str], list[str]]
+    names: list[str] | None
+    n_cols: int
+    label: int | None
+
+
+def _open_table(
+    path: str | PathLike[str], label_column: int | str | None, blanks: frozenset[str] = frozenset()
+) -> _Source:
+    """Read the lines of a table, detect its delimiter and header, resolve its label column."""
+    path = existing_file(path)
+    file = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"'{file}' is not a UTF-8 text table (undecodable byte at offset {exc.start})"
+        ) from None
+    data: list[_Line] = [
+        (i, line)
+        for i, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not data:
+        raise ValueError(f"data file '{file}' is empty: it has no rows")
+    delimiter = _sniff_delimiter(data[0][1], path.suffix.lower())
+    split = _splitter(delimiter, file)
+    first = split(data[0][1])
+    names = None
+    if _has_header(first, split(data[1][1]) if len(data) > 1 else None, blanks):
+        names = [c.strip() for c in first]
+        data = data[1:]
+        if not data:
+            raise ValueError(f"data file '{file}' has a header row but no data rows")
+    n_cols = len(first)
+    label = _resolve_label_column(label_column, names, n_cols, file)
+    if label is not None and n_cols == 1:
+        raise ValueError(f"'{file}' has only the label column; no feature columns are left")
+    return _Source(file, data, delimiter, split, names, n_cols, label)
+
+
+def _labels_from_cells(labels: list[str]) -> np.ndarray:
+    try:
+        return _labels_from_numbers(np.array(labels, dtype=np.float64))
+    except ValueError:
+        return np.array(labels)
+
+
+def _check_labels(y: np.ndarray | None, data: Sequence[_Line], file: str) -> None:
+    if y is not None and y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        r = int(np.argmin(np.isfinite(y)))
+        raise ValueError(f"'{file}' line {data[r][0]}: the label {y[r]} is not a finite number")
 
 
 def read_csv(path: str | PathLike[str], label_column: int | str | None = None) -> DataBundle:
@@ -171,34 +238,10 @@ def read_csv(path: str | PathLike[str], label_column: int | str | None = None) -
     >>> b.X.shape, b.y.tolist()  # doctest: +SKIP
     ((2, 2), [0, 1])
     """
-    path = existing_file(path)
-    file = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"'{file}' is not a UTF-8 text table (undecodable byte at offset {exc.start})"
-        ) from None
-    data: list[_Line] = [
-        (i, line)
-        for i, line in enumerate(text.splitlines(), 1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not data:
-        raise ValueError(f"data file '{file}' is empty: it has no rows")
-    delimiter = _sniff_delimiter(data[0][1], path.suffix.lower())
-    split = _splitter(delimiter, file)
-    first = split(data[0][1])
-    names = None
-    if _has_header(first, split(data[1][1]) if len(data) > 1 else None):
-        names = [c.strip() for c in first]
-        data = data[1:]
-        if not data:
-            raise ValueError(f"data file '{file}' has a header row but no data rows")
-    n_cols = len(first)
-    label = _resolve_label_column(label_column, names, n_cols, file)
-    if label is not None and n_cols == 1:
-        raise ValueError(f"'{file}' has only the label column; no feature columns are left")
+    src = _open_table(path, label_column)
+    file, data, delimiter, split, names, n_cols, label = (
+        src.file, src.lines, src.delimiter, src.split, src.names, src.n_cols, src.label
+    )
 
     table = None
     with contextlib.suppress(ValueError):
@@ -218,15 +261,8 @@ def read_csv(path: str | PathLike[str], label_column: int | str | None = None) -
         y = None if label is None else _labels_from_numbers(table[:, label])
     else:
         X, labels = _parse_slow(data, split, n_cols, label, names, file)
-        y = None
-        if label is not None:
-            try:
-                y = _labels_from_numbers(np.array(labels, dtype=np.float64))
-            except ValueError:
-                y = np.array(labels)
-    if y is not None and y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        r = int(np.argmin(np.isfinite(y)))
-        raise ValueError(f"'{file}' line {data[r][0]}: the label {y[r]} is not a finite number")
+        y = None if label is None else _labels_from_cells(labels)
+    _check_labels(y, data, file)
 
     with np.errstate(over="ignore"):  # overflow is reported just below
         X = X.astype(np.float32)
@@ -241,3 +277,72 @@ def read_csv(path: str | PathLike[str], label_column: int | str | None = None) -
             f"for float32); the first is at line {data[r][0]}, {col}"
         )
     return DataBundle(X, y, file)
+
+
+class Table(NamedTuple):
+    """A table as read by :func:`read_table`; unpacks as ``cells, column_names, labels``."""
+
+    cells: np.ndarray
+    """Object array ``(n_rows, n_columns)`` of stripped strings, label column left out."""
+    column_names: list[str] | None
+    """Header names of the columns of ``cells``, or None when the file has no header."""
+    labels: np.ndarray | None
+    """The label column (int64 for integers, float for other numbers, else strings) or None."""
+
+
+def read_table(path: str | PathLike[str], label_column: int | str | None = None) -> Table:
+    """Read a table with text and missing cells as strings, for :class:`~aekit.data.TableEncoder`.
+
+    Unlike :func:`read_csv`, no cell has to be a number: every cell comes back as a stripped
+    string (an empty string for an empty cell). The file is read as by :func:`read_csv`
+    (delimiter, header, comments, label column); missing-value tokens such as ``NA`` in the
+    first row do not make it a header.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.tsv`` or ``.txt`` file.
+    label_column : int, str or None
+        As in :func:`read_csv`.
+
+    Returns
+    -------
+    Table
+        ``(cells, column_names, labels)``.
+
+    Raises
+    ------
+    ValueError
+        A row with the wrong number of cells (naming its line), a bad label column, an empty file.
+
+    Examples
+    --------
+    >>> _ = Path("t.csv").write_text("size,colour,label\\n1.5,red,0\\n2,NA,1\\n")  # doctest: +SKIP
+    >>> cells, names, y = read_table("t.csv")  # doctest: +SKIP
+    >>> cells.tolist(), names, y.tolist()  # doctest: +SKIP
+    ([['1.5', 'red'], ['2', 'NA']], ['size', 'colour'], [0, 1])
+    """
+    src = _open_table(path, label_column, blanks=MISSING_TOKENS)
+    keep = [j for j in range(src.n_cols) if j != src.label]
+    cells = np.empty((len(src.lines), len(keep)), dtype=object)
+    labels = []
+    for r, (lineno, line) in enumerate(src.lines):
+        row = src.split(line)
+        _check_width(row, src.n_cols, lineno, src.names, src.file)
+        cells[r] = [row[j].strip() for j in keep]
+        if src.label is not None:
+            labels.append(row[src.label].strip())
+    y = None if src.label is None else _labels_from_cells(labels)
+    _check_labels(y, src.lines, src.file)
+    names = None if src.names is None else [src.names[j] for j in keep]
+    return Table(cells, names, y)
+
+
+def read_column_names(path: str | PathLike[str], label_column: int | str | None = None) -> list[str] | None:
+    """The header names of a table's feature columns (label column left out), or None.
+
+    For naming the columns of :func:`read_csv`'s ``X``, which has no names. None when the file
+    has no header row.
+    """
+    src = _open_table(path, label_column)
+    return None if src.names is None else [n for j, n in enumerate(src.names) if j != src.label]

@@ -2,13 +2,18 @@
 
 ``fit(X)`` on (mostly) normal data; ``decision_function(X)``: higher = more anomalous;
 ``predict(X)``: 0 (inlier) / 1 (outlier) using ``threshold_``, the ``1 - contamination``
-quantile of the training scores; ``predict_proba``; ``decision_scores_`` on the training data.
+quantile of the training scores; ``predict_proba``/``predict_confidence`` as in PyOD;
+``feature_contributions(X)``: which features made each score; ``partial_fit`` for streams.
+
+The score of a row combines *components*: the autoencoder ensemble (its members' reconstruction
+errors, each put on the scale of its training scores, averaged) and, by default, the distance
+to the k-th nearest training row. Each component is put on the scale of its training scores
+(median, IQR) and the components are combined (``combination``, default the maximum).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import math
 
 import numpy as np
 import torch
@@ -16,95 +21,130 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import ModelFolderError, read_model_folder, write_model_folder
-from .autoencoder import Autoencoder, _json_params
+from ..data.table_encoding import TableEncoder
+from ..models.ensemble import MemberEnsemble
+from ..training import TrainConfig, fit as fit_model
+from ..training.device import resolve_device
+from .anomaly_io import DetectorPersistence
+from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory, robust_scale
+from .autoencoder import Autoencoder
+from .outlier_api import OutlierPredictionMixin
+from .preprocessing import fit_affine
 
 SCORES = ("reconstruction", "elbo", "iwae", "latent")
 COMBINATIONS = ("max", "mean", "median")
+STEPS_PER_ROUND = 400  # optimizer steps of one training round with epochs="auto" (see default_epochs)
+_ROW_BLOCK = 64  # inference pads chunks to whole blocks of rows (see _network_errors)
 
 
 def default_architecture(n_features: int) -> tuple[list[int], int]:
-    """Hidden widths and code size for tabular data with ``n_features`` columns.
+    """Hidden width and code size for tabular data with ``n_features`` columns.
 
-    A narrow bottleneck: one hidden layer of 16 units and a 2-D code up to 64 features, growing
-    slowly beyond. Anomaly detection wants a model that reconstructs the bulk of the data and
-    not the rare patterns; on the ADBench sets of ``benchmarks/adbench.py`` this narrow network
-    ranked anomalies better than wider funnels (``RESULTS.md``).
+    A narrow bottleneck: one hidden layer of ``n_features // 4`` units (16 to 64) and a code of
+    ``n_features // 8`` (2 to 8). Anomaly detection wants a model that reconstructs the bulk of
+    the data and not its rare patterns; the cap at 64 keeps wide tables (1,000+ columns) fast.
+    Chosen on fold A of ``benchmarks/adbench.py`` (RESULTS.md).
     """
-    hidden = int(max(16, n_features // 4))
-    latent = int(max(2, n_features // 32))
+    hidden = int(np.clip(n_features // 4, 16, 64))
+    latent = int(np.clip(n_features // 8, 2, 8))
     return [hidden], latent
 
 
-def _robust_scale(scores: np.ndarray) -> tuple[float, float]:
-    """Median and interquartile range of a member's training scores (the standard deviation where
-    the IQR is 0). Both ignore the few very high scores of anomalies in the training data, which
-    would otherwise set a member's scale."""
-    q1, median, q3 = np.quantile(scores, [0.25, 0.5, 0.75])
-    spread = q3 - q1 if q3 > q1 else np.std(scores)
-    return float(median), float(max(spread, 1e-12))
+def default_epochs(n_rows: int, batch_size: int) -> int:
+    """Epochs for about ``STEPS_PER_ROUND`` optimizer steps: many passes over a 100-row table,
+    few over a 10,000-row one, so small tables are learnt and large ones do not overfit their
+    anomalies (or take long)."""
+    steps_per_epoch = max(1, math.ceil(n_rows / batch_size))
+    return int(np.clip(math.ceil(STEPS_PER_ROUND / steps_per_epoch), 1, 1000))
 
 
-class AnomalyDetector(BaseEstimator):
-    """Autoencoder anomaly detector (reconstruction error, VAE likelihood, or latent density).
+def _is_table(X) -> bool:
+    """Input that needs :class:`TableEncoder`: a data frame or an array with non-numeric cells."""
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        return any(getattr(dt, "kind", "O") not in "fiub" for dt in X.dtypes)
+    if isinstance(X, (np.ndarray, torch.Tensor)):
+        return isinstance(X, np.ndarray) and X.dtype.kind not in "fiub"
+    try:
+        return np.asarray(X).dtype.kind not in "fiub"
+    except ValueError:  # ragged rows: let validation explain
+        return False
+
+
+class AnomalyDetector(DetectorPersistence, OutlierPredictionMixin, BaseEstimator):
+    """Autoencoder anomaly detector for tables: an ensemble trained as one network, plus the
+    distance to the nearest training rows, with per-feature explanations.
 
     Parameters
     ----------
     recipe : str, default="deep"
-        Any autoencoder recipe; ``score="elbo"``/``"iwae"`` need a VAE recipe ("vae").
+        ``"deep"`` (with ``score="reconstruction"`` and the Gaussian likelihood) trains the
+        ``n_estimators`` MLP autoencoders side by side as one batched network
+        (:class:`aekit.models.ensemble.MemberEnsemble`). Any other recipe trains one
+        :class:`aekit.Autoencoder` per member; ``score="elbo"``/``"iwae"`` need ``"vae"``.
     score : {"reconstruction", "elbo", "iwae", "latent"}, default="reconstruction"
-        - "reconstruction": mean squared error per sample over (optionally weighted) features in
-          the scaled space (for Bernoulli/categorical models, their per-sample loss);
-        - "elbo": minus the ELBO, averaged over ``n_samples`` draws of z (not one random draw);
-        - "iwae": minus the importance-weighted bound with ``n_samples`` samples;
-        - "latent": Mahalanobis distance of the code to a Gaussian fitted on the training codes.
+        The autoencoders' score: mean squared error over (weighted) features in the scaled
+        space; minus the ELBO or the importance-weighted bound (``n_samples`` draws); or the
+        Mahalanobis distance of the code to a Gaussian fitted on the training codes.
     contamination : float in (0, 0.5], default=0.1
         Expected fraction of anomalies; sets ``threshold_`` and the rows ``robust`` leaves out.
-    n_estimators : int, default=10
-        Autoencoders in the ensemble, each with its own seed and (see ``max_samples``) its own
-        random subset of the training rows. Each member's scores are put on one scale by the median
-        and interquartile range of its training scores, then combined (``combination``).
+    n_estimators : int, default=8
+        Autoencoders in the ensemble, each with its own initialisation and its own random
+        subset of the rows (``max_samples``). Each member's scores are scaled by the median and
+        IQR of its training scores and the members are averaged.
     max_samples : "auto", float in (0, 1] or int >= 2, default="auto"
-        Training rows each member is fitted on, drawn without replacement, a new draw per member: a
-        fraction of the rows (float) or a number of rows (int, capped at the number of rows).
-        ``"auto"``: half the rows when ``n_estimators > 1``, all rows for a single network.
-        Subsampling makes the members differ and each one generalise less to the rare patterns, as
-        in subsampled outlier ensembles (Zimek et al. 2013; Aggarwal & Sathe 2015) and
-        IsolationForest's ``max_samples``; each member also trains in about half the time.
+        Rows each member learns from: a fraction or a number of the training rows, drawn without
+        replacement per member. ``"auto"``: half the rows with several members, all for one.
+        Subsampled members differ and each generalises less to the rare patterns (subsampled
+        outlier ensembles: Zimek et al. 2013; Aggarwal & Sathe 2015).
     combination : {"max", "mean", "median"}, default="max"
-        How the members' scaled scores are combined: "max" scores a row by the member that finds
-        it most unusual (Aggarwal & Sathe 2015: maximisation lowers the bias of the ensemble when
-        each member misses some anomalies); "mean" and "median" average. Ignored for one member.
-    robust : bool or int >= 0, default=2
-        Rounds of trimmed refitting: after each fit, the ``contamination`` fraction of training
-        rows with the highest scores is left out and the members are trained again on the rest of
-        the rows (each round trims from all rows, scored by the latest fit). Unsupervised training
-        data holds anomalies, and a model that learned to reconstruct them scores them low; a
-        second round trims with scores from a model that already trained without the most obvious
-        ones. ``True`` is one round, ``False`` or ``0`` a single fit. The scores and the threshold
-        are still computed on all training rows.
+        How the components (autoencoders, neighbours) are combined after scaling: "max" scores a
+        row by the component that finds it most unusual (Aggarwal & Sathe 2015).
+    robust : bool or int >= 0, default=1
+        Rounds of trimmed refitting: the ``contamination`` fraction of training rows that the
+        autoencoders score highest is left out and they are trained again on the rest.
+    n_neighbors : int >= 0, default=5
+        k of the nearest-neighbour component (distance to the k-th nearest training row in the
+        scaled space); 0 leaves it out. It keeps a uniform sample of at most 10,000 training
+        rows (``neighbors_.reference_``), saved with the detector.
     hidden_dims, latent_dim : optional
         Architecture; by default sized from the number of features (:func:`default_architecture`).
     feature_weights : array of shape (n_features,), optional
-        Weights of each feature's squared error in the "reconstruction" score.
+        Weights of each (encoded) feature's squared error in the "reconstruction" score.
     preprocessing : str, default="minmax"
-        Scaling fitted on the training data (the ADBench convention).
+        Scaling fitted on the training data (the ADBench convention), used by every component.
+    missing : {"error", "impute"}, default="error"
+        Missing cells (NaN, None, "", "NA", "?", ... see :class:`aekit.data.TableEncoder`): a
+        ``ValueError`` naming the column and the first bad row, or median / own-category imputation.
+    unseen : {"ignore", "error"}, default="ignore"
+        A category of a text column not seen in ``fit``: an all-zero one-hot block, or an error.
     n_samples : int, default=16
         Monte-Carlo samples for "elbo"/"iwae".
-    epochs, batch_size, lr, validation_split, early_stopping, weight_decay, precision, device, random_state, verbose :
-        Training options, as in :class:`aekit.Autoencoder` (``precision="auto"``: bf16 where it pays).
+    epochs : "auto" or int, default="auto"
+        Passes over the data per training round; "auto": about 400 optimizer steps
+        (:func:`default_epochs`), many epochs for a small table and few for a large one.
+    batch_size, lr, validation_split, early_stopping, weight_decay, precision, device, random_state, verbose :
+        Training options, as in :class:`aekit.Autoencoder`.
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray
+        Scores of the training rows (after ``partial_fit``: of the rows in the score memory).
+    threshold_ : float
+    labels_ : ndarray of 0/1
+    network_ : MemberEnsemble (recipe "deep") or ``estimators_`` : list of Autoencoder (others)
+    neighbors_ : NeighborDistance or None
+    encoder_ : TableEncoder, only when ``fit`` got text columns or ``missing="impute"``
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(500, 8))
-    >>> det = AnomalyDetector(epochs=5, random_state=0).fit(X)
+    >>> det = AnomalyDetector(random_state=0).fit(X)
     >>> bool(det.predict(X).mean() <= 0.2)
     True
-
-    A fitted detector is saved as one folder (JSON + safetensors, no pickle) with
-    :meth:`save` and read back with :meth:`AnomalyDetector.load`.
+    >>> det.feature_contributions(X[:3]).shape
+    (3, 8)
     """
 
     def __init__(
@@ -113,22 +153,25 @@ class AnomalyDetector(BaseEstimator):
         *,
         score: str = "reconstruction",
         contamination: float = 0.1,
-        n_estimators: int = 10,
+        n_estimators: int = 8,
         max_samples: str | float | int = "auto",
         combination: str = "max",
-        robust: bool | int = 2,
+        robust: bool | int = 1,
+        n_neighbors: int = 5,
         hidden_dims: list[int] | None = None,
         latent_dim: int | None = None,
         likelihood: str | dict = "gaussian",
         feature_weights=None,
         preprocessing: str = "minmax",
+        missing: str = "error",
+        unseen: str = "ignore",
         n_samples: int = 16,
-        epochs: int = 50,
+        epochs: int | str = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        validation_split: float = 0.1,
-        early_stopping: int | None = 10,
+        validation_split: float = 0.0,
+        early_stopping: int | None = None,
         precision: str = "fp32",
         device: str = "auto",
         random_state=None,
@@ -141,11 +184,14 @@ class AnomalyDetector(BaseEstimator):
         self.max_samples = max_samples
         self.combination = combination
         self.robust = robust
+        self.n_neighbors = n_neighbors
         self.hidden_dims = hidden_dims
         self.latent_dim = latent_dim
         self.likelihood = likelihood
         self.feature_weights = feature_weights
         self.preprocessing = preprocessing
+        self.missing = missing
+        self.unseen = unseen
         self.n_samples = n_samples
         self.epochs = epochs
         self.batch_size = batch_size
@@ -158,24 +204,33 @@ class AnomalyDetector(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    # -- validation ------------------------------------------------------------------------------
     def _check_params(self, n_features: int) -> None:
+        def positive_int(name: str, minimum: int = 1) -> None:
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+                raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
         if self.score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {self.score!r}")
         if not isinstance(self.contamination, (int, float)) or not 0 < self.contamination <= 0.5:
             raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
         if not isinstance(self.robust, (bool, int, np.integer)) or self.robust < 0:
             raise ValueError(f"robust must be True, False or a number of rounds >= 0, got {self.robust!r}")
-        if not isinstance(self.n_estimators, int) or isinstance(self.n_estimators, bool) or self.n_estimators < 1:
-            raise ValueError(f"n_estimators must be a positive int, got {self.n_estimators!r}")
+        positive_int("n_estimators")
+        positive_int("n_neighbors", 0)
+        positive_int("n_samples")
         if self.combination not in COMBINATIONS:
             raise ValueError(f"combination must be one of {COMBINATIONS}, got {self.combination!r}")
+        if not (self.epochs == "auto" or (isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1
+                                          and not isinstance(self.epochs, bool))):
+            raise ValueError(f"epochs must be 'auto' or a positive int, got {self.epochs!r}")
         self._n_member_rows(2)  # validates max_samples
-        if not isinstance(self.n_samples, int) or self.n_samples < 1:
-            raise ValueError(f"n_samples must be a positive int, got {self.n_samples!r}")
         if self.feature_weights is not None:
             w = np.asarray(self.feature_weights, dtype=np.float64)
             if w.shape != (n_features,) or (w < 0).any():
-                raise ValueError(f"feature_weights must be {n_features} non-negative numbers, got shape {w.shape}")
+                raise ValueError(f"feature_weights must be {n_features} non-negative numbers (one per encoded "
+                                 f"feature), got shape {w.shape}")
 
     def _n_member_rows(self, n_rows: int) -> int:
         """Rows each member trains on, out of ``n_rows`` (``max_samples``)."""
@@ -188,60 +243,107 @@ class AnomalyDetector(BaseEstimator):
             return max(1, int(np.ceil(m * n_rows)))
         raise ValueError(f"max_samples must be 'auto', a fraction in (0, 1] or an int >= 2, got {m!r}")
 
+    def _uses_network(self) -> bool:
+        return self.recipe == "deep" and self.score == "reconstruction" and self.likelihood == "gaussian"
+
+    def _prepare(self, X, reset: bool, column_names=None) -> np.ndarray:
+        """A float matrix for the models: tables with text columns or missing cells go through
+        :class:`TableEncoder`, fitted on the training data; numeric arrays are only validated."""
+        if reset:
+            self.__dict__.pop("encoder_", None)
+            needs_encoder = _is_table(X) or self.missing == "impute" or column_names is not None
+            if not needs_encoder and isinstance(X, np.ndarray) and X.dtype.kind == "f" and not np.isfinite(X).all():
+                needs_encoder = True  # the encoder's error names the column and the first bad row
+            if needs_encoder:
+                self.encoder_ = TableEncoder(missing=self.missing, unseen=self.unseen).fit(X, column_names=column_names)
+        elif not hasattr(self, "encoder_") and isinstance(X, np.ndarray) and X.dtype.kind == "f" \
+                and X.ndim == 2 and X.shape[1] == self.n_features_in_ and not np.isfinite(X).all():
+            TableEncoder(missing="error").fit(X)  # raises, naming the column and the row
+        if not hasattr(self, "encoder_"):
+            return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        encoded = self.encoder_.transform(X)
+        if reset:
+            validate_data(self, encoded, reset=True)
+            self.n_features_in_ = self.encoder_.n_features_in_
+            if hasattr(self.encoder_, "feature_names_in_"):
+                self.feature_names_in_ = self.encoder_.feature_names_in_
+        return encoded
+
+    # -- training --------------------------------------------------------------------------------
+    def fit(self, X, y=None, *, column_names=None) -> "AnomalyDetector":
+        """Train on X (labels, if given, are ignored: training is unsupervised).
+
+        X is a numeric array, or a table with text columns and missing cells (an object array,
+        a list of rows or a pandas DataFrame), encoded by :class:`aekit.data.TableEncoder`
+        (``missing``, ``unseen``); ``column_names`` name the columns of a table that is not a
+        data frame (they label :meth:`feature_contributions` and :meth:`top_features`).
+        """
+        X = self._prepare(X, reset=True, column_names=column_names)
+        self._check_params(X.shape[1])
+        rng = check_random_state(self.random_state)
+        self.offset_, self.scale_, _ = fit_affine(X, self.preprocessing, False)
+        Xs = self._scaled(X)
+        keep = np.ones(len(X), dtype=bool)
+        for round_ in range(int(self.robust) + 1):
+            self._fit_members(X, Xs, keep, rng)
+            member_raw = self._member_raw(X, Xs)
+            if round_ < int(self.robust):  # same members again, without the rows they find most anomalous
+                self._set_member_scaling(member_raw)
+                ae = self._network_component(member_raw)
+                keep = ae <= np.quantile(ae, 1 - self.contamination)
+        self.neighbors_ = NeighborDistance(self.n_neighbors).fit(Xs, rng) if self.n_neighbors else None
+        knn = self.neighbors_.scores(Xs, leave_one_out=True) if self.neighbors_ else None
+        self.memory_ = ScoreMemory(SCORE_MEMORY)
+        self.memory_.reset(self._stack(member_raw, knn))
+        self._set_scaling_and_threshold()
+        return self
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        return (np.asarray(X, dtype=np.float64) - self.offset_) / self.scale_
+
+    def _train_config(self, n_rows: int, seed: int, epochs: int | None = None) -> TrainConfig:
+        return TrainConfig(
+            epochs=epochs or (default_epochs(n_rows, self.batch_size) if self.epochs == "auto" else int(self.epochs)),
+            batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+            validation_split=self.validation_split, early_stopping=self.early_stopping, seed=seed,
+            device=self.device, precision=self.precision, progress=bool(self.verbose),
+        )
+
+    def _fit_members(self, X: np.ndarray, Xs: np.ndarray, keep: np.ndarray, rng) -> None:
+        """Train the autoencoders from scratch, each on its own ``max_samples`` of the kept rows."""
+        kept = np.flatnonzero(keep)
+        n_rows = self._n_member_rows(len(kept))
+        subsets = [kept if n_rows == len(kept) else np.sort(rng.choice(kept, n_rows, replace=False))
+                   for _ in range(self.n_estimators)]
+        seed = int(rng.randint(0, 2**31 - 1))
+        if not self._uses_network():
+            self.estimators_ = [self._autoencoder(X.shape[1], seed + i).fit(X[rows]) for i, rows in enumerate(subsets)]
+            if self.score == "latent":  # each code's Gaussian from all the kept rows, not the member's subset
+                self.latent_stats_ = [self._code_gaussian(est, X[kept]) for est in self.estimators_]
+            return
+        hidden, latent = default_architecture(X.shape[1])
+        member_rows = torch.zeros(self.n_estimators, len(X), dtype=torch.bool)
+        for i, rows in enumerate(subsets):
+            member_rows[i, torch.from_numpy(rows)] = True
+        torch.manual_seed(seed)  # same seed -> same initial weights
+        self.network_ = MemberEnsemble(
+            X.shape[1], list(self.hidden_dims) if self.hidden_dims is not None else hidden,
+            self.latent_dim or latent, n_members=self.n_estimators, member_rows=member_rows,
+        ).to(resolve_device(self.device))
+        data = (torch.tensor(Xs, dtype=torch.float32), torch.arange(len(X)))
+        self.history_ = fit_model(self.network_, data, self._train_config(len(X), seed))  # every batch feeds all members
+        self.network_.eval()
+
     def _autoencoder(self, n_features: int, seed: int) -> Autoencoder:
         hidden, latent = default_architecture(n_features)
         return Autoencoder(
-            recipe=self.recipe,
-            latent_dim=self.latent_dim or latent,
+            recipe=self.recipe, latent_dim=self.latent_dim or latent,
             hidden_dims=self.hidden_dims if self.hidden_dims is not None else hidden,
-            likelihood=self.likelihood,
-            preprocessing=self.preprocessing,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            validation_split=self.validation_split,
-            early_stopping=self.early_stopping,
-            precision=self.precision,
-            device=self.device,
-            random_state=seed,
-            verbose=self.verbose,
+            likelihood=self.likelihood, preprocessing=self.preprocessing, epochs=100 if self.epochs == "auto" else self.epochs,
+            batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+            validation_split=self.validation_split, early_stopping=self.early_stopping,
+            precision=self.precision, device=self.device, random_state=seed, verbose=self.verbose,
         )
-
-    def fit(self, X, y=None) -> "AnomalyDetector":
-        """Train on X (labels, if given, are ignored: training is unsupervised)."""
-        X = validate_data(self, X, reset=True, dtype=[np.float64, np.float32])
-        self._check_params(X.shape[1])
-        self._fit_estimators(X)
-        raw = [self._raw_scores(i, X) for i in range(self.n_estimators)]
-        for _ in range(int(self.robust)):
-            self._set_threshold(raw)
-            keep = self.decision_scores_ <= self.threshold_
-            self._fit_estimators(X[keep])  # same seeds, without the rows that look most anomalous
-            raw = [self._raw_scores(i, X) for i in range(self.n_estimators)]
-        self._set_threshold(raw)
-        return self
-
-    def _fit_estimators(self, X: np.ndarray) -> None:
-        """Train the ``n_estimators`` autoencoders (and the latent Gaussians) on validated X, each
-        on its own random ``max_samples`` subset of the rows."""
-        rng = check_random_state(self.random_state)
-        n_rows = self._n_member_rows(len(X))
-        self.estimators_ = []
-        for _ in range(self.n_estimators):
-            seed = int(rng.randint(0, 2**31 - 1))
-            rows = X if n_rows == len(X) else X[np.sort(rng.choice(len(X), n_rows, replace=False))]
-            self.estimators_.append(self._autoencoder(X.shape[1], seed).fit(rows))
-        if self.score == "latent":  # each code's Gaussian from all the rows of this fit, not the member's subset
-            self.latent_stats_ = [self._code_gaussian(est, X) for est in self.estimators_]
-
-    def _set_threshold(self, raw: list[np.ndarray]) -> None:
-        """Scaling of the members, training scores, threshold and training labels."""
-        # Scale each member by its training scores (median, IQR) so members weigh equally.
-        self.score_center_, self.score_spread_ = (np.array(v) for v in zip(*(_robust_scale(r) for r in raw)))
-        self.decision_scores_ = self._combine(raw)
-        self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
-        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
 
     @staticmethod
     def _code_gaussian(est: Autoencoder, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,8 +352,43 @@ class AnomalyDetector(BaseEstimator):
         cov += 1e-6 * np.eye(len(cov)) * max(np.trace(cov) / len(cov), 1e-12)
         return codes.mean(axis=0), np.linalg.inv(cov)
 
+    # -- scores ----------------------------------------------------------------------------------
+    def _feature_weights(self, n_features: int) -> np.ndarray:
+        if self.feature_weights is None:
+            return np.full(n_features, 1.0 / n_features)
+        w = np.asarray(self.feature_weights, dtype=np.float64)
+        return w / max(w.sum(), 1e-12)
+
     @torch.no_grad()
-    def _raw_scores(self, i: int, X: np.ndarray) -> np.ndarray:
+    def _network_errors(self, Xs: np.ndarray, reduce) -> np.ndarray:
+        """``reduce(err)`` of every chunk of rows, err = (n_members, rows, features) squared errors.
+
+        Chunks are padded to whole blocks of rows: BLAS picks other kernels for a handful of rows
+        than for many, and padding keeps a row's score independent of its batch-mates.
+        """
+        device = next(self.network_.parameters()).device
+        # At most ~2M error terms per chunk: a (members, rows, features) float64 array stays small.
+        rows = int(np.clip(2**21 // (self.network_.n_members * Xs.shape[1]), 1, 64)) * _ROW_BLOCK
+        out = []
+        for i in range(0, len(Xs), rows):
+            chunk = torch.tensor(Xs[i : i + rows], dtype=torch.float32)
+            n, pad = len(chunk), -len(chunk) % _ROW_BLOCK
+            if pad:
+                chunk = torch.cat([chunk, chunk.new_zeros((pad, chunk.shape[1]))])
+            chunk = chunk.to(device)
+            err = (self.network_.reconstruct(chunk) - chunk)[:, :n].pow(2).double().cpu().numpy()
+            out.append(reduce(err))
+        return np.concatenate(out, axis=-2 if out and out[0].ndim > 1 else -1) if out else np.empty(0)
+
+    def _member_raw(self, X: np.ndarray, Xs: np.ndarray) -> np.ndarray:
+        """(n_members, n) raw autoencoder scores."""
+        if self._uses_network():
+            w = self._feature_weights(Xs.shape[1])
+            return self._network_errors(Xs, lambda err: err @ w)
+        return np.stack([self._estimator_raw(i, X) for i in range(len(self.estimators_))])
+
+    @torch.no_grad()
+    def _estimator_raw(self, i: int, X: np.ndarray) -> np.ndarray:
         est = self.estimators_[i]
         if self.score == "latent":
             mean, precision = self.latent_stats_[i]
@@ -266,109 +403,190 @@ class AnomalyDetector(BaseEstimator):
             return -iwae_bound(est.model_, x, k=self.n_samples, seed=0).numpy().astype(np.float64)
         if est.model_.likelihood.name != "gaussian":
             return -est.score_samples(X)
-        err = self._element_errors(i, X)
-        if self.feature_weights is not None:
-            w = np.asarray(self.feature_weights, dtype=np.float64)
-            return err.astype(np.float64) @ w / max(w.sum(), 1e-12)
-        return err.mean(axis=1, dtype=np.float64)
+        return self._element_errors(i, X) @ self._feature_weights(X.shape[1])
 
     def _element_errors(self, i: int, X: np.ndarray) -> np.ndarray:
-        """Squared reconstruction error of every feature of X, (n, n_features), in the scaled space.
-
-        float32 data that needs no scaling is compared in float32 (exact for such data, and no
-        float64 copies of X: 2x faster on 70,000 Fashion-MNIST rows); anything else in float64.
-        """
+        """Squared reconstruction error of every feature of X, (n, n_features), in the member's
+        scaled space; float32 data that needs no scaling is compared in float32 (no copies)."""
         est = self.estimators_[i]
         if X.dtype == np.float32 and est.preprocessing_ == "none":
             recon = est._batched(est.model_.reconstruct, est._to_model_space(X, copy=False)).reshape(len(X), -1)
-            return (recon - X) ** 2
+            return ((recon - X) ** 2).astype(np.float64)
         scaled = (X - est.offset_) / est.scale_
         recon = (est.reconstruct(X).astype(np.float64) - est.offset_) / est.scale_
         return (recon - scaled) ** 2
 
-    def _combine(self, raw: list[np.ndarray]) -> np.ndarray:
-        if len(raw) == 1:
-            return raw[0]
-        scaled = [(r - c) / s for r, c, s in zip(raw, self.score_center_, self.score_spread_)]
-        return {"max": np.max, "mean": np.mean, "median": np.median}[self.combination](scaled, axis=0)
+    def _set_member_scaling(self, member_raw: np.ndarray) -> None:
+        self.member_center_, self.member_spread_ = (np.array(v) for v in zip(*map(robust_scale, member_raw)))
+
+    def _network_component(self, member_raw: np.ndarray) -> np.ndarray:
+        """The autoencoders' score: the mean of their scaled scores."""
+        return ((member_raw - self.member_center_[:, None]) / self.member_spread_[:, None]).mean(axis=0)
+
+    def _stack(self, member_raw: np.ndarray, knn: np.ndarray | None) -> np.ndarray:
+        """(n, n_members [+ 1]) raw scores: what the score memory keeps of each row."""
+        return np.column_stack([member_raw.T] + ([knn] if knn is not None else []))
+
+    def _components(self, raw: np.ndarray) -> np.ndarray:
+        """(n_components, n) component scores from (n, n_members [+ 1]) raw scores."""
+        m = self.n_estimators if not hasattr(self, "estimators_") else len(self.estimators_)
+        comps = [self._network_component(raw[:, :m].T)]
+        if raw.shape[1] > m:
+            comps.append(raw[:, m])
+        return np.stack(comps)
+
+    def _set_scaling_and_threshold(self) -> None:
+        """Member and component scaling, training scores, threshold and labels, from the memory."""
+        raw = self.memory_.scores_
+        self._set_member_scaling(raw[:, : raw.shape[1] - (self.neighbors_ is not None)].T)
+        comps = self._components(raw)
+        self.component_center_, self.component_spread_ = (np.array(v) for v in zip(*map(robust_scale, comps)))
+        self.decision_scores_ = self._combine(comps)
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+
+    def _scaled_components(self, comps: np.ndarray) -> np.ndarray:
+        return (comps - self.component_center_[:, None]) / self.component_spread_[:, None]
+
+    def _combine(self, comps: np.ndarray) -> np.ndarray:
+        z = self._scaled_components(comps)
+        return {"max": np.max, "mean": np.mean, "median": np.median}[self.combination](z, axis=0)
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
+        Xs = self._scaled(X)
+        return self._stack(self._member_raw(X, Xs), self.neighbors_.scores(Xs) if self.neighbors_ else None)
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score per sample: higher = more anomalous."""
-        check_is_fitted(self, "estimators_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._combine([self._raw_scores(i, X) for i in range(len(self.estimators_))])
+        check_is_fitted(self, "decision_scores_")
+        return self._combine(self._components(self._raw(self._prepare(X, reset=False))))
 
     def score_samples(self, X) -> np.ndarray:
         """scikit-learn's convention: higher = more normal (minus :meth:`decision_function`)."""
         return -self.decision_function(X)
 
-    def predict(self, X) -> np.ndarray:
-        """1 for outliers (score above ``threshold_``), 0 for inliers."""
-        return (self.decision_function(X) > self.threshold_).astype(int)
+    # -- explanations ----------------------------------------------------------------------------
+    def feature_contributions(self, X) -> np.ndarray:
+        """Per-feature breakdown of each row's score: (n_rows, n_features_in_), rows sum to
+        :meth:`decision_function`.
 
-    def fit_predict(self, X, y=None) -> np.ndarray:
-        return self.fit(X).labels_
+        Every component splits exactly over the features: an autoencoder's score is a weighted
+        sum of per-feature squared errors, the neighbour distance is ``sum_j (x_j - r_j)^2 / d``
+        for the k-th nearest training row r. The members' scaling is linear, and the part of it
+        that does not depend on the row (the centring) is spread evenly over the features, so
+        the order of the features within a row is the order of their error terms. With
+        ``combination="max"`` a row's contributions are those of the component that scored it;
+        with "mean" the components' contributions are averaged; with "median" those of the
+        median component (the mean of the two middle ones for an even count). One-hot columns
+        of a text column are added up into that column.
 
-    def predict_proba(self, X) -> np.ndarray:
-        """(n, 2) inlier/outlier probabilities: scores min-max scaled by the training scores."""
-        scores = self.decision_function(X)
-        lo, hi = self.decision_scores_.min(), self.decision_scores_.max()
-        p = np.clip((scores - lo) / max(hi - lo, 1e-12), 0, 1)
-        return np.column_stack([1 - p, p])
+        Only for ``score="reconstruction"`` with a Gaussian likelihood: the ELBO, IWAE and
+        latent scores have no additive split over the features, and this raises ``ValueError``.
 
-    # -- persistence (one folder: every member's weights in one safetensors file) -------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the fitted detector to a model folder; :meth:`load` gives identical scores."""
-        check_is_fitted(self, "estimators_")
-        params = self.get_params()
-        if params["feature_weights"] is not None:
-            params["feature_weights"] = np.asarray(params["feature_weights"], dtype=np.float64).tolist()
-        members, tensors, histories = [], {}, {}
-        for i, est in enumerate(self.estimators_):
-            config, member_tensors, history = est._state()
-            members.append(config)
-            tensors.update({f"member{i}.{k}": v for k, v in member_tensors.items()})
-            histories[f"member{i}"] = history
-            if self.score == "latent":
-                mean, precision = self.latent_stats_[i]
-                tensors[f"member{i}.latent.mean"] = torch.from_numpy(mean)
-                tensors[f"member{i}.latent.precision"] = torch.from_numpy(precision)
-        for name in ("decision_scores_", "score_center_", "score_spread_"):
-            tensors[f"detector.{name}"] = torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
-        fitted = {"n_features_in_": int(self.n_features_in_), "threshold_": float(self.threshold_)}
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(300, 5))
+        >>> det = AnomalyDetector(random_state=0).fit(X)
+        >>> contrib = det.feature_contributions(X[:4])
+        >>> bool(np.allclose(contrib.sum(axis=1), det.decision_function(X[:4])))
+        True
+        """
+        check_is_fitted(self, "decision_scores_")
+        if self.score != "reconstruction" or self.likelihood != "gaussian":
+            raise ValueError(f"feature_contributions needs score='reconstruction' with the Gaussian likelihood "
+                             f"(got score={self.score!r}, likelihood={self.likelihood!r}): ELBO, IWAE and latent "
+                             "scores have no additive split over the features")
+        X = self._prepare(X, reset=False)
+        Xs = self._scaled(X)
+        n_features = Xs.shape[1]
+        w = self._feature_weights(n_features)
+        inv = 1.0 / (len(self.member_spread_) * self.member_spread_)  # each member's weight in the mean
+        if self._uses_network():
+            terms = self._network_errors(Xs, lambda err: np.einsum("mnd,m->nd", err, inv)) * w
+        else:
+            terms = sum(self._element_errors(i, X) * inv[i] for i in range(len(self.estimators_))) * w
+        terms -= float(self.member_center_ @ inv) / n_features
+        parts = [terms] + ([self.neighbors_.contributions(Xs)] if self.neighbors_ else [])
+        z = np.stack([(t - c / n_features) / s for t, c, s in
+                      zip(parts, self.component_center_, self.component_spread_)])  # (components, n, features)
+        return self._encoded_to_columns(self._combine_terms(z))
+
+    def _combine_terms(self, z: np.ndarray) -> np.ndarray:
+        """The combination of :meth:`_combine`, applied to per-feature terms (components, n, features)."""
+        if self.combination == "mean" or len(z) == 1:
+            return z.mean(axis=0)
+        totals = z.sum(axis=2)  # (components, n): each component's scaled score
+        order = np.argsort(totals, axis=0, kind="stable")
+        rows = np.arange(z.shape[1])
+        if self.combination == "max":
+            return z[order[-1], rows]
+        middle = len(z) // 2
+        if len(z) % 2:
+            return z[order[middle], rows]
+        return (z[order[middle - 1], rows] + z[order[middle], rows]) / 2
+
+    def _encoded_to_columns(self, terms: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "encoder_") or self.encoder_.all_numeric_:
+            return terms
+        out = np.zeros((len(terms), self.n_features_in_))
+        np.add.at(out.T, self.encoder_.source_columns_, terms.T)
+        return out
+
+    def top_features(self, X, n: int = 3) -> list[list[tuple[str, float]]]:
+        """The ``n`` features that contribute most to each row's score, as (name, contribution)."""
+        contrib = self.feature_contributions(X)
+        names = self._column_names()
+        top = np.argsort(-contrib, axis=1, kind="stable")[:, :n]
+        return [[(names[j], float(contrib[i, j])) for j in row] for i, row in enumerate(top)]
+
+    def _column_names(self) -> list[str]:
+        if hasattr(self, "encoder_"):
+            return list(self.encoder_.column_names_)
         if hasattr(self, "feature_names_in_"):
-            fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
-        config = {"estimator": type(self).__name__, "params": _json_params(params), "fitted": fitted,
-                  "members": members}
-        return write_model_folder(path, config, tensors, history=histories, overwrite=overwrite)
+            return [str(c) for c in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
 
-    @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "AnomalyDetector":
-        """Load a detector saved with :meth:`save`; nothing is unpickled."""
-        config, tensors, history = read_model_folder(path)
-        where = str(path)
-        if config.get("estimator") != cls.__name__:
-            raise ModelFolderError(f"{where!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
-        det = cls(**config["params"])
-        history = history or {}
-        try:
-            det.estimators_, det.latent_stats_ = [], []
-            for i, member in enumerate(config["members"]):
-                prefix = f"member{i}."
-                own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-                det.estimators_.append(Autoencoder._from_state(member, own, history.get(f"member{i}"), where, device))
-                if det.score == "latent":
-                    det.latent_stats_.append((own["latent.mean"].numpy(), own["latent.precision"].numpy()))
-            for name in ("decision_scores_", "score_center_", "score_spread_"):
-                setattr(det, name, tensors[f"detector.{name}"].numpy())
-            fitted = config["fitted"]
-            det.n_features_in_ = fitted["n_features_in_"]
-            det.threshold_ = fitted["threshold_"]
-        except (KeyError, TypeError) as err:
-            raise ModelFolderError(f"{where!r} is not a complete AnomalyDetector folder (missing {err})") from None
-        if "feature_names_in_" in fitted:
-            det.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-        if det.score != "latent":
-            del det.latent_stats_
-        det.labels_ = (det.decision_scores_ > det.threshold_).astype(int)
-        return det
+    # -- streams ---------------------------------------------------------------------------------
+    def partial_fit(self, X, y=None, *, epochs: int = 3) -> "AnomalyDetector":
+        """Go on training on new rows X, for streams; the first call (unfitted) is :meth:`fit`.
+
+        The autoencoders train ``epochs`` more epochs on X (each member on its ``max_samples`` of
+        the new rows); the new rows' scores (taken before they train on them, like any new data)
+        join the score memory, a FIFO of the raw scores of the last 10,000 training rows, and
+        the members' scaling, the components' scaling, ``decision_scores_`` and ``threshold_``
+        are recomputed from it. Past rows are not kept, except by the neighbour component: its
+        reference is a uniform reservoir sample of at most 10,000 of all rows seen (set
+        ``n_neighbors=0`` to keep no rows at all). Preprocessing and text categories stay as
+        ``fit`` learned them.
+        """
+        if not hasattr(self, "decision_scores_"):
+            return self.fit(X)
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        X = self._prepare(X, reset=False)
+        Xs = self._scaled(X)
+        self.n_partial_fits_ = getattr(self, "n_partial_fits_", 0) + 1
+        rng = np.random.RandomState(check_random_state(self.random_state).randint(0, 2**31 - 1 - 10**6)
+                                    + self.n_partial_fits_)
+        raw = self._raw(X)  # scored as new data, before the members learn these rows
+        n_rows = self._n_member_rows(len(X))
+        subsets = [np.sort(rng.choice(len(X), n_rows, replace=False)) for _ in range(self.n_estimators)]
+        seed = int(rng.randint(0, 2**31 - 1))
+        if self._uses_network():
+            member_rows = torch.zeros(self.n_estimators, len(X), dtype=torch.bool)
+            for i, rows in enumerate(subsets):
+                member_rows[i, torch.from_numpy(rows)] = True
+            self.network_.member_rows = member_rows.to(next(self.network_.parameters()).device)
+            data = (torch.tensor(Xs, dtype=torch.float32), torch.arange(len(X)))
+            self.history_ = fit_model(self.network_.train(), data, self._train_config(len(X), seed, epochs))
+            self.network_.eval()
+        else:
+            for est, rows in zip(self.estimators_, subsets):
+                fit_model(est.model_.train(), est._to_model_space(X[rows]), self._train_config(n_rows, seed, epochs))
+                est.model_.eval()
+        if self.neighbors_:
+            self.neighbors_.update(Xs, rng)
+        self.memory_.add(raw)
+        self._set_scaling_and_threshold()
+        return self

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, read_model_folder, write_model_folder
 from ..data.windows import SCALINGS, SeriesScaler, make_windows, windows_to_steps
 from .anomaly import AnomalyDetector
+from .anomaly_parts import SCORE_MEMORY, ScoreMemory
 from .autoencoder import Autoencoder
 
 DEFAULT_LATENT = 8  # a few harmonics' amplitudes and phases; small enough that anomalies do not fit
@@ -100,7 +102,7 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
     ) -> None:
         super().__init__(
             recipe, score=score, contamination=contamination, n_estimators=n_estimators, hidden_dims=hidden_dims,
-            max_samples=1.0, combination="mean",  # every member sees every window; scores averaged
+            max_samples=1.0, robust=0, n_neighbors=0,  # every member sees every window; scores averaged
             latent_dim=latent_dim, likelihood=likelihood, feature_weights=feature_weights, preprocessing="none",
             n_samples=n_samples, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
             validation_split=validation_split, early_stopping=early_stopping, device=device,
@@ -147,13 +149,18 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
     def _member_window_scores(self, i: int, flat: np.ndarray) -> np.ndarray:
         """(n_windows, window) per-step errors, or (n_windows,) for whole-window scores."""
         if self.score != "reconstruction" or self.estimators_[i].model_.likelihood.name != "gaussian":
-            return self._raw_scores(i, flat)
+            return self._estimator_raw(i, flat)
         err = self._element_errors(i, flat).reshape(len(flat), self.window, self.n_features_in_)
         w = np.ones(self.n_features_in_) if self.feature_weights is None else np.asarray(self.feature_weights, float)
         return err @ w / max(w.sum(), 1e-12)
 
-    def _member_step_scores(self, i: int, series: np.ndarray, flat: np.ndarray) -> np.ndarray:
-        return windows_to_steps(self._member_window_scores(i, flat), len(series), self.window, self.stride)
+    def _member_step_scores(self, series: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        """(n_members, n_steps) raw scores: each member's window scores spread over the steps."""
+        return np.stack([windows_to_steps(self._member_window_scores(i, flat), len(series), self.window, self.stride)
+                         for i in range(len(self.estimators_))])
+
+    def _uses_network(self) -> bool:
+        return False  # sequence recipes: one Autoencoder per member
 
     def fit(self, X, y=None) -> "TimeSeriesAnomalyDetector":
         """Train on the series X (n_steps, n_channels); labels, if given, are ignored."""
@@ -165,16 +172,19 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
             raise ValueError(f"recipe_options must be a dict or None, got {type(self.recipe_options).__name__}")
         self.scaler_ = SeriesScaler(self.scaling).fit(series)
         flat = self._windows(series)
-        self._fit_estimators(flat)
-        self._set_threshold([self._member_step_scores(i, series, flat) for i in range(self.n_estimators)])
+        self.offset_, self.scale_ = np.zeros(flat.shape[1]), np.ones(flat.shape[1])  # scaled by scaler_ already
+        self._fit_members(flat, flat, np.ones(len(flat), dtype=bool), check_random_state(self.random_state))
+        self.neighbors_ = None
+        self.memory_ = ScoreMemory(max(SCORE_MEMORY, len(series)))
+        self.memory_.reset(self._member_step_scores(series, flat).T)
+        self._set_scaling_and_threshold()
         return self
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score of every time step of X, shape (n_steps,): higher = more anomalous."""
         check_is_fitted(self, "estimators_")
         series = self._validate_series(X, reset=False)
-        flat = self._windows(series)
-        return self._combine([self._member_step_scores(i, series, flat) for i in range(len(self.estimators_))])
+        return self._combine(self._components(self._member_step_scores(series, self._windows(series)).T))
 
     def window_scores(self, X) -> np.ndarray:
         """Anomaly score of every window of X (mean over its steps), in the order of
@@ -185,7 +195,15 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
         for i in range(len(self.estimators_)):
             scores = self._member_window_scores(i, flat)
             raw.append(scores.mean(axis=1) if scores.ndim == 2 else scores)
-        return self._combine(raw)
+        return self._combine(self._components(np.stack(raw, axis=1)))
+
+    def partial_fit(self, X, y=None, *, epochs: int = 3):
+        raise TypeError("TimeSeriesAnomalyDetector has no partial_fit: fit it on the series, or use "
+                        "AnomalyDetector.partial_fit on rows of features")
+
+    def feature_contributions(self, X):
+        raise TypeError("TimeSeriesAnomalyDetector scores time steps, not rows of features: it has no "
+                        "feature_contributions; AnomalyDetector has")
 
     # -- persistence: AnomalyDetector's folder plus the fitted scaling ----------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:

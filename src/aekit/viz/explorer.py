@@ -69,6 +69,10 @@ def explorer_data(run_dir: str | os.PathLike, estimator: Any = None, grid: int =
         raise ValueError(f"grid must be an int between 2 and 80, got {grid!r}")
     run = load_run(run_dir)
     codes = run.arrays.get("codes")
+    if codes is None and (run.folder / "detector.json").is_file():
+        raise ValueError(f"run folder {str(run.folder)!r} is an anomaly-detector run of one batched ensemble network, "
+                         "which has no single latent space to explore; its report.html shows the scores and "
+                         "why rows were flagged")
     if codes is None or "inputs" not in run.arrays:
         raise FileNotFoundError(f"run folder {str(run.folder)!r} has no arrays/codes.npy and arrays/inputs.npy; "
                                 "train it again with this version of aekit")

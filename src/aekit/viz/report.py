@@ -92,10 +92,12 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
 
 
 def add_detector_results(
-    run_dir: str | os.PathLike, scores: np.ndarray, threshold: float | None = None, labels: np.ndarray | None = None
+    run_dir: str | os.PathLike, scores: np.ndarray, threshold: float | None = None, labels: np.ndarray | None = None,
+    top_features: dict[int, str] | None = None,
 ) -> None:
-    """Store anomaly scores (higher = more anomalous), the threshold and optional 0/1 labels in a
-    run folder, so that its report gets the detector sections.
+    """Store anomaly scores (higher = more anomalous), the threshold, optional 0/1 labels and the
+    flagged rows' top features (row index -> text) in a run folder, so that its report gets the
+    detector sections.
 
     Examples
     --------
@@ -113,6 +115,8 @@ def add_detector_results(
         np.save(folder / "arrays" / "score_labels.npy", (labels != 0).astype(np.int8))
     np.save(folder / "arrays" / "scores.npy", scores)
     info = {"threshold": None if threshold is None else float(threshold)}
+    if top_features:
+        info["top_features"] = {str(int(i)): str(text) for i, text in top_features.items()}
     (folder / "detector.json").write_text(json.dumps(info, indent=2))
 
 
@@ -235,6 +239,9 @@ def _latent(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
     return _section("latent", "Latent map", _figure(path, f"{len(codes)} samples placed by {how}."))
 
 
+_TOP_ROWS = 20  # flagged rows shown with their top features
+
+
 def _detector(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
     scores = run.arrays.get("scores")
     if scores is None:
@@ -247,6 +254,12 @@ def _detector(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
         path, metrics = plot_roc_pr(scores, labels, figdir / "roc_pr.png")
         parts.append(_table({"AUROC": metrics["auroc"], "average precision": metrics["average_precision"]}))
         parts.append(_figure(path, "ROC and precision-recall curves against the given labels."))
+    top = run.detector.get("top_features") or {}
+    if top:  # the highest-scoring flagged rows first
+        shown = sorted(top, key=lambda i: -scores[int(i)])[:_TOP_ROWS]
+        rows = {f"row {i} (score {scores[int(i)]:.3g})": top[i] for i in shown}
+        parts.append(f"<h3>Why the top flagged rows were flagged</h3>{_table(rows, ('row', 'top features (contribution)'))}"
+                     f"<p>{len(shown)} of {len(top)} flagged rows; every flagged row is in scores.csv.</p>")
     return _section("detector", "Anomaly detection", "\n".join(parts))
 
 
@@ -282,7 +295,7 @@ def run_autoencoder(folder: str | os.PathLike) -> Any:
     model_dir = Path(folder) / "model"
     config = _read_json(model_dir / "config.json") or {}
     if config.get("estimator") == AnomalyDetector.__name__:
-        return AnomalyDetector.load(model_dir).estimators_[0]
+        return getattr(AnomalyDetector.load(model_dir), "estimators_", [None])[0]  # None: one batched network
     return Autoencoder.load(model_dir)
 
 

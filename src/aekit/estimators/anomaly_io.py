@@ -1,0 +1,163 @@
+"""Saving and loading :class:`aekit.AnomalyDetector`: one model folder, JSON + safetensors.
+
+``config.json`` holds the parameters, the fitted scalars, the architecture of the batched
+network (or each member's configuration) and the table encoding; ``model.safetensors`` holds the
+weights, the scaling, the neighbour reference rows and the score memory. Nothing is unpickled.
+Folders written before detector format 2 (aekit 0.1.x: one autoencoder per member, no neighbour
+component) are refused with a message naming the version that wrote them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .. import __version__
+from ..data.table_encoding import TableEncoder
+from ..io import ModelFolderError, load_state_checked, read_model_folder, write_model_folder
+from ..models.ensemble import MemberEnsemble
+from ..training.device import resolve_device
+from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory
+from .autoencoder import Autoencoder, _json_params
+
+DETECTOR_FORMAT = 2
+
+
+def _encoder_state(enc: TableEncoder) -> dict[str, Any]:
+    state = {
+        "params": enc.get_params(),
+        "n_features_in_": int(enc.n_features_in_),
+        "column_names_": list(enc.column_names_),
+        "categories_": [[int(j), list(c)] for j, c in enc.categories_.items()],
+        "medians_": [[int(j), float(m)] for j, m in enc.medians_.items()],
+    }
+    if hasattr(enc, "feature_names_in_"):
+        state["feature_names_in_"] = [str(n) for n in enc.feature_names_in_]
+    return state
+
+
+def _encoder_from_state(state: dict[str, Any]) -> TableEncoder:
+    enc = TableEncoder(**state["params"])
+    enc.n_features_in_ = state["n_features_in_"]
+    enc.column_names_ = state["column_names_"]
+    if "feature_names_in_" in state:
+        enc.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+    enc.categories_ = {j: cats for j, cats in state["categories_"]}
+    enc.categorical_columns_ = sorted(enc.categories_)
+    enc.medians_ = {j: m for j, m in state["medians_"]}
+    enc.all_numeric_ = not enc.categories_
+    enc.feature_names_out_ = enc._names_out(enc.column_names_)
+    enc.source_columns_ = np.array([j for j in range(enc.n_features_in_) for _ in enc.categories_.get(j, [None])],
+                                   dtype=np.int64)
+    return enc
+
+
+class DetectorPersistence:
+    """``save`` / ``load`` for :class:`aekit.AnomalyDetector` and its subclasses."""
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the fitted detector to a model folder; :meth:`load` gives identical scores."""
+        check_is_fitted(self, "decision_scores_")
+        params = self.get_params()
+        if params["feature_weights"] is not None:
+            params["feature_weights"] = np.asarray(params["feature_weights"], dtype=np.float64).tolist()
+        fitted: dict[str, Any] = {"n_features_in_": int(self.n_features_in_), "threshold_": float(self.threshold_),
+                                  "n_partial_fits_": int(getattr(self, "n_partial_fits_", 0))}
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        if hasattr(self, "encoder_"):
+            fitted["encoder"] = _encoder_state(self.encoder_)
+        tensors = {"preprocessing.offset": torch.from_numpy(np.asarray(self.offset_, dtype=np.float64)),
+                   "preprocessing.scale": torch.from_numpy(np.asarray(self.scale_, dtype=np.float64)),
+                   "memory.scores": torch.from_numpy(self.memory_.scores_)}
+        history: dict[str, Any] = {}
+        if hasattr(self, "network_"):
+            net = self.network_
+            fitted["network"] = {"widths": [layer.weight.shape[1] for layer in net.layers] + [net.layers[-1].weight.shape[2]],
+                                 "n_encoder_layers": net.n_encoder_layers, "n_members": net.n_members}
+            tensors.update({f"network.{k}": v for k, v in net.state_dict().items()})
+            history = self.history_.to_dict()
+        else:
+            members = []
+            for i, est in enumerate(self.estimators_):
+                config, member_tensors, member_history = est._state()
+                members.append(config)
+                tensors.update({f"member{i}.{k}": v for k, v in member_tensors.items()})
+                history[f"member{i}"] = member_history
+                if self.score == "latent":
+                    mean, precision = self.latent_stats_[i]
+                    tensors[f"member{i}.latent.mean"] = torch.from_numpy(mean)
+                    tensors[f"member{i}.latent.precision"] = torch.from_numpy(precision)
+            fitted["members"] = members
+        if self.neighbors_ is not None:
+            tensors["neighbors.reference"] = torch.from_numpy(self.neighbors_.reference_)
+            fitted["neighbors_seen"] = int(self.neighbors_.n_seen_)
+        config = {"estimator": type(self).__name__, "detector_format": DETECTOR_FORMAT,
+                  "params": _json_params(params), "fitted": fitted}
+        return write_model_folder(path, config, tensors, history=history, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu"):
+        """Load a detector saved with :meth:`save`; nothing is unpickled."""
+        config, tensors, history = read_model_folder(path)
+        where = str(path)
+        if config.get("estimator") != cls.__name__:
+            raise ModelFolderError(f"{where!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        if config.get("detector_format") != DETECTOR_FORMAT:
+            raise ModelFolderError(
+                f"{where!r} was written by aekit {config.get('aekit_version', '0.1.x')} in an older detector layout "
+                f"(one network per member, no neighbour component), which aekit {__version__} cannot score the same "
+                "way; fit the detector again with this version and save it"
+            )
+        try:
+            det = cls(**config["params"])
+            fitted = config["fitted"]
+            det.n_features_in_ = fitted["n_features_in_"]
+            if "feature_names_in_" in fitted:
+                det.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+            if "encoder" in fitted:
+                det.encoder_ = _encoder_from_state(fitted["encoder"])
+            if fitted.get("n_partial_fits_"):
+                det.n_partial_fits_ = fitted["n_partial_fits_"]
+            det.offset_ = tensors["preprocessing.offset"].numpy()
+            det.scale_ = tensors["preprocessing.scale"].numpy()
+            det._load_members(fitted, tensors, history or {}, where, device)
+            det.neighbors_ = None
+            if "neighbors.reference" in tensors:
+                det.neighbors_ = NeighborDistance(det.n_neighbors)
+                det.neighbors_.reference_ = tensors["neighbors.reference"].numpy()
+                det.neighbors_.n_seen_ = fitted["neighbors_seen"]
+                det.neighbors_._index()
+            det.memory_ = ScoreMemory(max(SCORE_MEMORY, len(tensors["memory.scores"])))  # series keep every step
+            det.memory_.reset(tensors["memory.scores"].numpy())
+        except (KeyError, TypeError) as err:
+            raise ModelFolderError(f"{where!r} is not a complete {cls.__name__} folder (missing {err})") from None
+        det._set_scaling_and_threshold()
+        return det
+
+    def _load_members(self, fitted: dict[str, Any], tensors: dict[str, torch.Tensor], history: dict[str, Any],
+                      where: str, device: str) -> None:
+        from ..training.history import History
+
+        if "network" in fitted:
+            spec = fitted["network"]
+            widths, n_enc = spec["widths"], spec["n_encoder_layers"]
+            self.network_ = MemberEnsemble(widths[0], widths[1:n_enc], widths[n_enc], n_members=spec["n_members"])
+            load_state_checked(self.network_, {k[8:]: v for k, v in tensors.items() if k.startswith("network.")}, where)
+            self.network_.to(resolve_device(device)).eval()
+            self.history_ = History.from_dict(history)
+            return
+        self.estimators_, self.latent_stats_ = [], []
+        for i, member in enumerate(fitted["members"]):
+            prefix = f"member{i}."
+            own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            self.estimators_.append(Autoencoder._from_state(member, own, history.get(f"member{i}"), where, device))
+            if self.score == "latent":
+                self.latent_stats_.append((own["latent.mean"].numpy(), own["latent.precision"].numpy()))
+        if self.score != "latent":
+            del self.latent_stats_
