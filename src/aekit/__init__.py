@@ -47,8 +47,9 @@ from .training.recirculation import train_recirculation  # noqa: E402
 __all__ += ["PretrainedClassifier", "SupervisedModel", "encoder_jacobian", "greedy_pretrain", "manifold_tangents",
             "score_field", "train_recirculation"]
 from .estimators import AnomalyDetector  # noqa: E402
+from .data.table_encoding import TableEncoder  # noqa: E402  (text columns and missing cells of real tables)
 
-__all__.append("AnomalyDetector")
+__all__ += ["AnomalyDetector", "TableEncoder"]
 
 # Probabilistic autoencoders (issue #4).
 from .estimators import VariationalAutoencoder  # noqa: E402

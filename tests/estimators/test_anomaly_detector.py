@@ -260,3 +260,20 @@ def test_partial_fit_with_neighbours_keeps_a_bounded_reservoir():
     det.neighbors_.max_reference = 400
     det.partial_fit(rng.normal(size=(250, 4)), epochs=1)
     assert len(det.neighbors_.reference_) == 400 and det.neighbors_.n_seen_ == 550
+
+
+def test_wide_tables_get_a_principal_component_front_end():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 40)) + 0.1 * rng.normal(size=(300, 40))
+    det = aekit.AnomalyDetector(random_state=0, epochs=5).fit(X)
+    assert det.network_.front.n_components == 32 and det.network_.layers[0].weight.shape[1] == 32
+    T = X[:5].copy()
+    T[0, 7] += 5.0  # off the principal subspace: the residual still counts, feature by feature
+    contrib = det.feature_contributions(T)
+    np.testing.assert_allclose(contrib.sum(axis=1), det.decision_function(T), atol=1e-9)
+    assert np.argmax(contrib[0]) == 7
+    narrow = aekit.AnomalyDetector(random_state=0, epochs=5).fit(X[:, :32])
+    assert narrow.network_.front is None
+    assert aekit.AnomalyDetector(input_pca=None, epochs=1).fit(X).network_.front is None
+    with pytest.raises(ValueError, match="input_pca"):
+        aekit.AnomalyDetector(input_pca=41).fit(X)

@@ -79,7 +79,9 @@ class DetectorPersistence:
         if hasattr(self, "network_"):
             net = self.network_
             fitted["network"] = {"widths": [layer.weight.shape[1] for layer in net.layers] + [net.layers[-1].weight.shape[2]],
-                                 "n_encoder_layers": net.n_encoder_layers, "n_members": net.n_members}
+                                 "n_encoder_layers": net.n_encoder_layers, "n_members": net.n_members,
+                                 "n_features": int(len(self.offset_)),
+                                 "n_components": None if net.front is None else net.front.n_components}
             tensors.update({f"network.{k}": v for k, v in net.state_dict().items()})
             history = self.history_.to_dict()
         else:
@@ -147,7 +149,8 @@ class DetectorPersistence:
         if "network" in fitted:
             spec = fitted["network"]
             widths, n_enc = spec["widths"], spec["n_encoder_layers"]
-            self.network_ = MemberEnsemble(widths[0], widths[1:n_enc], widths[n_enc], n_members=spec["n_members"])
+            self.network_ = MemberEnsemble(spec["n_features"], widths[1:n_enc], widths[n_enc], n_members=spec["n_members"],
+                                           n_components=spec["n_components"])
             load_state_checked(self.network_, {k[8:]: v for k, v in tensors.items() if k.startswith("network.")}, where)
             self.network_.to(resolve_device(device)).eval()
             self.history_ = History.from_dict(history)

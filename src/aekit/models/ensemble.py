@@ -15,6 +15,7 @@ import math
 import torch
 from torch import nn
 
+from ..nn.pca import PCAProjection
 from .autoencoder import LossOutput
 
 
@@ -51,6 +52,13 @@ class MemberEnsemble(nn.Module):
         None: every member learns from every row.
     dropout : float
         Dropout after each hidden activation (training only).
+    n_components : int, optional
+        A fixed principal-component front end shared by the members
+        (:class:`aekit.nn.pca.PCAProjection`, fitted from the training data before the first step):
+        the members encode and reconstruct the top ``n_components`` coordinates, and
+        :meth:`reconstruct` maps back to the input space, so the widest layers of a wide table
+        cost ``n_components / n_features`` of their full size. The part of a row outside the
+        principal subspace is left to the reconstruction error as it is (no member can fit it).
 
     Examples
     --------
@@ -60,9 +68,12 @@ class MemberEnsemble(nn.Module):
     """
 
     def __init__(self, n_features: int, hidden_dims: list[int], latent_dim: int, *, n_members: int,
-                 member_rows: torch.Tensor | None = None, dropout: float = 0.0) -> None:
+                 member_rows: torch.Tensor | None = None, dropout: float = 0.0,
+                 n_components: int | None = None) -> None:
         super().__init__()
-        widths = [n_features, *hidden_dims, latent_dim, *reversed(hidden_dims), n_features]
+        self.front = PCAProjection((n_features,), n_components) if n_components else None
+        inner = n_components or n_features
+        widths = [inner, *hidden_dims, latent_dim, *reversed(hidden_dims), inner]
         self.layers = nn.ModuleList(StackedLinear(n_members, a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.n_encoder_layers = len(hidden_dims) + 1
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
@@ -76,20 +87,31 @@ class MemberEnsemble(nn.Module):
                 h = self.dropout(torch.relu(h))
         return h
 
+    def _inner(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.front is None else self.front(x)
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, d) -> (M, B, latent)."""
-        return self._run(x, self.layers[: self.n_encoder_layers])
+        return self._run(self._inner(x), self.layers[: self.n_encoder_layers])
+
+    def _decode(self, code: torch.Tensor) -> torch.Tensor:
+        return self._run(code, self.layers[self.n_encoder_layers :])
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """(B, d) -> (M, B, d): every member's reconstruction of every row."""
-        return self._run(self.encode(x), self.layers[self.n_encoder_layers :])
+        out = self._decode(self.encode(x))
+        return out if self.front is None else out @ self.front.components + self.front.mean
 
     def loss(self, x: torch.Tensor, rows: torch.Tensor | None = None) -> LossOutput:
         """Mean squared error of each member over its own rows of the batch, summed over members.
 
-        In eval mode (validation) every member is scored on every row.
+        With a principal-component front end the error is taken on the coordinates: it differs
+        from the input-space error by the part of the row outside the subspace, a constant no
+        member can change. In eval mode (validation) every member is scored on every row.
         """
-        err = (self.reconstruct(x) - x).pow(2).mean(dim=-1)  # (M, B)
+        inner = self._inner(x)
+        recon = self._decode(self._run(inner, self.layers[: self.n_encoder_layers]))
+        err = (recon - inner).pow(2).sum(dim=-1) / x.shape[-1]  # (M, B): mean over the input's features
         if self.training and rows is not None and self.member_rows is not None:
             mask = self.member_rows[:, rows].to(err.dtype)  # (M, B): 1 where the row is the member's
             per_member = (err * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
