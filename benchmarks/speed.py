@@ -426,6 +426,7 @@ def section_peers(rep: Report, args, X, peaks) -> dict:
         if name.startswith("pythae"):
             logging.getLogger(name).setLevel(logging.ERROR)
     det_params = dict(hidden_dims=[512, 256], latent_dim=LATENT, n_estimators=1, robust=False, preprocessing="none",
+                      n_neighbors=0, input_pca=None,  # one network, as PyOD's
                       epochs=epochs,
                       batch_size=bs, lr=1e-3, validation_split=0.0, early_stopping=None, device="cpu", random_state=0)
     vae_params = dict(hidden_dims=(512, 256), latent_dim=LATENT, preprocessing="none", epochs=epochs, batch_size=bs,
@@ -518,6 +519,7 @@ def section_tabular(rep: Report, args) -> dict:
             device=torch.device("cpu"), random_state=0).fit(X),
         "aekit AnomalyDetector.fit": lambda: aekit.AnomalyDetector(
             hidden_dims=[64], latent_dim=32, n_estimators=1, robust=False, preprocessing="none", epochs=10, batch_size=32, lr=1e-3,
+            n_neighbors=0, input_pca=None,
             validation_split=0.0, early_stopping=None, device="cpu", random_state=0).fit(X),
         "hand-written loop, fused Adam (training only)": lambda: hand_loop(Xt, 32, 10, fused=True, make=tiny),
     }
@@ -599,7 +601,7 @@ def section_inference(rep: Report, args, X70, peaks) -> dict:
     ae = aekit.Autoencoder(latent_dim=LATENT, hidden_dims=HIDDEN, epochs=1, validation_split=0.0,
                            early_stopping=None, device="cpu", random_state=0).fit(small)
     det = aekit.AnomalyDetector(hidden_dims=[512, 256], latent_dim=LATENT, n_estimators=1, robust=False,
-                                preprocessing="none", epochs=1,
+                                preprocessing="none", epochs=1, n_neighbors=0, input_pca=None,
                                 validation_split=0.0, early_stopping=None, device="cpu", random_state=0).fit(small)
     model = ae.model_
     ae_auto = copy.deepcopy(ae).set_params(precision="auto")  # same weights, inference at precision='auto'
