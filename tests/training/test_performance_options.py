@@ -137,9 +137,17 @@ def test_preprocessing_statistics_need_no_float64_copy():
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
 
 
-def test_anomaly_detector_passes_precision_to_its_members():
+def test_anomaly_detector_passes_precision_to_its_training(monkeypatch):
+    from aekit.estimators import anomaly
+
+    seen = []
+    fit = anomaly.fit_model
+    monkeypatch.setattr(anomaly, "fit_model", lambda model, data, config: seen.append(config.precision) or fit(
+        model, data, config))
     X = np.random.default_rng(0).normal(size=(200, 6))
-    det = aekit.AnomalyDetector(epochs=1, precision="auto", device="cpu", random_state=0).fit(X)
+    aekit.AnomalyDetector(epochs=1, precision="auto", device="cpu", random_state=0).fit(X)
+    assert seen == ["auto", "auto"]  # the batched network's two rounds
+    det = aekit.AnomalyDetector("sparse", epochs=1, precision="auto", device="cpu", random_state=0).fit(X)
     assert det.estimators_[0].precision == "auto"
 
 

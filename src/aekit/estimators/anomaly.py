@@ -349,8 +349,14 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         subsets = [kept if n_rows == len(kept) else np.sort(rng.choice(kept, n_rows, replace=False))
                    for _ in range(self.n_estimators)]
         seed = int(rng.randint(0, 2**31 - 1))
+        steps = STEPS_PER_ROUND if final else TRIM_ROUND_STEPS
         if not self._uses_network():
-            self.estimators_ = [self._autoencoder(X.shape[1], seed + i).fit(X[rows]) for i, rows in enumerate(subsets)]
+            self.estimators_ = []
+            for i, rows in enumerate(subsets):
+                est = self._autoencoder(X.shape[1], seed + i)
+                if est.epochs == "auto":  # the same step budget as the batched network
+                    est.set_params(epochs=default_epochs(len(rows), self.batch_size, steps))
+                self.estimators_.append(est.fit(X[rows]))
             if self.score == "latent":  # each code's Gaussian from all the kept rows, not the member's subset
                 self.latent_stats_ = [self._code_gaussian(est, X[kept]) for est in self.estimators_]
             return
@@ -365,7 +371,6 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
             n_components=self._n_components(X.shape[1]),
         ).to(resolve_device(self.device))
         data = (torch.tensor(Xs, dtype=torch.float32), torch.arange(len(X)))
-        steps = STEPS_PER_ROUND if final else TRIM_ROUND_STEPS
         self.history_ = fit_model(self.network_, data, self._train_config(len(X), seed, steps=steps))  # every batch feeds all members
         self.network_.eval()
 
@@ -374,7 +379,7 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         return Autoencoder(
             recipe=self.recipe, latent_dim=self.latent_dim or latent,
             hidden_dims=self.hidden_dims if self.hidden_dims is not None else hidden,
-            likelihood=self.likelihood, preprocessing=self.preprocessing, epochs=100 if self.epochs == "auto" else self.epochs,
+            likelihood=self.likelihood, preprocessing=self.preprocessing, epochs=self.epochs,
             batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
             validation_split=self.validation_split, early_stopping=self.early_stopping,
             precision=self.precision, device=self.device, random_state=seed, verbose=self.verbose,
