@@ -277,3 +277,12 @@ def test_wide_tables_get_a_principal_component_front_end():
     assert aekit.AnomalyDetector(input_pca=None, epochs=1).fit(X).network_.front is None
     with pytest.raises(ValueError, match="input_pca"):
         aekit.AnomalyDetector(input_pca=41).fit(X)
+
+
+def test_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    shadowed = "the `score` parameter (a string, kept for compatibility with aekit 0.1 code) hides sklearn's score() method"
+    check_estimator(aekit.AnomalyDetector(epochs=2, random_state=0), expected_failed_checks={
+        name: shadowed for name in ("check_fit_score_takes_y", "check_n_features_in_after_fitting",
+                                    "check_pipeline_consistency")})

@@ -223,6 +223,13 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # text columns are one-hot encoded (TableEncoder)
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = self.missing == "impute"
+        return tags
+
     # -- validation ------------------------------------------------------------------------------
     def _check_params(self, n_features: int) -> None:
         def positive_int(name: str, minimum: int = 1) -> None:

@@ -56,7 +56,8 @@ class NeighborDistance:
     def _index(self) -> None:
         self.k_ = int(min(self.n_neighbors, len(self.reference_) - 1))
         if self.k_ < 1:
-            raise ValueError(f"the neighbour component needs at least 2 training rows, got {len(self.reference_)}")
+            raise ValueError(f"the neighbour component needs at least 2 training rows, got n_samples={len(self.reference_)}; "
+                             "pass n_neighbors=0 to leave it out")
         self.index_ = NearestNeighbors(n_neighbors=self.k_ + 1).fit(self.reference_)
 
     def _neighbor(self, X: np.ndarray, leave_one_out: bool) -> np.ndarray:
