@@ -122,7 +122,7 @@ def test_detect_run_dir_holds_detector_scores_and_report(runner, tmp_path):
     assert "Why the top flagged rows were flagged" in page
     top = np.genfromtxt(run / "scores.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")["top_features"]
     flagged = scores > det.threshold_
-    assert all(t.count(";") == 2 for t in top[flagged]) and not any(top[~flagged])  # 3 names per flagged row
+    assert all(t and t.count(";") <= 2 for t in top[flagged]) and not any(top[~flagged])  # up to 3 per flagged row
     assert set(top[np.argmax(scores)].replace(";", " ").split()) & {"a", "b", "c", "d", "e"}
     explore = runner.invoke(main, ["explore", str(run)])  # one batched network: no latent plane to explore
     assert explore.exit_code == 2 and "no single latent space" in explore.output

@@ -162,7 +162,7 @@ def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=N
 
 def flagged_top_features(detector, X, flags: np.ndarray, n: int = 3) -> list[str] | None:
     """For each flagged row, its ``n`` features with the largest contributions to the score
-    (``"name (contribution); ..."``), "" for the other rows; None when the detector's score has
+    (``"name (contribution); ..."``; of these, only the ones that raised it), "" for the other rows; None when the detector's score has
     no per-feature split (:meth:`aekit.AnomalyDetector.feature_contributions`)."""
     rows = np.flatnonzero(flags)
     out = [""] * len(flags)
@@ -172,8 +172,8 @@ def flagged_top_features(detector, X, flags: np.ndarray, n: int = 3) -> list[str
         tops = detector.top_features(X[rows] if isinstance(X, np.ndarray) else [X[i] for i in rows], n)
     except (ValueError, TypeError):
         return None
-    for i, top in zip(rows, tops):
-        out[i] = "; ".join(f"{name} ({value:.3g})" for name, value in top)
+    for i, top in zip(rows, tops):  # features that lowered the score are not reasons: left out (the first stays)
+        out[i] = "; ".join(f"{name} ({value:.3g})" for k, (name, value) in enumerate(top) if k == 0 or value > 0)
     return out
 
 
