@@ -37,6 +37,22 @@ from .estimators import SelfSupervised  # noqa: E402
 
 __all__.append("SelfSupervised")
 
+# The registries of named parts (one Registry class), and their names.
+from .registry import (  # noqa: E402
+    Registry,
+    list_augmentations,
+    list_backbones,
+    list_corruptions,
+    list_latents,
+    list_likelihoods,
+    list_regularisers,
+    registries,
+)
+from .ssl.base import list_methods  # noqa: E402
+
+__all__ += ["Registry", "list_augmentations", "list_backbones", "list_corruptions", "list_latents",
+            "list_likelihoods", "list_methods", "list_regularisers", "registries"]
+
 # Regularised and stacked autoencoders (issue #3).
 from .models.finetune import SupervisedModel  # noqa: E402
 from .models.geometry import encoder_jacobian, manifold_tangents, score_field  # noqa: E402

@@ -25,13 +25,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-AUGMENTATIONS: dict[str, Callable[..., torch.Tensor]] = {}
+from .registry import Registry
+
+AUGMENTATIONS: Registry[Callable[..., torch.Tensor]] = Registry("augmentation", spec_hint="")
 
 
 def register_augmentation(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
-    """Make ``fn`` usable by name in an :class:`Augment` pipeline."""
-    AUGMENTATIONS[fn.__name__] = fn
-    return fn
+    """Make ``fn`` usable by name (its ``__name__``) in an :class:`Augment` pipeline."""
+    return AUGMENTATIONS.register(fn)
 
 
 def _chosen(x: torch.Tensor, p: float) -> torch.Tensor:
@@ -208,13 +209,13 @@ class Augment(nn.Module):
         self.steps: list[dict[str, Any]] = []
         for step in steps:
             if not isinstance(step, dict) or step.get("name") not in AUGMENTATIONS:
-                raise ValueError(f"each augmentation step must be a dict whose 'name' is one of {sorted(AUGMENTATIONS)}, got {step!r}")
+                raise ValueError(f"each augmentation step must be a dict whose 'name' is one of {AUGMENTATIONS.names()}, got {step!r}")
             self.steps.append(dict(step))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for step in self.steps:
             options = {k: v for k, v in step.items() if k != "name"}
-            x = AUGMENTATIONS[step["name"]](x, **options)
+            x = AUGMENTATIONS.get(step["name"])(x, **options)
         return x
 
     def config(self) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from .cli_types import RegistryChoice
 import numpy as np
 
 DEMO_OUT = "aekit-demo"
@@ -101,16 +103,19 @@ def recipes() -> None:
 
 def _train_options(f):
     options = [
-        click.option("--recipe", default="deep", show_default=True, help="Model recipe (see `aekit recipes`)."),
+        click.option("--recipe", type=RegistryChoice("recipe"), default="deep", show_default=True,
+                     help="Model recipe (see `aekit recipes`)."),
         click.option("--latent-dim", type=click.IntRange(min=1), default=8, show_default=True, help="Code size."),
         click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs."),
         click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
         click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
         click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
-        click.option("--likelihood", type=click.Choice(["gaussian", "bernoulli", "categorical", "gaussian_learned"]),
-                     default="gaussian",
-                     show_default=True, help="Decoder distribution (gaussian = squared error)."),
-        click.option("--corruption", default=None, help="Training noise: gaussian, masking, salt_and_pepper."),
+        click.option("--likelihood", type=RegistryChoice("likelihood", allow_json=True), default="gaussian",
+                     show_default=True, help="Decoder distribution (gaussian = squared error): a name or a JSON "
+                                             "spec such as '{\"name\": \"categorical\", \"n_levels\": 16}'."),
+        click.option("--corruption", type=RegistryChoice("corruption", allow_json=True), default=None,
+                     help="Input corruption during training (a denoising autoencoder): a name or a JSON spec "
+                          "such as '{\"name\": \"masking\", \"p\": 0.3}'."),
         click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
                      help="Further recipe option, value as JSON (repeatable), e.g. --option channels=[16,32]."),
         click.option("--preprocessing", type=click.Choice(["auto", "standard", "minmax", "center", "none"]),

@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from .cli import _load, main
+from .cli_types import RegistryChoice
 
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -44,7 +45,8 @@ def _read_table(source: str, label_column, as_text: bool):
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV of index, score, anomaly flag.")
 @click.option("--score-data", default=None, help="Score this data instead of the training data.")
-@click.option("--recipe", default="deep", show_default=True, help="Autoencoder recipe (vae for elbo/iwae).")
+@click.option("--recipe", type=RegistryChoice("recipe"), default="deep", show_default=True,
+              help="Autoencoder recipe (vae for elbo/iwae).")
 @click.option("--score", "score_kind", type=click.Choice(["reconstruction", "elbo", "iwae", "latent"]),
               default="reconstruction", show_default=True)
 @click.option("--contamination", type=click.FloatRange(0, 0.5, min_open=True), default=0.1, show_default=True)

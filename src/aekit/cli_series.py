@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from .cli import _load, _parse_ints, _parse_options, main
+from .cli_types import RegistryChoice
 
 
 @main.command("detect-series")
@@ -15,7 +16,8 @@ from .cli import _load, _parse_ints, _parse_options, main
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV of step, score, anomaly flag.")
 @click.option("--window", type=click.IntRange(min=1), default=64, show_default=True, help="Window length in steps.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True, help="Steps between windows.")
-@click.option("--recipe", default="conv1d", show_default=True, help="Sequence recipe: conv1d, lstm or gru.")
+@click.option("--recipe", type=RegistryChoice("recipe"), default="conv1d", show_default=True,
+              help="Sequence recipe (conv1d, lstm, gru, or any recipe taking (length, channels)).")
 @click.option("--train-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="Fit on this leading fraction of the rows (scaling too), score all rows.")
 @click.option("--contamination", type=click.FloatRange(0, 0.5, min_open=True), default=0.01, show_default=True,

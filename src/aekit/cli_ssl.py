@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 
 from .cli import _parse_options, main
+from .cli_types import RegistryChoice
 
 
 @main.command()
 @click.argument("data")
-@click.option("--method", default="simclr", show_default=True,
-              help="rotation, jigsaw, colorization, mae, masked_features, inpainting, augmentation_id, "
-                   "simclr, byol, simsiam, dino, jepa.")
+@click.option("--method", type=RegistryChoice("method"), default="simclr", show_default=True,
+              help="Self-supervised method (pretext task or joint-embedding method).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the backbone.")
-@click.option("--backbone", type=click.Choice(["mlp", "conv", "resnet", "vit"]), default=None,
+@click.option("--backbone", type=RegistryChoice("backbone"), default=None,
               help="Backbone network (default: conv for images, mlp for tables, vit for mae/jepa).")
 @click.option("--backbone-option", "backbone_options", multiple=True, metavar="KEY=VALUE",
               help="Backbone option, value as JSON (repeatable), e.g. --backbone-option out_features=128.")

@@ -13,19 +13,18 @@ from typing import Any
 import torch
 from torch import nn
 
-_CORRUPTIONS: dict[str, type["Corruption"]] = {}
+from .registry import Registry
+
+CORRUPTIONS: Registry[type["Corruption"]] = Registry("corruption", spec_hint=" (or a dict with 'name', or a list)")
 
 
 def register_corruption(cls: type["Corruption"]) -> type["Corruption"]:
     """Class decorator: make ``cls`` buildable by its ``name`` attribute."""
-    if not cls.name or cls.name in _CORRUPTIONS:
-        raise ValueError(f"corruption name {cls.name!r} is empty or already registered")
-    _CORRUPTIONS[cls.name] = cls
-    return cls
+    return CORRUPTIONS.register(cls.name or None, cls)
 
 
 def corruption_names() -> list[str]:
-    return sorted(_CORRUPTIONS)
+    return CORRUPTIONS.names()
 
 
 class Corruption(nn.Module):
@@ -152,12 +151,7 @@ def make_corruption(spec: CorruptionSpec) -> Corruption | None:
         spec = {"name": spec}
     if isinstance(spec, dict) and spec.get("name") == "compose":
         return Compose([make_corruption(s) for s in spec.get("parts", [])])
-    if not isinstance(spec, dict) or spec.get("name") not in _CORRUPTIONS:
-        raise ValueError(
-            f"corruption must be one of {corruption_names()} (or a dict with 'name', or a list), got {spec!r}"
-        )
-    options = {k: v for k, v in spec.items() if k != "name"}
-    return _CORRUPTIONS[spec["name"]](**options)
+    return CORRUPTIONS.build(spec)
 
 
 from . import corruption_images as _corruption_images  # noqa: E402,F401  (block_mask, grayscale, downsample, watermark)

@@ -109,7 +109,7 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
             return tuple(int(d) for d in self.input_shape)
         if X.ndim > 2:
             return tuple(X.shape[1:])
-        image_method = getattr(METHODS.get(self.method), "needs_image", False)
+        image_method = getattr(METHODS[self.method], "needs_image", False) if self.method in METHODS else False
         if image_method or self.backbone in _IMAGE_BACKBONES:
             side = math.isqrt(X.shape[1])
             if side * side != X.shape[1]:

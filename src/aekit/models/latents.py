@@ -13,7 +13,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..registry import Registry
 
+#: Latent layers by name; every one is an ``nn.Module`` with a ``name`` and ``config()``.
+LATENTS: Registry[type[nn.Module]] = Registry("latent", base=nn.Module)
+
+
+@LATENTS.register
 class DeterministicLatent(nn.Module):
     """The code is the encoder output and goes to the decoder unchanged."""
 
@@ -27,6 +33,7 @@ class DeterministicLatent(nn.Module):
         return {"name": self.name}
 
 
+@LATENTS.register
 class GaussianLatent(nn.Module):
     """Diagonal Gaussian posterior q(z|x) = N(mu, diag(exp(logvar))) with a N(0, I) prior.
 
@@ -116,22 +123,16 @@ class GaussianLatent(nn.Module):
         }
 
 
-LATENTS: dict[str, type[nn.Module]] = {cls.name: cls for cls in (DeterministicLatent, GaussianLatent)}
 
 
 def make_latent(spec: str | dict[str, Any] | nn.Module | None = None) -> nn.Module:
     """Build a latent layer from a name or ``{"name": ..., **options}`` (``None``: deterministic)."""
     if spec is None:
         return DeterministicLatent()
-    if isinstance(spec, nn.Module):
-        return spec
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, dict) or spec.get("name") not in LATENTS:
-        raise ValueError(f"latent must be one of {sorted(LATENTS)} (or a dict with 'name'), got {spec!r}")
-    return LATENTS[spec["name"]](**{k: v for k, v in spec.items() if k != "name"})
+    return LATENTS.build(spec)
 
 
+@LATENTS.register
 class TopKLatent(nn.Module):
     """k-sparse codes (Makhzani & Frey 2014): keep the ``k`` largest units of each code, zero the rest.
 
@@ -164,4 +165,3 @@ class TopKLatent(nn.Module):
         return {"name": self.name, "k": self.k}
 
 
-LATENTS[TopKLatent.name] = TopKLatent

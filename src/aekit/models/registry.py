@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..nn.shapes import as_shape
+from ..registry import Registry
 from .autoencoder import AutoencoderModel
 
 Recipe = Callable[..., AutoencoderModel]
-_RECIPES: dict[str, Recipe] = {}
+RECIPES: Registry[Recipe] = Registry("recipe", spec_hint="")
 
 
 def register_recipe(name: str) -> Callable[[Recipe], Recipe]:
@@ -28,31 +29,21 @@ def register_recipe(name: str) -> Callable[[Recipe], Recipe]:
     ... def my_wide(input_shape, latent_dim=128, **options):
     ...     return build_autoencoder(input_shape, latent_dim, hidden_dims=(1024,), **options)
     """
-
-    def decorator(fn: Recipe) -> Recipe:
-        if name in _RECIPES:
-            raise ValueError(f"recipe {name!r} is already registered")
-        _RECIPES[name] = fn
-        return fn
-
-    return decorator
+    return RECIPES.register(name)
 
 
 def list_recipes() -> list[str]:
     """Names of all registered recipes."""
-    return sorted(_RECIPES)
+    return RECIPES.names()
 
 
 def recipe_help(name: str) -> str:
     """First paragraph of a recipe's docstring."""
-    doc = inspect.getdoc(get_recipe(name)) or ""
-    return doc.split("\n\n")[0].replace("\n", " ")
+    return RECIPES.help(name)
 
 
 def get_recipe(name: str) -> Recipe:
-    if not isinstance(name, str) or name not in _RECIPES:
-        raise ValueError(f"recipe must be one of {list_recipes()}, got {name!r}")
-    return _RECIPES[name]
+    return RECIPES.get(name)
 
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:

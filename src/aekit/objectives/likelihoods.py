@@ -20,6 +20,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..registry import Registry
+
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -59,6 +61,10 @@ class Likelihood(nn.Module):
         return {"name": self.name}
 
 
+LIKELIHOODS: Registry[type[Likelihood]] = Registry("likelihood", base=Likelihood)
+
+
+@LIKELIHOODS.register
 class Gaussian(Likelihood):
     """Gaussian with a fixed standard deviation ``sigma``: the loss is ``0.5 * SSE / sigma^2``.
 
@@ -97,6 +103,7 @@ class Gaussian(Likelihood):
         return {"name": self.name, "sigma": self.sigma}
 
 
+@LIKELIHOODS.register
 class Bernoulli(Likelihood):
     """Bernoulli on logits: binary cross-entropy computed from logits for stability.
 
@@ -117,6 +124,7 @@ class Bernoulli(Likelihood):
         return torch.sigmoid(params)
 
 
+@LIKELIHOODS.register
 class Categorical(Likelihood):
     """Softmax over ``n_levels`` values per feature, for data quantised in [0, 1].
 
@@ -154,6 +162,7 @@ class Categorical(Likelihood):
         return {"name": self.name, "n_levels": self.n_levels}
 
 
+@LIKELIHOODS.register
 class GaussianLearnedVariance(Likelihood):
     """Gaussian whose variance is learned: ``-log N(x; mu, exp(logvar))`` summed over features.
 
@@ -222,9 +231,6 @@ class GaussianLearnedVariance(Likelihood):
         }
 
 
-LIKELIHOODS: dict[str, type[Likelihood]] = {
-    cls.name: cls for cls in (Gaussian, Bernoulli, Categorical, GaussianLearnedVariance)
-}
 
 
 def make_likelihood(spec: str | dict[str, Any] | Likelihood = "gaussian") -> Likelihood:
@@ -235,11 +241,4 @@ def make_likelihood(spec: str | dict[str, Any] | Likelihood = "gaussian") -> Lik
     >>> make_likelihood({"name": "categorical", "n_levels": 16}).n_params
     16
     """
-    if isinstance(spec, Likelihood):
-        return spec
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, dict) or spec.get("name") not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {sorted(LIKELIHOODS)} (or a dict with 'name'), got {spec!r}")
-    options = {k: v for k, v in spec.items() if k != "name"}
-    return LIKELIHOODS[spec["name"]](**options)
+    return LIKELIHOODS.build(spec)

@@ -16,22 +16,21 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from ..registry import Registry
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..models.autoencoder import AutoencoderModel, ForwardResult
 
-_REGULARISERS: dict[str, type["Regulariser"]] = {}
+REGULARISERS: Registry[type["Regulariser"]] = Registry("regulariser")
 
 
 def register_regulariser(cls: type["Regulariser"]) -> type["Regulariser"]:
     """Class decorator: make ``cls`` buildable by its ``name`` attribute."""
-    if not cls.name or cls.name in _REGULARISERS:
-        raise ValueError(f"regulariser name {cls.name!r} is empty or already registered")
-    _REGULARISERS[cls.name] = cls
-    return cls
+    return REGULARISERS.register(cls.name or None, cls)
 
 
 def regulariser_names() -> list[str]:
-    return sorted(_REGULARISERS)
+    return REGULARISERS.names()
 
 
 class Regulariser(nn.Module):
@@ -111,15 +110,9 @@ def make_regulariser(spec: RegulariserSpec, input_shape=None) -> Regulariser:
     """
     if isinstance(spec, Regulariser):
         return spec
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, dict) or spec.get("name") not in _REGULARISERS:
-        raise ValueError(
-            f"regulariser must be one of {regulariser_names()} (or a dict with 'name'), got {spec!r}"
-        )
-    options = {k: v for k, v in spec.items() if k != "name"}
-    cls = _REGULARISERS[spec["name"]]
-    if getattr(cls, "needs_input_shape", False) and options.get("input_shape") is None and input_shape is not None:
-        options["input_shape"] = input_shape
-    return cls(**options)
+    name = spec if isinstance(spec, str) else spec.get("name") if isinstance(spec, dict) else spec
+    needs_shape = getattr(REGULARISERS.get(name), "needs_input_shape", False)
+    if needs_shape and input_shape is not None and (isinstance(spec, str) or spec.get("input_shape") is None):
+        spec = {**({"name": spec} if isinstance(spec, str) else spec), "input_shape": input_shape}
+    return REGULARISERS.build(spec)
 

@@ -26,14 +26,34 @@ from ..nn.activations import activation_names, make_activation
 from ..nn.resnet import SmallResNet
 from ..nn.shapes import as_shape, is_image_shape
 from ..nn.vit import SmallViT
+from ..registry import Registry
 
 # name -> constructor(input_shape, **options); each result has ``.out_features``
-BACKBONES: dict[str, Callable[..., nn.Module]] = {
-    "mlp": lambda shape, out_features=128, **kw: MLPEncoder(shape, out_features, **kw),
-    "conv": lambda shape, out_features=128, **kw: ConvEncoder(shape, out_features, **kw),
-    "resnet": lambda shape, **kw: SmallResNet(shape, **kw),
-    "vit": lambda shape, **kw: SmallViT(shape, **kw),
-}
+BACKBONES: Registry[Callable[..., nn.Module]] = Registry("backbone", spec_hint="")
+
+
+@BACKBONES.register("mlp")
+def _mlp(shape, out_features: int = 128, **options) -> nn.Module:
+    """MLP encoder for vectors (``hidden_dims``, ``activation``, ...)."""
+    return MLPEncoder(shape, out_features, **options)
+
+
+@BACKBONES.register("conv")
+def _conv(shape, out_features: int = 128, **options) -> nn.Module:
+    """Small strided CNN for (C, H, W) images (``channels``, ...)."""
+    return ConvEncoder(shape, out_features, **options)
+
+
+@BACKBONES.register("resnet")
+def _resnet(shape, **options) -> nn.Module:
+    """Small ResNet for images (CIFAR-style stem, ``widths``, ``blocks``)."""
+    return SmallResNet(shape, **options)
+
+
+@BACKBONES.register("vit")
+def _vit(shape, **options) -> nn.Module:
+    """Small Vision Transformer for images (``patch_size``, ``dim``, ``depth``, ``heads``)."""
+    return SmallViT(shape, **options)
 
 
 def default_backbone(input_shape: Sequence[int]) -> str:
@@ -44,11 +64,10 @@ def default_backbone(input_shape: Sequence[int]) -> str:
 def make_backbone(input_shape: Sequence[int], name: str | None = None, options: dict[str, Any] | None = None) -> nn.Module:
     """Build the backbone ``name`` for samples of ``input_shape`` (default: by the shape)."""
     name = name or default_backbone(input_shape)
-    if name not in BACKBONES:
-        raise ValueError(f"backbone must be one of {sorted(BACKBONES)}, got {name!r}")
+    factory = BACKBONES.get(name)
     options = dict(options or {})
     try:
-        net = BACKBONES[name](as_shape(input_shape), **options)
+        net = factory(as_shape(input_shape), **options)
     except TypeError as err:
         raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
     net.spec = {"name": name, "input_shape": list(as_shape(input_shape)), "options": options}

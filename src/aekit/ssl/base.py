@@ -25,26 +25,25 @@ from torch import nn
 
 from ..models.autoencoder import LossOutput
 from ..nn.shapes import as_shape
+from ..registry import Registry
 from .backbones import make_backbone
 
-METHODS: dict[str, type["SSLMethod"]] = {}
+METHODS: Registry[type["SSLMethod"]] = Registry("method", spec_hint="")
 
 
 def register_method(name: str) -> Callable[[type["SSLMethod"]], type["SSLMethod"]]:
     """Class decorator: make a method available to :func:`create_method` under ``name``."""
 
     def add(cls: type["SSLMethod"]) -> type["SSLMethod"]:
-        if not name or name in METHODS:
-            raise ValueError(f"method name {name!r} is empty or already registered")
+        METHODS.register(name, cls)
         cls.method_name = name
-        METHODS[name] = cls
         return cls
 
     return add
 
 
 def list_methods() -> list[str]:
-    return sorted(METHODS)
+    return METHODS.names()
 
 
 def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -> "SSLMethod":
@@ -53,11 +52,10 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
     Options are the method's keyword arguments (``backbone``, ``backbone_options``, ``head``, and
     method-specific ones such as ``temperature``); all must be JSON-able.
     """
-    if name not in METHODS:
-        raise ValueError(f"method must be one of {list_methods()}, got {name!r}")
+    cls = METHODS.get(name)
     shape = as_shape(input_shape)
     try:
-        model = METHODS[name](shape, **options)
+        model = cls(shape, **options)
     except TypeError as err:
         raise ValueError(f"method {name!r} rejected its options {sorted(options)}: {err}") from None
     model.spec = {"method": name, "input_shape": list(shape), "options": options}
