@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from aekit import create_model
-from aekit.corruption import Compose, GaussianNoise, MaskingNoise, SaltAndPepper, make_corruption
+from aekit.transforms.corruption import Compose, GaussianNoise, MaskingNoise, SaltAndPepper, make_corruption
 
 
 def test_gaussian_noise_has_the_asked_std():

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from aekit.corruption import make_corruption
-from aekit.corruption_images import BlockMask, Downsample, Grayscale, Watermark
+from aekit.transforms.corruption import make_corruption
+from aekit.transforms.image_corruptions import BlockMask, Downsample, Grayscale, Watermark
 
 
 def test_center_mask_hides_the_central_block_and_fills_it():

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 import aekit
 from aekit.cli import main
-from aekit.cli_types import RegistryChoice
+from aekit.cli.types import RegistryChoice
 from aekit.registry import Registry, registries
 
 FAMILIES = ["recipe", "likelihood", "latent", "regulariser", "corruption", "augmentation", "method", "backbone"]

@@ -1,12 +1,12 @@
 """aekit: autoencoders and self-supervised representation learning.
 
 The pieces: :mod:`aekit.nn` (blocks sized from the input shape), :mod:`aekit.objectives`
-(likelihoods and regularisers), :mod:`aekit.corruption`, :mod:`aekit.models` (the composition and
+(likelihoods and regularisers), :mod:`aekit.transforms`, :mod:`aekit.models` (the composition and
 its recipes), :mod:`aekit.training` (the loop), :mod:`aekit.io` (safe persistence),
 :mod:`aekit.data` (loaders), and the scikit-learn estimators.
 """
 
-__version__ = "0.2.0"
+from ._version import __version__
 
 from .models import (  # noqa: E402
     AutoencoderModel,
@@ -87,6 +87,6 @@ from .estimators import MaskedTokenModel, Word2Vec  # noqa: E402
 __all__ += ["MaskedTokenModel", "Word2Vec"]
 
 # Named training configurations measured by benchmarks/speed.py (issue #8).
-from .presets import list_presets, preset  # noqa: E402
+from .runs.presets import list_presets, preset  # noqa: E402
 
 __all__ += ["list_presets", "preset"]

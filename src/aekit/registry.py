@@ -155,8 +155,8 @@ def registries() -> dict[str, Registry]:
     True
     """
     # Imported here, not at the top: the families import this module to create their registries.
-    from .augment import AUGMENTATIONS
-    from .corruption import CORRUPTIONS
+    from .transforms.augment import AUGMENTATIONS
+    from .transforms.corruption import CORRUPTIONS
     from .models.latents import LATENTS
     from .models.registry import RECIPES
     from .objectives.likelihoods import LIKELIHOODS

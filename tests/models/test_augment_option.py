@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.augment import Augment, random_translate
+from aekit.transforms.augment import Augment, random_translate
 
 
 def test_random_translate_moves_whole_pixels_and_fills_with_zeros():

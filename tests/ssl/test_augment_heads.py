@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from aekit.ssl import Augment, make_backbone, make_head
-from aekit.augment import color_jitter, feature_corruption, gaussian_blur, grayscale, random_resized_crop
+from aekit.transforms.augment import color_jitter, feature_corruption, gaussian_blur, grayscale, random_resized_crop
 
 
 def test_full_crop_is_identity_and_small_crop_zooms():

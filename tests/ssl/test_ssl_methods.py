@@ -9,8 +9,7 @@ from torch import nn
 
 from aekit import TrainConfig, fit
 from aekit.ssl import EMATarget, create_method, list_methods, load_backbone, load_method, save_backbone, save_method
-from aekit.ssl.byol import regression_loss
-from aekit.ssl.dino import dino_loss
+from aekit.objectives.ssl_losses import dino_loss, regression_loss
 from aekit.ssl.inpainting import square_holes
 from aekit.ssl.jepa import block_split
 from aekit.ssl.jigsaw import hamming_permutations, min_hamming, shuffle_tiles

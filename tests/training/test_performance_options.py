@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import aekit
 from aekit import TrainConfig, create_model, fit
 from aekit.cli import main
-from aekit.estimators.preprocessing import fit_affine
+from aekit.data.scaling import fit_affine
 from aekit.training import device as device_mod
 from aekit.training import make_optimizer, resolve_precision
 

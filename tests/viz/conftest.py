@@ -4,7 +4,7 @@ import pytest
 
 from aekit.data import DataBundle
 from aekit.estimators import Autoencoder
-from aekit.run import train_run
+from aekit.runs import train_run
 
 
 @pytest.fixture(scope="session")

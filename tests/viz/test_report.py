@@ -96,7 +96,7 @@ def test_vae_run_gets_generation_figures(tmp_path, digits_flat):
     pytest.importorskip("aekit.models.generation")
     from aekit.data import DataBundle
     from aekit.estimators import Autoencoder
-    from aekit.run import train_run
+    from aekit.runs import train_run
 
     X, y = digits_flat
     est = Autoencoder(recipe="vae", latent_dim=2, hidden_dims=[32], likelihood="bernoulli", epochs=2,

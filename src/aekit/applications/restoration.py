@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..corruption import CorruptionSpec, make_corruption
-from ..corruption_images import BlockMask
+from ..transforms.corruption import CorruptionSpec, make_corruption
+from ..transforms.image_corruptions import BlockMask
 from ..evaluation.metrics import mse, psnr, ssim
 from ..models.autoencoder import AutoencoderModel
 

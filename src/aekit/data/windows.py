@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .scaling import affine_from_stats
+
 SCALINGS = ("standard", "minmax", "none")
 
 
@@ -130,7 +132,6 @@ class SeriesScaler:
         self.method = method
 
     def fit(self, series) -> "SeriesScaler":
-        from ..estimators.preprocessing import affine_from_stats  # lazy: estimators imports data
 
         if self.method not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.method!r}")

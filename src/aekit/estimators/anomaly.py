@@ -30,7 +30,7 @@ from .anomaly_io import DetectorPersistence
 from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory, robust_scale
 from .autoencoder import Autoencoder
 from .outlier_api import OutlierPredictionMixin
-from .preprocessing import fit_affine
+from ..data.scaling import fit_affine
 
 SCORES = ("reconstruction", "elbo", "iwae", "latent")
 COMBINATIONS = ("max", "mean", "median")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from .. import __version__
+from .._version import __version__
 from ..data.table_encoding import TableEncoder
 from ..io import ModelFolderError, load_state_checked, read_model_folder, write_model_folder
 from ..models.ensemble import MemberEnsemble
@@ -26,6 +26,8 @@ from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory
 from .autoencoder import Autoencoder, _json_params
 
 DETECTOR_FORMAT = 2
+# What a detector without a score memory (one read from an aekit 0.1 folder) stores instead.
+_FIXED_SCALING = ("member_center_", "member_spread_", "component_center_", "component_spread_", "decision_scores_")
 
 
 def _encoder_state(enc: TableEncoder) -> dict[str, Any]:
@@ -73,8 +75,12 @@ class DetectorPersistence:
         if hasattr(self, "encoder_"):
             fitted["encoder"] = _encoder_state(self.encoder_)
         tensors = {"preprocessing.offset": torch.from_numpy(np.asarray(self.offset_, dtype=np.float64)),
-                   "preprocessing.scale": torch.from_numpy(np.asarray(self.scale_, dtype=np.float64)),
-                   "memory.scores": torch.from_numpy(self.memory_.scores_)}
+                   "preprocessing.scale": torch.from_numpy(np.asarray(self.scale_, dtype=np.float64))}
+        if self.memory_ is not None:
+            tensors["memory.scores"] = torch.from_numpy(self.memory_.scores_)
+        else:  # scaling read from an aekit 0.1 folder, which kept no per-member scores: stored as it is
+            for name in _FIXED_SCALING:
+                tensors[f"detector.{name}"] = torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
         history: dict[str, Any] = {}
         if hasattr(self, "network_"):
             net = self.network_
@@ -110,6 +116,8 @@ class DetectorPersistence:
         where = str(path)
         if config.get("estimator") != cls.__name__:
             raise ModelFolderError(f"{where!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+        if config.get("detector_format") is None:
+            return cls._load_legacy(config, tensors, history or {}, where, device)
         if config.get("detector_format") != DETECTOR_FORMAT:
             raise ModelFolderError(
                 f"{where!r} was written by aekit {config.get('aekit_version', '0.1.x')} in an older detector layout "
@@ -135,12 +143,33 @@ class DetectorPersistence:
                 det.neighbors_.reference_ = tensors["neighbors.reference"].numpy()
                 det.neighbors_.n_seen_ = fitted["neighbors_seen"]
                 det.neighbors_._index()
-            det.memory_ = ScoreMemory(max(SCORE_MEMORY, len(tensors["memory.scores"])))  # series keep every step
-            det.memory_.reset(tensors["memory.scores"].numpy())
+            if "memory.scores" in tensors:
+                det.memory_ = ScoreMemory(max(SCORE_MEMORY, len(tensors["memory.scores"])))  # series keep every step
+                det.memory_.reset(tensors["memory.scores"].numpy())
+                det._set_scaling_and_threshold()
+            else:
+                det._set_fixed_scaling({name: tensors[f"detector.{name}"].numpy() for name in _FIXED_SCALING})
         except (KeyError, TypeError) as err:
             raise ModelFolderError(f"{where!r} is not a complete {cls.__name__} folder (missing {err})") from None
-        det._set_scaling_and_threshold()
         return det
+
+    @classmethod
+    def _load_legacy(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], history: dict[str, Any],
+                     where: str, device: str):
+        """A folder written before detector format 2 (aekit 0.1.x); refused unless a subclass can read it."""
+        raise ModelFolderError(
+            f"{where!r} was written by aekit {config.get('aekit_version', '0.1.x')} in an older detector layout "
+            f"(one network per member, no neighbour component), which aekit {__version__} cannot score the same "
+            "way; fit the detector again with this version and save it"
+        )
+
+    def _set_fixed_scaling(self, values: dict[str, np.ndarray]) -> None:
+        """Scaling and training scores given as they are (no score memory to recompute them from)."""
+        for name, value in values.items():
+            setattr(self, name, np.asarray(value, dtype=np.float64))
+        self.memory_ = None
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
 
     def _load_members(self, fitted: dict[str, Any], tensors: dict[str, torch.Tensor], history: dict[str, Any],
                       where: str, device: str) -> None:

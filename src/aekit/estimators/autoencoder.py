@@ -22,7 +22,7 @@ from ..training import TrainConfig, fit as fit_model
 from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
 from ..data.streaming import is_stream
-from .preprocessing import affine_from_stats, fit_affine
+from ..data.scaling import affine_from_stats, fit_affine
 
 _INFERENCE_BATCH = 4096
 _ROW_BLOCK = 64

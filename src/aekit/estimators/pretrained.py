@@ -22,7 +22,7 @@ from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
 from .autoencoder import _infer_input_shape, _json_params
-from .preprocessing import fit_affine
+from ..data.scaling import fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
 _BATCH = 4096

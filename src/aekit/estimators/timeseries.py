@@ -216,6 +216,29 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
         return write_model_folder(folder, config, tensors, history=history, overwrite=True)
 
     @classmethod
+    def _load_legacy(cls, config, tensors, history, where, device) -> "TimeSeriesAnomalyDetector":
+        """A folder of aekit 0.1.x. Its members are what this class still trains (one sequence
+        autoencoder per member, no neighbour component), and its score was the mean of the members'
+        scores scaled by their training median and IQR (a single member's raw score): the same
+        score with the component's scaling left as the identity."""
+        try:
+            det = cls(**config["params"])
+            det.n_features_in_ = config["fitted"]["n_features_in_"]
+            det._load_members({"members": config["members"]}, tensors, history, where, device)
+            center = tensors["detector.score_center_"].numpy()
+            spread = tensors["detector.score_spread_"].numpy()
+            if len(det.estimators_) == 1:  # 0.1 left a single member's scores unscaled
+                center, spread = np.zeros(1), np.ones(1)
+            width = det.window * det.n_features_in_
+            det.offset_, det.scale_, det.neighbors_ = np.zeros(width), np.ones(width), None
+            det._set_fixed_scaling({"member_center_": center, "member_spread_": spread, "component_center_": np.zeros(1),
+                                    "component_spread_": np.ones(1),
+                                    "decision_scores_": tensors["detector.decision_scores_"].numpy()})
+        except (KeyError, TypeError) as err:
+            raise ModelFolderError(f"{where!r} is not a complete aekit 0.1 {cls.__name__} folder (missing {err})") from None
+        return det
+
+    @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> "TimeSeriesAnomalyDetector":
         """Load a detector saved with :meth:`save`; nothing is unpickled."""
         det = super().load(path, device=device)

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..augment import Augment, check_augment_shape
-from ..corruption import CorruptionSpec, make_corruption
+from ..transforms.augment import Augment, check_augment_shape
+from ..transforms.corruption import CorruptionSpec, make_corruption
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood, make_likelihood
 from ..objectives.regularisers import RegulariserSpec, make_regulariser
@@ -90,7 +90,7 @@ class AutoencoderModel(nn.Module):
         Data augmentation in training mode only, applied to the sample itself, so the target
         changes with the input (unlike ``corruption``, whose target stays clean): e.g.
         ``[{"name": "horizontal_flip"}, {"name": "random_translate", "pixels": 1}]``. Steps and
-        presets of :class:`aekit.augment.Augment`; image steps need an image ``input_shape``.
+        presets of :class:`aekit.transforms.Augment`; image steps need an image ``input_shape``.
         More varied training images generalise better when the model would otherwise memorise
         its training set.
 

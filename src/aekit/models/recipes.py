@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import nn
 
-from ..corruption import CorruptionSpec
+from ..transforms.corruption import CorruptionSpec
 from ..nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, PCAExpansion, PCAProjection, TiedDecoder, is_image_shape
 from ..objectives.likelihoods import make_likelihood
 from ..objectives.regularisers import RegulariserSpec

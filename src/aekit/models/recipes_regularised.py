@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..corruption import CorruptionSpec
+from ..transforms.corruption import CorruptionSpec
 from ..objectives.regularisers import RegulariserSpec
 from .autoencoder import AutoencoderModel
 from .recipes import build_autoencoder

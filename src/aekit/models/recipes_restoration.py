@@ -1,7 +1,6 @@
 """Image restoration recipes: one mechanism (corrupt the input, reconstruct the clean image).
 
-Each recipe is a convolutional autoencoder with a corruption from :mod:`aekit.corruption` or
-:mod:`aekit.corruption_images`; the task is only the corruption. Every option of
+Each recipe is a convolutional autoencoder with a corruption from :mod:`aekit.transforms`; the task is only the corruption. Every option of
 :func:`~aekit.models.build_autoencoder` still applies, and ``corruption=`` replaces the recipe's
 own (e.g. ``create_model("denoise", shape, corruption={"name": "salt_and_pepper", "p": 0.2})``).
 Use :func:`aekit.applications.restoration.restore` to apply a trained model.
@@ -11,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..corruption import CorruptionSpec
+from ..transforms.corruption import CorruptionSpec
 from ..nn import is_image_shape
 from .autoencoder import AutoencoderModel
 from .recipes import build_autoencoder

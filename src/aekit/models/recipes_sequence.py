@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..corruption import CorruptionSpec
+from ..transforms.corruption import CorruptionSpec
 from ..nn import Conv1dDecoder, Conv1dEncoder, RNNDecoder, RNNEncoder
 from ..objectives.likelihoods import make_likelihood
 from ..objectives.regularisers import RegulariserSpec

@@ -17,7 +17,7 @@ Examples
 """
 
 from . import augid, byol, colorization, dino, inpainting, jepa, jigsaw, masking, rotation, simclr  # noqa: F401
-from ..augment import AUGMENTATIONS, PRESETS, Augment, register_augmentation
+from ..transforms.augment import AUGMENTATIONS, PRESETS, Augment, register_augmentation
 from .backbones import BACKBONES, make_backbone, make_head, projection_head
 from .base import METHODS, EMATarget, SSLMethod, create_method, list_methods, register_method
 from .persist import load_backbone, load_method, save_backbone, save_method

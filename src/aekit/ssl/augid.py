@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from ..augment import AUGMENTATIONS, Augment
+from ..transforms.augment import AUGMENTATIONS, Augment
 from .backbones import make_head
 from .base import SSLMethod, register_method
 
@@ -34,7 +34,7 @@ DEFAULT_STEPS = (
 
 @register_method("augmentation_id")
 class AugmentationIdentification(SSLMethod):
-    """``augmentations``: list of steps (see :mod:`aekit.augment`); give each ``p: 1.0`` where it
+    """``augmentations``: list of steps (see :mod:`aekit.transforms.augment`); give each ``p: 1.0`` where it
     has a probability, since this method decides itself which images get which step."""
 
     needs_image = True

@@ -20,17 +20,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 
-from ..augment import Augment
+from ..objectives.ssl_losses import regression_loss
+from ..transforms.augment import Augment
 from .backbones import make_head, projection_head
 from .base import EMATarget, SSLMethod, check_fraction, register_method
 from .simclr import default_augment
 
-
-def regression_loss(p: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """BYOL's normalised MSE, ``2 - 2 cos(p, z)``, averaged over the batch."""
-    return (2 - 2 * F.cosine_similarity(p, z, dim=-1)).mean()
 
 
 @register_method("byol")

@@ -24,7 +24,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from ..augment import _gray
+from ..transforms.augment import _gray
 from .backbones import make_head
 from .base import SSLMethod, register_method
 

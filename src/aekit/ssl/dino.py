@@ -21,20 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 
-from ..augment import Augment
+from ..objectives.ssl_losses import dino_loss
+from ..transforms.augment import Augment
 from .backbones import make_head
 from .base import EMATarget, SSLMethod, check_fraction, register_method
 from .simclr import default_augment
 
-
-def dino_loss(
-    student: torch.Tensor, teacher: torch.Tensor, center: torch.Tensor, student_temp: float, teacher_temp: float
-) -> torch.Tensor:
-    """Cross-entropy between the centred, sharpened teacher distribution and the student's, batch mean."""
-    t = F.softmax((teacher - center) / teacher_temp, dim=-1)
-    return -(t * F.log_softmax(student / student_temp, dim=-1)).sum(-1).mean()
 
 
 @register_method("dino")

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from ..objectives.contrastive import NTXentLoss
-from ..augment import Augment
+from ..transforms.augment import Augment
 from .backbones import make_head, projection_head
 from .base import SSLMethod, register_method
 

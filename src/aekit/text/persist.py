@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
-from .. import __version__
+from .._version import __version__
 from .._files import atomic_folder
 from ..io import CONFIG_FILE, FORMAT, HISTORY_FILE, WEIGHTS_FILE, ModelFolderError, read_model_folder
 from .vocab import Vocabulary

@@ -65,7 +65,7 @@ def _check_run_folder(run_dir: str | os.PathLike) -> Path:
 
 
 def load_run(run_dir: str | os.PathLike) -> RunData:
-    """Read a run folder written by ``aekit train`` (or :func:`aekit.run.train_run`).
+    """Read a run folder written by ``aekit train`` (or :func:`aekit.runs.train_run`).
 
     Examples
     --------
@@ -314,7 +314,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     Parameters
     ----------
     run_dir : path
-        A folder written by ``aekit train`` / ``aekit demo`` / :func:`aekit.run.train_run`.
+        A folder written by ``aekit train`` / ``aekit demo`` / :func:`aekit.runs.train_run`.
     out : path, optional
         Where to write the page; ``RUN_DIR/report.html`` by default.
     estimator : Autoencoder, optional

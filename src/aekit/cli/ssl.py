@@ -1,0 +1,110 @@
+"""``aekit pretrain`` and ``aekit evaluate``: self-supervised pretraining and downstream probes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .app import parse_options, main
+from .types import RegistryChoice
+
+
+@main.command()
+@click.argument("data")
+@click.option("--method", type=RegistryChoice("method"), default="simclr", show_default=True,
+              help="Self-supervised method (pretext task or joint-embedding method).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the backbone.")
+@click.option("--backbone", type=RegistryChoice("backbone"), default=None,
+              help="Backbone network (default: conv for images, mlp for tables, vit for mae/jepa).")
+@click.option("--backbone-option", "backbone_options", multiple=True, metavar="KEY=VALUE",
+              help="Backbone option, value as JSON (repeatable), e.g. --backbone-option out_features=128.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Method option, value as JSON (repeatable), e.g. --option temperature=0.2.")
+@click.option("--input-shape", default=None, help="Shape of one sample, e.g. 1,28,28 (inferred when omitted).")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N samples.")
+@click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=2), default=128, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
+             lr, seed, device, overwrite, quiet) -> None:
+    """Pretrain a backbone on DATA (labels unused) with a self-supervised METHOD and save it."""
+    from .app import load_data_arg, parse_ints
+    from ..estimators import SelfSupervised
+
+    bundle = load_data_arg(data, split, None)
+    X = bundle.X[:limit] if limit else bundle.X
+    shape = parse_ints(input_shape, "--input-shape")
+    est = SelfSupervised(
+        method=method, backbone=backbone, backbone_options=parse_options(backbone_options) or None,
+        method_options=parse_options(options) or None, input_shape=tuple(shape) if shape else None,
+        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed, verbose=not quiet,
+    )
+    est.fit(X)
+    est.save(out, overwrite=overwrite)
+    first, last = est.history_.records[0]["train_total"], est.history_.records[-1]["train_total"]
+    click.echo(f"pretrained {method} on {bundle.name} ({len(X)} samples, {epochs} epochs): loss {first:.4f} -> "
+               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/")
+
+
+@main.command()
+@click.argument("model")
+@click.option("--data", required=True, help="Labelled data: a built-in name or a file with labels.")
+@click.option("--test-data", default=None, help="Held-out labelled data (default: the test split of a built-in "
+              "data set, else a stratified 25% of --data).")
+@click.option("--protocol", type=click.Choice(["linear", "knn"]), default="linear", show_default=True,
+              help="linear: logistic regression on frozen features; knn: cosine kNN (k=20, 200), weighted.")
+@click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
+@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
+@click.option("--pool-grid", type=click.IntRange(min=1), default=None,
+              help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
+                   "the backbone's output vector.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def evaluate(model, data, test_data, protocol, label_column, limit, temperature, pool_grid, as_json) -> None:
+    """Accuracy of MODEL's frozen backbone features on labelled data (linear probe or kNN)."""
+    from .app import load_data_arg
+    from ..estimators import SelfSupervised
+    from ..evaluation import knn_probe, linear_probe
+
+    if label_column is not None and label_column.isdigit():
+        label_column = int(label_column)
+    est = SelfSupervised.load(model)
+    if pool_grid is not None:
+        est.set_params(pool_grid=pool_grid)
+    train = load_data_arg(data, "train", label_column)
+    if train.y is None:
+        raise ValueError(f"--data {data!r} has no labels; evaluation needs labelled data (see --label-column)")
+    Xtr, ytr = train.X, train.y
+    if test_data is not None:
+        test = load_data_arg(test_data, "test", label_column)
+        Xte, yte = test.X, test.y
+    elif data.strip().lower().replace("_", "-") == "fashion-mnist":
+        test = load_data_arg(data, "test", label_column)
+        Xte, yte = test.X, test.y
+    else:
+        from sklearn.model_selection import train_test_split
+
+        Xtr, Xte, ytr, yte = train_test_split(Xtr, ytr, test_size=0.25, stratify=ytr, random_state=0)
+    if yte is None:
+        raise ValueError("the test data has no labels")
+    if limit:
+        Xtr, ytr = Xtr[:limit], ytr[:limit]
+    ftr, fte = est.transform(Xtr), est.transform(Xte)
+    if protocol == "linear":
+        result = {"protocol": "linear", "accuracy": linear_probe(ftr, ytr, fte, yte)}
+    else:
+        ks = tuple(k for k in (20, 200) if k <= len(ytr))
+        accs = knn_probe(ftr, ytr, fte, yte, ks=ks, temperature=temperature)
+        result = {"protocol": "knn", **{f"accuracy_k{k}": v for k, v in accs.items()}}
+    result.update(n_train=int(len(ytr)), n_test=int(len(yte)), feature_dim=int(ftr.shape[1]))
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))

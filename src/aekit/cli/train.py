@@ -1,0 +1,258 @@
+"""``aekit train``, ``demo``, ``encode``, ``reconstruct``, ``info``, ``recipes`` and ``presets``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .app import load_data_arg, main, parse_ints, parse_options, write_array
+from .types import RegistryChoice
+
+DEMO_OUT = "aekit-demo"
+
+
+@main.command()
+def presets() -> None:
+    """List the named training configurations (use with `aekit train --preset NAME`)."""
+    from ..runs.presets import PRESETS
+
+    for name, params in sorted(PRESETS.items()):
+        click.echo(f"{name:22s} " + " ".join(f"{k}={v}" for k, v in params.items()))
+
+
+@main.command()
+def recipes() -> None:
+    """List the named model recipes."""
+    from ..models import list_recipes, recipe_help
+
+    for name in list_recipes():
+        click.echo(f"{name:14s} {recipe_help(name)}")
+
+
+def _train_options(f):
+    options = [
+        click.option("--recipe", type=RegistryChoice("recipe"), default="deep", show_default=True,
+                     help="Model recipe (see `aekit recipes`)."),
+        click.option("--latent-dim", type=click.IntRange(min=1), default=8, show_default=True, help="Code size."),
+        click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
+        click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
+        click.option("--likelihood", type=RegistryChoice("likelihood", allow_json=True), default="gaussian",
+                     show_default=True, help="Decoder distribution (gaussian = squared error): a name or a JSON "
+                                             "spec such as '{\"name\": \"categorical\", \"n_levels\": 16}'."),
+        click.option("--corruption", type=RegistryChoice("corruption", allow_json=True), default=None,
+                     help="Input corruption during training (a denoising autoencoder): a name or a JSON spec "
+                          "such as '{\"name\": \"masking\", \"p\": 0.3}'."),
+        click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+                     help="Further recipe option, value as JSON (repeatable), e.g. --option channels=[16,32]."),
+        click.option("--preprocessing", type=click.Choice(["auto", "standard", "minmax", "center", "none"]),
+                     default="auto", show_default=True),
+        click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True),
+        click.option("--patience", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Early-stopping patience in epochs."),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+        click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
+        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True,
+                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32."),
+        click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
+                     default="none", show_default=True, help="Learning-rate schedule."),
+        click.option("--preset", default=None,
+                     help="Named configuration (see `aekit presets`); options given explicitly override it."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _estimator(recipe, latent_dim, epochs, batch_size, lr, hidden_dims, likelihood, corruption, options,
+               preprocessing, validation_split, patience, seed, device, precision, scheduler, preset, quiet):
+    from ..estimators import Autoencoder
+    from ..runs.presets import preset as preset_params
+
+    params = dict(
+        recipe=recipe, latent_dim=latent_dim, hidden_dims=parse_ints(hidden_dims, "--hidden-dims"),
+        likelihood=likelihood, corruption=corruption, recipe_options=parse_options(options) or None,
+        preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr,
+        validation_split=validation_split, early_stopping=patience, random_state=seed, device=device,
+        precision=precision, scheduler=None if scheduler == "none" else scheduler, verbose=not quiet,
+    )
+    if preset is not None:  # the preset's values, except where an option was given on the command line
+        ctx = click.get_current_context()
+        cli_name = {"hidden_dims": "hidden_dims", "early_stopping": "patience", "random_state": "seed",
+                    "recipe_options": "options", "verbose": "quiet"}
+        explicit = {k for k in params
+                    if ctx.get_parameter_source(cli_name.get(k, k)) == click.core.ParameterSource.COMMANDLINE}
+        chosen = preset_params(preset)
+        if chosen.get("recipe_options") and params["recipe_options"]:
+            chosen["recipe_options"] = {**chosen["recipe_options"], **params["recipe_options"]}
+        params.update({k: v for k, v in chosen.items() if k not in explicit or k == "recipe_options"})
+    return Autoencoder(**params)
+
+
+def _report(summary: dict, out: Path) -> None:
+    click.echo(
+        f"trained {summary['recipe']} on {summary['data']} ({summary['n_samples']} samples) for "
+        f"{summary['epochs_trained']} epochs in {summary['fit_seconds']:.1f}s; "
+        f"reconstruction MSE {summary['reconstruction_mse']:.5f}"
+    )
+    click.echo(f"wrote {out}/: model/, report.html, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
+
+
+@main.command()
+@click.argument("data", required=False)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder to create (required).")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
+              help="Split of a built-in data set.")
+@click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None,
+              help="Write a resumable checkpoint into OUT/checkpoint every N epochs.")
+@click.option("--resume", "resume", type=click.Path(path_type=Path), default=None, metavar="RUN_DIR",
+              help="Continue the interrupted run in RUN_DIR (give no DATA or options).")
+@_train_options
+def train(data, out, split, label_column, overwrite, checkpoint_every, resume, **kw) -> None:
+    """Train an autoencoder on DATA and write a run folder with the model and plots.
+
+    Under `torchrun --nproc_per_node=N -m aekit train ...` it trains with DistributedDataParallel.
+    """
+    from ..runs.folders import train_run
+    from ..runs.resume import read_resume_info, train_resumable
+    from ..training.distributed import env_world_size
+
+    if resume is not None:  # everything comes from the run folder
+        if data is not None:
+            raise ValueError("give either DATA or --resume RUN_DIR, not both")
+        saved = read_resume_info(resume)
+        bundle = load_data_arg(saved["data"], saved["split"], saved["label_column"])
+        from ..estimators import Autoencoder
+
+        summary = train_resumable(bundle, Autoencoder(**saved["params"]), resume, data=saved["data"],
+                                  split=saved["split"], label_column=saved["label_column"],
+                                  checkpoint_every=saved["checkpoint_every"], resume=True)
+        if summary is not None:
+            _report(summary, resume)
+        return
+    if data is None or out is None:
+        raise click.UsageError("give DATA and --out (or --resume RUN_DIR)")
+    if label_column is not None and label_column.isdigit():
+        label_column = int(label_column)
+    if checkpoint_every is not None or env_world_size() > 1:
+        summary = train_resumable(load_data_arg(data, split, label_column), _estimator(**kw), out, data=data, split=split,
+                                  label_column=label_column, overwrite=overwrite, checkpoint_every=checkpoint_every)
+        if summary is not None:
+            _report(summary, out)
+        return
+    bundle = load_data_arg(data, split, label_column)
+    summary = train_run(bundle, _estimator(**kw), out, overwrite=overwrite)
+    _report(summary, out)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=DEMO_OUT, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(out, epochs, overwrite, quiet) -> None:
+    """Train a small convolutional autoencoder on the built-in digits (under a minute on a laptop CPU)."""
+    import torch
+
+    from ..data import load_digits
+    from ..estimators import Autoencoder
+    from ..runs.folders import train_run
+
+    if click.get_current_context().find_root().params.get("threads") is None:
+        # An 8x8 conv net is too small to share between threads: one is never slower, and on a
+        # busy 2-core machine two ran this demo 80x slower (518 s vs 6.7 s of training).
+        torch.set_num_threads(1)
+    estimator = Autoencoder(
+        recipe="conv", latent_dim=10, recipe_options={"channels": [16, 32]}, epochs=epochs, batch_size=64,
+        lr=3e-3, random_state=0, device="cpu", verbose=not quiet,
+    )
+    summary = train_run(load_digits(), estimator, out, overwrite=overwrite)
+    _report(summary, out)
+
+
+def _load_estimator(model: str):
+    from ..estimators import Autoencoder
+
+    path = Path(model)
+    if (path / "model" / "config.json").is_file():  # a run folder: use its model
+        path = path / "model"
+    return Autoencoder.load(path)
+
+
+
+
+def _with_refinement(est, steps: int | None):
+    """``est`` with ``refine_codes=steps`` when given (see Autoencoder's ``refine_codes``)."""
+    if steps is None:
+        return est
+    if "refine_codes" not in est.get_params():
+        raise click.UsageError(f"--refine-codes: a {type(est).__name__} has no codes to refine")
+    try:
+        est.set_params(refine_codes=steps)._refine_settings()
+    except ValueError as err:
+        raise click.UsageError(f"--refine-codes: {err}") from None
+    return est
+
+
+@main.command()
+@click.argument("model")
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Codes file (.npy or .csv).")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
+@click.option("--overwrite", is_flag=True)
+@click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
+              help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
+def encode(model, data, out, split, overwrite, refine) -> None:
+    """Encode DATA with MODEL (a model folder or run folder) and write the codes."""
+    est = _with_refinement(_load_estimator(model), refine)
+    codes = est.transform(load_data_arg(data, split, None).X)
+    write_array(codes, out, overwrite)
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
+
+
+@main.command()
+@click.argument("model")
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Reconstructions (.npy or .csv).")
+@click.option("--grid", type=click.Path(path_type=Path), default=None, help="Also save a PNG grid.")
+@click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
+@click.option("--overwrite", is_flag=True)
+@click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
+              help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
+def reconstruct(model, data, out, grid, split, overwrite, refine) -> None:
+    """Reconstruct DATA with MODEL and write the reconstructions (and their error)."""
+    from ..viz import plot_reconstructions
+
+    est = _with_refinement(_load_estimator(model), refine)
+    bundle = load_data_arg(data, split, None)
+    recon = est.reconstruct(bundle.X)
+    write_array(recon.reshape(len(recon), *bundle.sample_shape), out, overwrite)
+    mse = float(np.mean((recon - bundle.flat()) ** 2))
+    if grid is not None:
+        plot_reconstructions({"input": bundle.flat(), "reconstruction": recon}, grid, bundle.sample_shape)
+    click.echo(f"wrote {len(recon)} reconstructions to {out}; mean squared error {mse:.6f}")
+
+
+@main.command()
+@click.argument("model")
+def info(model) -> None:
+    """Describe a saved model: recipe, shapes, parameters, training."""
+    est = _load_estimator(model)
+    n_params = sum(p.numel() for p in est.model_.parameters())
+    click.echo(f"recipe:        {est.recipe}")
+    click.echo(f"input shape:   {tuple(est.input_shape_)} ({est.n_features_in_} features)")
+    click.echo(f"latent dim:    {est.latent_dim}")
+    click.echo(f"likelihood:    {est.model_.likelihood.config()}")
+    click.echo(f"parameters:    {n_params:,}")
+    click.echo(f"preprocessing: {est.preprocessing_}")
+    if len(est.history_):
+        last = est.history_.records[-1]
+        losses = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k.endswith("total"))
+        click.echo(f"training:      {len(est.history_)} epochs, best epoch {est.history_.best_epoch}, {losses}")
+    click.echo(f"modules:\n{est.model_}")
