@@ -1,6 +1,6 @@
 """Image degradations for restoration: block/region masks, grayscale, downsampling, watermarks.
 
-Each is a :class:`~aekit.corruption.Corruption` registered by name, so a restoration model is
+Each is a :class:`~aekit.transforms.Corruption` registered by name, so a restoration model is
 the ordinary autoencoder with one of these plugged in (``corruption={"name": "block_mask"}``);
 the loss still compares the output with the clean image. All randomness comes from torch's RNG,
 so ``torch.manual_seed`` makes every corruption reproducible.
