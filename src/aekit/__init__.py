@@ -33,9 +33,9 @@ __all__ = [
     "save_model",
 ]
 
-from .estimators import SelfSupervised  # noqa: E402
+from .estimators import SelfSupervised, describe, load  # noqa: E402  (load: any model folder, by what wrote it)
 
-__all__.append("SelfSupervised")
+__all__ += ["SelfSupervised", "describe", "load"]
 
 # The registries of named parts (one Registry class), and their names.
 from .registry import (  # noqa: E402

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+import torch
 
 from .app import load_data_arg, main, parse_ints, parse_options, write_array
 from .types import RegistryChoice
@@ -185,8 +186,6 @@ def _load_estimator(model: str):
     return Autoencoder.load(path)
 
 
-
-
 def _with_refinement(est, steps: int | None):
     """``est`` with ``refine_codes=steps`` when given (see Autoencoder's ``refine_codes``)."""
     if steps is None:
@@ -242,17 +241,13 @@ def reconstruct(model, data, out, grid, split, overwrite, refine) -> None:
 @main.command()
 @click.argument("model")
 def info(model) -> None:
-    """Describe a saved model: recipe, shapes, parameters, training."""
-    est = _load_estimator(model)
-    n_params = sum(p.numel() for p in est.model_.parameters())
-    click.echo(f"recipe:        {est.recipe}")
-    click.echo(f"input shape:   {tuple(est.input_shape_)} ({est.n_features_in_} features)")
-    click.echo(f"latent dim:    {est.latent_dim}")
-    click.echo(f"likelihood:    {est.model_.likelihood.config()}")
-    click.echo(f"parameters:    {n_params:,}")
-    click.echo(f"preprocessing: {est.preprocessing_}")
-    if len(est.history_):
-        last = est.history_.records[-1]
-        losses = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k.endswith("total"))
-        click.echo(f"training:      {len(est.history_)} epochs, best epoch {est.history_.best_epoch}, {losses}")
-    click.echo(f"modules:\n{est.model_}")
+    """Describe a saved model of any kind (autoencoder, detector, SSL backbone, text model, ...):
+    what it is, its input, its size and its training."""
+    from ..estimators import describe, load
+
+    est = load(model)
+    for key, value in describe(est).items():
+        click.echo(f"{key + ':':14s} {value}")
+    network = getattr(est, "model_", None)
+    if isinstance(network, torch.nn.Module):
+        click.echo(f"modules:\n{network}")

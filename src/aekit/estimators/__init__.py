@@ -20,3 +20,11 @@ from .word2vec import Word2Vec  # noqa: E402
 from .masked_lm import MaskedTokenModel  # noqa: E402
 
 __all__ += ["MaskedTokenModel", "Word2Vec"]
+
+# Every estimator class, by the name its model folders record (aekit.load reads any of them).
+from .base import ESTIMATORS, describe, load, register_estimator  # noqa: E402
+
+for _cls in (Autoencoder, VariationalAutoencoder, AnomalyDetector, TimeSeriesAnomalyDetector, SelfSupervised,
+             PretrainedClassifier, Word2Vec, MaskedTokenModel):
+    register_estimator(_cls)
+__all__ += ["ESTIMATORS", "describe", "load", "register_estimator"]

@@ -503,6 +503,25 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         Xs = self._scaled(X)
         return self._stack(self._member_raw(X, Xs), self.neighbors_.scores(Xs) if self.neighbors_ else None)
 
+    def _describe(self) -> dict[str, str]:
+        """What ``aekit info`` adds for a detector (see :func:`aekit.estimators.base.describe`)."""
+        if hasattr(self, "network_"):
+            net = self.network_
+            widths = [net.layers[0].weight.shape[1]] + [layer.weight.shape[2] for layer in net.layers]
+            front = f"{net.front.n_components} principal coordinates, then " if net.front is not None else ""
+            members = f"{net.n_members} autoencoders in one batched network: {front}{' -> '.join(map(str, widths))}"
+        else:
+            members = f"{len(self.estimators_)} x {self.recipe} autoencoder ({self.score} score)"
+        info = {"members": members,
+                "neighbours": f"distance to the {self.n_neighbors}th nearest of {len(self.neighbors_.reference_):,} rows"
+                if self.neighbors_ is not None else "none",
+                "threshold": f"{self.threshold_:.4g} (contamination {self.contamination})"}
+        if self.neighbors_ is not None:
+            info["combination"] = f"{self.combination} of the two components"
+        if hasattr(self, "encoder_"):
+            info["columns"] = ", ".join(self.encoder_.column_names_)
+        return info
+
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score per sample: higher = more anomalous."""
         check_is_fitted(self, "decision_scores_")

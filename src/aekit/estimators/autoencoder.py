@@ -381,6 +381,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
         return self._batched(per_sample, self._to_model_space(X, copy=False)).astype(np.float64)
 
+    def _describe(self) -> dict[str, str]:
+        """What ``aekit info`` adds for an autoencoder (see :func:`aekit.estimators.base.describe`)."""
+        return {"recipe": str(self.recipe), "latent dim": str(self.latent_dim),
+                "likelihood": str(self.model_.likelihood.config()), "preprocessing": str(self.preprocessing_)}
+
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples`; lets ``GridSearchCV`` compare settings without labels."""
         return float(np.mean(self.score_samples(X)))

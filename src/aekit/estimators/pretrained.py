@@ -194,6 +194,10 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)  # first: raises NotFittedError before classes_ is looked up
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def _describe(self) -> dict[str, str]:
+        """What ``aekit info`` adds for a pretrained classifier (see :func:`aekit.estimators.base.describe`)."""
+        return {"classes": ", ".join(map(str, getattr(self, "classes_", []))), "recipe": str(self.recipe)}
+
     # -- persistence (safetensors + JSON, like Autoencoder.save) ----------------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write a model folder: the pretrained autoencoder, the head, preprocessing and classes."""

@@ -168,6 +168,12 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "backbone_")
         return extract_features(self.backbone_, self._prepare(X, fitting=False), pool_grid=self.pool_grid)
 
+    def _describe(self) -> dict[str, str]:
+        """What ``aekit info`` adds for a pretrained backbone (see :func:`aekit.estimators.base.describe`)."""
+        spec = getattr(self.backbone_, "spec", None) or {}
+        return {"method": str(self.method), "backbone": str(spec.get("name", type(self.backbone_).__name__)),
+                "features": str(getattr(self.backbone_, "out_features", "?"))}
+
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Save the backbone (safetensors) and these settings (JSON) to a folder."""

@@ -1,0 +1,117 @@
+"""What every aekit estimator shares: a registry of the estimator classes, one loader for every
+kind of model folder (:func:`load`), and :func:`describe`, which ``aekit info`` prints
+for any folder.
+
+A model folder's ``config.json`` names what wrote it: ``"estimator"`` (a class name; a dict for
+the SSL folders of aekit 0.1), ``"text_model"`` (word2vec and masked-token folders) or ``"model"``
+(a bare :class:`aekit.AutoencoderModel` from :func:`aekit.save_model`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+from torch import nn
+
+from ..io import ModelFolderError, read_model_folder
+from ..registry import Registry
+
+#: The estimator classes by name, as ``config.json`` records them.
+ESTIMATORS: Registry[type] = Registry("estimator", spec_hint="")
+
+_TEXT_KINDS = {"word2vec": "Word2Vec", "masked_token": "MaskedTokenModel"}
+
+
+def register_estimator(cls: type) -> type:
+    """Class decorator: make ``cls`` loadable by :func:`load` from the folders it saves."""
+    return ESTIMATORS.register(cls.__name__, cls)
+
+
+def folder_kind(config: dict[str, Any]) -> str:
+    """The name of the estimator class that wrote a model folder (see the module docstring)."""
+    estimator = config.get("estimator")
+    if isinstance(estimator, str):
+        return estimator
+    if isinstance(estimator, dict) or "ssl_method" in config:
+        return "SelfSupervised"
+    if isinstance(config.get("text_model"), dict):
+        kind = config["text_model"].get("kind")
+        if kind in _TEXT_KINDS:
+            return _TEXT_KINDS[kind]
+    if "model" in config:
+        return "AutoencoderModel"
+    raise ModelFolderError("config.json names no estimator, text model or model: not a folder aekit can load")
+
+
+def load(path: str | os.PathLike, device: str = "cpu") -> Any:
+    """Load any aekit model folder (or run folder) with the class that saved it.
+
+    Examples
+    --------
+    >>> est = aekit.load("runs/digits")  # doctest: +SKIP
+    >>> type(est).__name__  # doctest: +SKIP
+    'Autoencoder'
+    """
+    folder = os.fspath(path)
+    if os.path.isfile(os.path.join(folder, "model", "config.json")):  # a run folder: its model
+        folder = os.path.join(folder, "model")
+    config, _, _ = read_model_folder(folder)
+    kind = folder_kind(config)
+    if kind == "AutoencoderModel":
+        from ..io import load_model
+
+        return load_model(folder, device=device)
+    loader = ESTIMATORS.get(kind).load
+    return loader(folder, device=device) if "device" in inspect.signature(loader).parameters else loader(folder)
+
+
+def _n_parameters(obj: Any) -> int:
+    """Parameters of every module an estimator holds (its fitted attributes, and its members')."""
+    seen: set[int] = set()
+    total = 0
+    stack = [v for k, v in vars(obj).items() if k.endswith("_")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, nn.Module):
+            for p in value.parameters():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    total += p.numel()
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif hasattr(value, "get_params") and hasattr(value, "__dict__"):  # a member estimator
+            stack.extend(v for k, v in vars(value).items() if k.endswith("_"))
+    return total
+
+
+def describe(obj: Any) -> dict[str, str]:
+    """A few lines about a fitted estimator (or a bare model), for ``aekit info`` and reports: its
+    kind, data shape, size and training, plus what its class adds in ``_describe()``.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> est = aekit.Autoencoder(latent_dim=2, epochs=1).fit(np.random.rand(50, 4))
+    >>> describe(est)["estimator"], describe(est)["latent dim"]
+    ('Autoencoder', '2')
+    """
+    if isinstance(obj, nn.Module):
+        spec = getattr(obj, "spec", None) or {}
+        return {"model": type(obj).__name__, "recipe": str(spec.get("recipe")),
+                "input": f"shape {tuple(spec.get('input_shape', ()))}",
+                "parameters": f"{sum(p.numel() for p in obj.parameters()):,}"}
+    info = {"estimator": type(obj).__name__}
+    if hasattr(obj, "n_features_in_"):
+        shape = getattr(obj, "input_shape_", None)
+        info["input"] = f"{obj.n_features_in_} features" + (f", shape {tuple(shape)}" if shape else "")
+    info.update(getattr(obj, "_describe", dict)())
+    info["parameters"] = f"{_n_parameters(obj):,}"
+    history = getattr(obj, "history_", None)
+    if history is not None and len(getattr(history, "records", ())):
+        last = history.records[-1]
+        losses = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k.endswith("total"))
+        best = f", best epoch {history.best_epoch}" if getattr(history, "best_epoch", None) else ""
+        info["training"] = f"{len(history.records)} epochs{best}, {losses}"
+    return info
