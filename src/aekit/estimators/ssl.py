@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..evaluation.probes import extract_features
 from ..io import read_model_folder
@@ -121,17 +121,15 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         return (X.shape[1],)
 
     def _prepare(self, X, fitting: bool) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim < 2 or len(X) == 0:
-            raise ValueError(f"X must have shape (n_samples, ...) with at least one sample, got {X.shape}")
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or infinite values; clean or impute them first")
+        # scikit-learn's checks and messages (sparse, complex, empty, 1-D, NaN); images stay (n, C, H, W).
+        X = check_array(X, dtype=np.float32, allow_nd=True, input_name="X")
         if fitting:
             self.input_shape_ = self._infer_shape(X)
             self.n_features_in_ = int(np.prod(X.shape[1:]))
         n = int(np.prod(X.shape[1:]))
         if n != self.n_features_in_:
-            raise ValueError(f"X has {n} features per sample, but this model was fitted with {self.n_features_in_}")
+            raise ValueError(f"X has {n} features, but {type(self).__name__} is expecting {self.n_features_in_} "
+                             "features as input")
         X = X.reshape(len(X), *self.input_shape_)
         if fitting:
             tabular = len(self.input_shape_) == 1
@@ -140,6 +138,11 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         if self.offset_ is not None:
             X = (X - self.offset_) / self.scale_
         return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # features come out as float32, whatever X was
+        return tags
 
     # -- scikit-learn API --------------------------------------------------------------------
     def fit(self, X, y=None) -> "SelfSupervised":

@@ -42,9 +42,21 @@ def _as_input(model: AutoencoderModel, x, device: torch.device) -> torch.Tensor:
     return x.to(device)
 
 
-def _batches(x: torch.Tensor, condition, batch_size: int) -> Iterator[tuple[torch.Tensor, object]]:
+_ROW_BLOCK = 64  # batches are padded to whole blocks of rows (see _batches)
+
+
+def _batches(x: torch.Tensor, condition, batch_size: int) -> Iterator[tuple[torch.Tensor, object, int]]:
+    """``(rows, condition, n)`` per batch, padded with copies of the first row to a whole number of
+    row blocks: BLAS picks other kernels (and summation orders) for a handful of rows than for many,
+    so without padding a row's bound would depend on its batch-mates. Outputs keep their first n."""
     for i in range(0, len(x), batch_size):
-        yield x[i : i + batch_size], None if condition is None else condition[i : i + batch_size]
+        xb = x[i : i + batch_size]
+        cb = None if condition is None else condition[i : i + batch_size]
+        n, pad = len(xb), -len(xb) % _ROW_BLOCK
+        if pad:
+            xb = torch.cat([xb, xb[:1].expand(pad, *xb.shape[1:])])
+            cb = None if cb is None else torch.cat([cb, cb[:1].expand(pad, *cb.shape[1:])])
+        yield xb, cb, n
 
 
 def _log_weights(
@@ -131,13 +143,13 @@ def iwae_bound(
         x, condition, generator = _prepare(model, x, condition, seed)
         out = []
         base = generator.initial_seed()
-        for xb, cb in _batches(x, condition, batch_size):
+        for xb, cb, n in _batches(x, condition, batch_size):
             if shared_noise:
                 generator.manual_seed(base)
             total = torch.full((len(xb),), -math.inf, device=x.device)
             for log_w in _log_weights(model, xb, cb, k, chunk_size, generator, shared_noise):
                 total = torch.logaddexp(total, torch.logsumexp(log_w, dim=0))  # running log-sum-exp
-            out.append(total - math.log(k))
+            out.append(total[:n] - math.log(k))
         return torch.cat(out).cpu()
     finally:
         model.train(was_training)
@@ -174,7 +186,7 @@ def elbo(
         x, condition, generator = _prepare(model, x, condition, seed)
         out = []
         base = generator.initial_seed()
-        for xb, cb in _batches(x, condition, batch_size):
+        for xb, cb, n in _batches(x, condition, batch_size):
             if shared_noise:
                 generator.manual_seed(base)
             mu, logvar = model.latent.split(model.encode_params(xb, cb))
@@ -186,7 +198,7 @@ def elbo(
                 z = mu + torch.exp(0.5 * logvar) * eps
                 rec += model.likelihood.nll(model._decode_params(z, c), xb)
             kl = model.latent.kl_per_dim(mu, logvar).sum(dim=1)
-            out.append(-rec / n_samples - kl)
+            out.append((-rec / n_samples - kl)[:n])
         return torch.cat(out).cpu()
     finally:
         model.train(was_training)
