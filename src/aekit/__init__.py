@@ -1,44 +1,45 @@
 """aekit: autoencoders and self-supervised representation learning.
 
-The pieces: :mod:`aekit.nn` (blocks sized from the input shape), :mod:`aekit.objectives`
-(likelihoods and regularisers), :mod:`aekit.transforms`, :mod:`aekit.models` (the composition and
-its recipes), :mod:`aekit.training` (the loop), :mod:`aekit.io` (safe persistence),
-:mod:`aekit.data` (loaders), and the scikit-learn estimators.
+The public names, by concept (docs/architecture.md shows where each lives):
+
+- **estimators** (scikit-learn API): ``Autoencoder``, ``VariationalAutoencoder``,
+  ``AnomalyDetector``, ``TimeSeriesAnomalyDetector``, ``SelfSupervised``, ``PretrainedClassifier``,
+  ``Word2Vec``, ``MaskedTokenModel``; ``load`` reads any model folder, ``describe`` summarises it;
+- **models** (PyTorch): ``AutoencoderModel``, ``create_model``, ``build_autoencoder``,
+  ``build_sequence_autoencoder``, ``SupervisedModel``, ``greedy_pretrain``, geometry tools;
+- **parts and registries**: ``Registry``, ``registries``, ``register_recipe`` and the ``list_*``
+  functions of every family;
+- **training**: ``fit``, ``TrainConfig``, ``KLWarmup``, ``train_recirculation``, ``preset``;
+- **data**: ``TableEncoder``, series windows (``make_windows``, ``SeriesScaler``, ...);
+- **saving**: ``save_model``, ``load_model`` (bare models; estimators have ``save``/``load``).
 """
 
 from ._version import __version__
 
-from .models import (  # noqa: E402
-    AutoencoderModel,
-    build_autoencoder,
-    create_model,
-    list_recipes,
-    register_recipe,
+# -- estimators (scikit-learn API) ------------------------------------------------------------------
+from .estimators import (
+    AnomalyDetector,
+    Autoencoder,
+    MaskedTokenModel,
+    PretrainedClassifier,
+    SelfSupervised,
+    TimeSeriesAnomalyDetector,
+    VariationalAutoencoder,
+    Word2Vec,
+    describe,
+    load,
 )
-from .training import TrainConfig, fit  # noqa: E402
-from .io import load_model, save_model  # noqa: E402
-from .estimators import Autoencoder  # noqa: E402
 
-__all__ = [
-    "Autoencoder",
-    "AutoencoderModel",
-    "TrainConfig",
-    "__version__",
-    "build_autoencoder",
-    "create_model",
-    "fit",
-    "list_recipes",
-    "load_model",
-    "register_recipe",
-    "save_model",
-]
+# -- models (PyTorch) -------------------------------------------------------------------------------
+from .models import AutoencoderModel, build_autoencoder, create_model
+from .models.finetune import SupervisedModel
+from .models.geometry import encoder_jacobian, manifold_tangents, score_field
+from .models.recipes_sequence import build_sequence_autoencoder
+from .models.stacked import greedy_pretrain
 
-from .estimators import SelfSupervised, describe, load  # noqa: E402  (load: any model folder, by what wrote it)
-
-__all__ += ["SelfSupervised", "describe", "load"]
-
-# The registries of named parts (one Registry class), and their names.
-from .registry import (  # noqa: E402
+# -- parts and their registries -------------------------------------------------------------------
+from .models import list_recipes, register_recipe
+from .registry import (
     Registry,
     list_augmentations,
     list_backbones,
@@ -48,45 +49,36 @@ from .registry import (  # noqa: E402
     list_regularisers,
     registries,
 )
-from .ssl.base import list_methods  # noqa: E402
+from .ssl.base import list_methods
 
-__all__ += ["Registry", "list_augmentations", "list_backbones", "list_corruptions", "list_latents",
-            "list_likelihoods", "list_methods", "list_regularisers", "registries"]
+# -- training -------------------------------------------------------------------------------------
+from .training import TrainConfig, fit
+from .training.recirculation import train_recirculation
+from .training.schedules import KLWarmup
+from .runs.presets import list_presets, preset
 
-# Regularised and stacked autoencoders (issue #3).
-from .models.finetune import SupervisedModel  # noqa: E402
-from .models.geometry import encoder_jacobian, manifold_tangents, score_field  # noqa: E402
-from .models.stacked import greedy_pretrain  # noqa: E402
-from .estimators.pretrained import PretrainedClassifier  # noqa: E402
-from .training.recirculation import train_recirculation  # noqa: E402
+# -- data -----------------------------------------------------------------------------------------
+from .data.table_encoding import TableEncoder
+from .data.windows import SeriesScaler, make_windows, split_windows, windows_to_steps
 
-__all__ += ["PretrainedClassifier", "SupervisedModel", "encoder_jacobian", "greedy_pretrain", "manifold_tangents",
-            "score_field", "train_recirculation"]
-from .estimators import AnomalyDetector  # noqa: E402
-from .data.table_encoding import TableEncoder  # noqa: E402  (text columns and missing cells of real tables)
+# -- saving bare models ---------------------------------------------------------------------------
+from .io import load_model, save_model
 
-__all__ += ["AnomalyDetector", "TableEncoder"]
-
-# Probabilistic autoencoders (issue #4).
-from .estimators import VariationalAutoencoder  # noqa: E402
-from .training.schedules import KLWarmup  # noqa: E402
-
-__all__ += ["KLWarmup", "VariationalAutoencoder"]
-
-# Sequences and time series (issue #10, part A).
-from .estimators import TimeSeriesAnomalyDetector  # noqa: E402
-from .models.recipes_sequence import build_sequence_autoencoder  # noqa: E402
-from .data.windows import SeriesScaler, make_windows, split_windows, windows_to_steps  # noqa: E402
-
-__all__ += ["SeriesScaler", "TimeSeriesAnomalyDetector", "build_sequence_autoencoder", "make_windows",
-            "split_windows", "windows_to_steps"]
-
-# Self-supervised learning on text (issue #10 part B).
-from .estimators import MaskedTokenModel, Word2Vec  # noqa: E402
-
-__all__ += ["MaskedTokenModel", "Word2Vec"]
-
-# Named training configurations measured by benchmarks/speed.py (issue #8).
-from .runs.presets import list_presets, preset  # noqa: E402
-
-__all__ += ["list_presets", "preset"]
+__all__ = [
+    "__version__",
+    # estimators
+    "AnomalyDetector", "Autoencoder", "MaskedTokenModel", "PretrainedClassifier", "SelfSupervised",
+    "TimeSeriesAnomalyDetector", "VariationalAutoencoder", "Word2Vec", "describe", "load",
+    # models
+    "AutoencoderModel", "SupervisedModel", "build_autoencoder", "build_sequence_autoencoder", "create_model",
+    "encoder_jacobian", "greedy_pretrain", "manifold_tangents", "score_field",
+    # parts and registries
+    "Registry", "list_augmentations", "list_backbones", "list_corruptions", "list_latents", "list_likelihoods",
+    "list_methods", "list_recipes", "list_regularisers", "register_recipe", "registries",
+    # training
+    "KLWarmup", "TrainConfig", "fit", "list_presets", "preset", "train_recirculation",
+    # data
+    "SeriesScaler", "TableEncoder", "make_windows", "split_windows", "windows_to_steps",
+    # saving
+    "load_model", "save_model",
+]
