@@ -14,6 +14,7 @@ from ..transforms.corruption import CorruptionSpec
 from ..nn import is_image_shape
 from .autoencoder import AutoencoderModel
 from .recipes import build_autoencoder
+from .recipes_regularised import denoising
 from .registry import register_recipe
 
 
@@ -34,11 +35,16 @@ def _restorer(input_shape, latent_dim: int, corruption: CorruptionSpec, options:
 
 @register_recipe("denoise")
 def denoise(input_shape, latent_dim: int = 128, std: float = 0.3, **options) -> AutoencoderModel:
-    """Denoising conv autoencoder: Gaussian noise of ``std`` in, clean image out (Vincent et al. 2008).
+    """The ``denoising`` recipe with the restoration defaults: a conv autoencoder with a 128-D code,
+    Gaussian noise of ``std`` in, clean image out (Vincent et al. 2008), no input skip.
 
     Pass ``corruption={"name": "salt_and_pepper", "p": 0.2}`` for impulse noise.
     """
-    return _restorer(input_shape, latent_dim, {"name": "gaussian", "std": std}, {"input_skip": False, **options})
+    if not is_image_shape(input_shape):
+        raise ValueError(f"restoration recipes need images (channels, height, width), got input_shape {input_shape}")
+    options = {"architecture": "conv", "channels": (32, 64), "input_skip": False, **options}
+    return denoising(input_shape, latent_dim, corruption=options.pop("corruption", {"name": "gaussian", "std": std}),
+                     **options)
 
 
 @register_recipe("inpaint")

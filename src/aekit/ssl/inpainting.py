@@ -19,24 +19,17 @@ from typing import Any
 
 import torch
 
+from ..transforms.image_corruptions import central_block, random_blocks
 from .backbones import make_head
 from .base import SSLMethod, check_fraction, register_method
 
 
 def square_holes(x: torch.Tensor, size: int, center: bool = False) -> torch.Tensor:
-    """A (B, 1, H, W) float mask, 1 inside a ``size`` x ``size`` square per image (random or central)."""
+    """A (B, 1, H, W) float mask, 1 inside a ``size`` x ``size`` square per image (random or central),
+    drawn by the image corruptions' block masks (:mod:`aekit.transforms.image_corruptions`)."""
     b, _, h, w = x.shape
-    if center:
-        top = torch.full((b,), (h - size) // 2, device=x.device)
-        left = torch.full((b,), (w - size) // 2, device=x.device)
-    else:
-        top = torch.randint(0, h - size + 1, (b,), device=x.device)
-        left = torch.randint(0, w - size + 1, (b,), device=x.device)
-    rows = torch.arange(h, device=x.device).view(1, h, 1)
-    cols = torch.arange(w, device=x.device).view(1, 1, w)
-    inside = (rows >= top.view(-1, 1, 1)) & (rows < (top + size).view(-1, 1, 1))
-    inside = inside & (cols >= left.view(-1, 1, 1)) & (cols < (left + size).view(-1, 1, 1))
-    return inside.unsqueeze(1).to(x.dtype)
+    blocks = central_block(b, h, w, size, size, x.device) if center else random_blocks(b, h, w, size, size, 1, x.device)
+    return blocks.unsqueeze(1).to(x.dtype)
 
 
 @register_method("inpainting")

@@ -33,6 +33,26 @@ def _fraction(value: float, arg: str) -> float:
     return float(value)
 
 
+def random_blocks(b: int, h: int, w: int, side_h: int, side_w: int, n: int, device) -> torch.Tensor:
+    """(b, h, w) boolean masks: per image, the union of ``n`` blocks of side (side_h, side_w) at
+    random places. The one place images are masked: :class:`BlockMask` and the SSL context
+    encoder (:mod:`aekit.ssl.inpainting`) both draw their holes here."""
+    top = torch.randint(0, h - side_h + 1, (b, n, 1, 1), device=device)
+    left = torch.randint(0, w - side_w + 1, (b, n, 1, 1), device=device)
+    rows = torch.arange(h, device=device).view(1, 1, h, 1)
+    cols = torch.arange(w, device=device).view(1, 1, 1, w)
+    inside = (rows >= top) & (rows < top + side_h) & (cols >= left) & (cols < left + side_w)
+    return inside.any(dim=1)
+
+
+def central_block(b: int, h: int, w: int, side_h: int, side_w: int, device) -> torch.Tensor:
+    """(b, h, w) boolean masks of the central block of side (side_h, side_w)."""
+    m = torch.zeros(h, w, dtype=torch.bool, device=device)
+    top, left = (h - side_h) // 2, (w - side_w) // 2
+    m[top : top + side_h, left : left + side_w] = True
+    return m.expand(b, h, w)
+
+
 @register_corruption
 class BlockMask(Corruption):
     """Hide a square block or an irregular region of every image (inpainting / context encoder).
@@ -75,31 +95,19 @@ class BlockMask(Corruption):
         self.mode, self.size, self.value = mode, _fraction(size, "size"), float(value)
         self.visible_weight, self.n_blocks = float(visible_weight), n_blocks
 
-    def _blocks(self, b: int, h: int, w: int, side_h: int, side_w: int, n: int, device) -> torch.Tensor:
-        """(b, h, w) union of ``n`` random blocks of side (side_h, side_w) per image."""
-        top = torch.randint(0, h - side_h + 1, (b, n, 1, 1), device=device)
-        left = torch.randint(0, w - side_w + 1, (b, n, 1, 1), device=device)
-        rows = torch.arange(h, device=device).view(1, 1, h, 1)
-        cols = torch.arange(w, device=device).view(1, 1, 1, w)
-        inside = (rows >= top) & (rows < top + side_h) & (cols >= left) & (cols < left + side_w)
-        return inside.any(dim=1)
-
     def mask(self, x: torch.Tensor) -> torch.Tensor:
         """Boolean mask of shape (batch, 1, H, W), True where pixels are hidden."""
         _check_images(x, self.name)
         b, (h, w) = len(x), x.shape[-2:]
         side_h, side_w = max(1, round(self.size * h)), max(1, round(self.size * w))
         if self.mode == "center":
-            m = torch.zeros(h, w, dtype=torch.bool, device=x.device)
-            top, left = (h - side_h) // 2, (w - side_w) // 2
-            m[top : top + side_h, left : left + side_w] = True
-            m = m.expand(b, h, w)
+            m = central_block(b, h, w, side_h, side_w, x.device)
         elif self.mode == "random_block":
-            m = self._blocks(b, h, w, side_h, side_w, 1, x.device)
+            m = random_blocks(b, h, w, side_h, side_w, 1, x.device)
         else:  # smaller blocks whose union has at most the area of one block of `size`
             shrink = math.sqrt(self.n_blocks)
             sh, sw = max(1, round(side_h / shrink)), max(1, round(side_w / shrink))
-            m = self._blocks(b, h, w, sh, sw, self.n_blocks, x.device)
+            m = random_blocks(b, h, w, sh, sw, self.n_blocks, x.device)
         return m.reshape(b, 1, h, w)
 
     def corrupt(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
