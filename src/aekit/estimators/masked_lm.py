@@ -130,7 +130,11 @@ class MaskedTokenModel(TextEstimator):
         return torch.as_tensor(np.stack([self.vocabulary_.encode(c, unknown=UNK) for c in chunks]))
 
     def fit(self, X="python-docs", y=None) -> "MaskedTokenModel":
-        """Train on a corpus (path, "python-docs", or list of str) and score the held-out chunks."""
+        """Train on a corpus (path, "python-docs", or list of str) and score the held-out chunks.
+
+        Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.masked_train`); a NaN or
+        infinite loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``).
+        """
         self._check_params()
         chunks = chunk_tokens(self._documents(X), self.seq_len)
         n_val = int(round(len(chunks) * self.validation_split))

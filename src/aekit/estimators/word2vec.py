@@ -130,6 +130,9 @@ class Word2Vec(TextEstimator):
             A UTF-8 text file (documents split at blank lines), the built-in corpus, or the
             documents themselves.
         y : ignored
+
+        Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.train`); a NaN or infinite
+        loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``).
         """
         self._check_params()
         documents = self._documents(X)

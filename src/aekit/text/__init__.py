@@ -4,9 +4,11 @@
   the built-in corpus is the pydoc topics that CPython installs (works offline).
 - :mod:`~aekit.text.sampling`: subsampling of frequent words and the unigram^0.75 noise.
 - :mod:`~aekit.text.word2vec`, :mod:`~aekit.text.examples`, :mod:`~aekit.text.train`:
-  skip-gram and CBOW with negative sampling and their training loop.
+  skip-gram and CBOW with negative sampling, their data and optimizer for training.
 - :mod:`~aekit.text.masked`, :mod:`~aekit.text.masked_train`: BERT-style masked-token prediction
-  with a small encoder, its training loop and its evaluation against the unigram baseline.
+  with a small encoder, its training data and its evaluation against the unigram baseline.
+- :mod:`~aekit.text.fitting`: both train with :func:`aekit.training.fit`, the one training loop
+  (its divergence error, devices, checkpoints); this module adapts their loss and schedules.
 - :mod:`~aekit.text.query`: nearest neighbours and analogies; :mod:`~aekit.text.persist`: saving.
 
 The scikit-learn-style estimators are :class:`aekit.Word2Vec` and :class:`aekit.MaskedTokenModel`.

@@ -5,6 +5,13 @@ chunk is dropped). Masks are drawn afresh for every batch of every epoch ("dynam
 RoBERTa), so the model never sees the same corruption twice; evaluation uses one fixed seed so
 that two models are scored on the same positions.
 
+Training runs in :func:`aekit.training.fit`: :class:`MaskedChunks` is the data (shuffled chunks,
+masked as they are batched), the model's loss reaches ``fit`` through
+:class:`~aekit.text.fitting.LossWrapper`, and the optimizer is AdamW with gradients clipped to
+norm 1. The learning rate anneals by a cosine per step, to zero at the last step (set by
+:func:`~aekit.text.fitting.per_step_lr`; ``TrainConfig``'s "cosine" steps once per epoch). A NaN or
+infinite epoch loss raises :class:`aekit.training.TrainingDivergedError`.
+
 Examples
 --------
 >>> chunk_tokens([["a", "b", "c"], ["d", "e"]], seq_len=2)
@@ -13,11 +20,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 
+from ..training import TrainConfig, fit
+from ..training.batching import shard_order
+from .fitting import LossWrapper, per_step_lr
 from .masked import IGNORE, MASK_ID, SPECIALS, MaskedTokenEncoder, mask_tokens
 
 
@@ -25,6 +36,40 @@ def chunk_tokens(documents: Sequence[Sequence[str]], seq_len: int) -> list[list[
     """Consecutive chunks of ``seq_len`` tokens of the concatenated documents."""
     stream = [t for doc in documents for t in doc]
     return [stream[i : i + seq_len] for i in range(0, len(stream) - seq_len + 1, seq_len)]
+
+
+class MaskedChunks:
+    """Masked-token training data for ``fit``: each epoch, the ``chunks`` (N, seq_len) of token ids
+    in a new order, in batches of ``(inputs, labels)`` with fresh BERT masks (:func:`mask_tokens`).
+
+    Shuffling and masks are drawn from ``fit``'s generator (seeded by ``TrainConfig.seed``), so a
+    checkpoint resumes with the same stream.
+    """
+
+    def __init__(self, chunks: torch.Tensor, vocab_size: int, mask_prob: float = 0.15) -> None:
+        self.chunks, self.vocab_size, self.mask_prob = chunks, vocab_size, mask_prob
+        self.batch_size, self.generator, self.device, self.rank, self.world = 64, torch.Generator(), None, 0, 1
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def as_batch_sources(self, batch_size: int, generator: torch.Generator, validation_split: float,
+                         device: torch.device, rank: int = 0, world: int = 1):
+        """The training source (this object) and no validation source (the estimator holds out chunks)."""
+        if validation_split:
+            raise ValueError("MaskedChunks holds out no chunks; train with validation_split=0")
+        self.batch_size, self.generator, self.device, self.rank, self.world = batch_size, generator, device, rank, world
+        return self, None
+
+    def batches(self, shuffle: bool = True) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n = len(self.chunks)
+        order = torch.randperm(n, generator=self.generator) if shuffle else torch.arange(n)
+        order = shard_order(order, self.rank, self.world, pad=shuffle)  # under DDP: this rank's share
+        local = self.batch_size // self.world
+        for start in range(0, len(order), local):
+            # a batch of chunks, corrupted with fresh masks
+            ids = self.chunks[order[start : start + local]].to(self.device)
+            yield mask_tokens(ids, self.vocab_size, self.mask_prob, generator=self.generator)
 
 
 def train_masked(
@@ -40,38 +85,24 @@ def train_masked(
     device: torch.device | str = "cpu",
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> list[float]:
-    """Train on ``chunks`` (N, seq_len) of token ids; returns the mean loss of each epoch."""
-    device = torch.device(device)
-    generator = torch.Generator().manual_seed(0 if seed is None else seed)
-    model.to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    vocab_size = model.tokens.num_embeddings
-    steps_per_epoch = -(-len(chunks) // batch_size)
-    # Cosine decay over all steps: large steps while the loss falls fast, small ones at the end.
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
-    losses: list[float] = []
-    for epoch in range(epochs):
-        order = torch.randperm(len(chunks), generator=generator)
-        total = torch.zeros((), dtype=torch.float64, device=device)
-        for start in range(0, len(chunks), batch_size):
-            # 1. a batch of chunks, corrupted with fresh masks
-            ids = chunks[order[start : start + batch_size]].to(device)
-            inputs, labels = mask_tokens(ids, vocab_size, mask_prob, generator=generator)
-            # 2. loss at the chosen positions, gradient, step
-            loss = model.loss(inputs, labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # guards the first steps of a transformer
-            optimizer.step()
-            schedule.step()
-            total += loss.detach() * len(ids)
-        losses.append(float(total) / len(chunks))
-        if not np.isfinite(losses[-1]):
-            raise FloatingPointError(f"the loss became {losses[-1]} in epoch {epoch + 1}; lower lr")
-        if on_epoch is not None:
-            on_epoch(epoch, losses[-1])
-    model.eval()
-    return losses
+    """Train on ``chunks`` (N, seq_len) of token ids with :func:`aekit.training.fit`; returns the
+    mean loss of each epoch. ``on_epoch(epoch, loss)`` (epoch from 0) is called after each epoch.
+    Raises :class:`aekit.training.TrainingDivergedError` when the loss becomes NaN or infinite."""
+    data = MaskedChunks(chunks, model.tokens.num_embeddings, mask_prob)
+    config = TrainConfig(
+        epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adamw", weight_decay=weight_decay,
+        grad_clip=1.0,  # guards the first steps of a transformer
+        validation_split=0.0, early_stopping=None, restore_best=False, seed=seed, device=str(device), progress=False,
+    )
+    callbacks = [] if on_epoch is None else [lambda epoch, record, _: on_epoch(epoch - 1, record["train_total"])]
+    total_steps = epochs * math.ceil(len(chunks) / batch_size)
+
+    def cosine(step: int) -> float:  # large steps while the loss falls fast, small ones at the end
+        return 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
+    with per_step_lr(model, lr, cosine):
+        history = fit(LossWrapper(model), data, config, callbacks=callbacks)
+    return history["train_total"]
 
 
 @torch.no_grad()

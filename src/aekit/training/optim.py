@@ -22,6 +22,8 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
         usable = sorted(set(classes) - {"lbfgs"})
         raise ValueError(f"optimizer must be one of {usable}, got {config.optimizer!r}")
     options = {"lr": config.lr, "weight_decay": config.weight_decay, **config.optimizer_options}
+    if not options["weight_decay"] and "weight_decay" not in inspect.signature(classes[name]).parameters:
+        del options["weight_decay"]  # no decay asked of one that has none (SparseAdam): nothing to pass
     if _can_fuse(classes[name], model, options):
         # One fused kernel updates every parameter (Adam, AdamW, SGD, ... on CPU and CUDA): about
         # 25% less time per step than the default per-parameter loop for aekit's small models
