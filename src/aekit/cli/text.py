@@ -137,15 +137,12 @@ def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed
 @click.option("--analogy", is_flag=True, help="Three words A B C: the words nearest to A - B + C.")
 def neighbors(model, words, k, analogy) -> None:
     """Nearest neighbours (cosine) of WORDS in a saved word2vec or masked-lm MODEL folder."""
-    from ..estimators import MaskedTokenModel, Word2Vec
-    from ..io import read_model_folder
+    from ..estimators import load
+    from ..estimators.text_base import TextEstimator
 
-    config, _, _ = read_model_folder(model)
-    kind = (config.get("text_model") or {}).get("kind")
-    classes = {cls.kind: cls for cls in (Word2Vec, MaskedTokenModel)}
-    if kind not in classes:
+    est = load(model)
+    if not isinstance(est, TextEstimator):
         raise ValueError(f"{str(model)!r} is not a text model (saved by `aekit word2vec` or `aekit masked-lm`)")
-    est = classes[kind].load(model)
     words = [w.lower() for w in words]
     if analogy:
         if len(words) != 3:

@@ -9,8 +9,6 @@ component) are refused with a message naming the version that wrote them.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,11 +17,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._version import __version__
 from ..data.table_encoding import TableEncoder
-from ..io import ModelFolderError, load_state_checked, read_model_folder, write_model_folder
+from ..io import ModelFolderError, load_state_checked
 from ..models.ensemble import MemberEnsemble
 from ..training.device import resolve_device
 from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory
-from .autoencoder import Autoencoder, _json_params
+from .autoencoder import Autoencoder
+from .base import ModelFolderMixin
 
 DETECTOR_FORMAT = 2
 # What a detector without a score memory (one read from an aekit 0.1 folder) stores instead.
@@ -59,15 +58,12 @@ def _encoder_from_state(state: dict[str, Any]) -> TableEncoder:
     return enc
 
 
-class DetectorPersistence:
-    """``save`` / ``load`` for :class:`aekit.AnomalyDetector` and its subclasses."""
+class DetectorPersistence(ModelFolderMixin):
+    """The model folder of :class:`aekit.AnomalyDetector` and its subclasses (``save``/``load``
+    come from :class:`~aekit.estimators.base.ModelFolderMixin`; :meth:`load` gives identical scores)."""
 
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the fitted detector to a model folder; :meth:`load` gives identical scores."""
+    def _state(self):
         check_is_fitted(self, "decision_scores_")
-        params = self.get_params()
-        if params["feature_weights"] is not None:
-            params["feature_weights"] = np.asarray(params["feature_weights"], dtype=np.float64).tolist()
         fitted: dict[str, Any] = {"n_features_in_": int(self.n_features_in_), "threshold_": float(self.threshold_),
                                   "n_partial_fits_": int(getattr(self, "n_partial_fits_", 0))}
         if hasattr(self, "feature_names_in_"):
@@ -105,17 +101,11 @@ class DetectorPersistence:
         if self.neighbors_ is not None:
             tensors["neighbors.reference"] = torch.from_numpy(self.neighbors_.reference_)
             fitted["neighbors_seen"] = int(self.neighbors_.n_seen_)
-        config = {"estimator": type(self).__name__, "detector_format": DETECTOR_FORMAT,
-                  "params": _json_params(params), "fitted": fitted}
-        return write_model_folder(path, config, tensors, history=history, overwrite=overwrite)
+        return {"detector_format": DETECTOR_FORMAT, "fitted": fitted}, tensors, history
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu"):
-        """Load a detector saved with :meth:`save`; nothing is unpickled."""
-        config, tensors, history = read_model_folder(path)
-        where = str(path)
-        if config.get("estimator") != cls.__name__:
-            raise ModelFolderError(f"{where!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+    def _from_state(cls, config, tensors, history, where: str, device: str = "cpu"):
+        """The detector that :meth:`_state` described."""
         if config.get("detector_format") is None:
             return cls._load_legacy(config, tensors, history or {}, where, device)
         if config.get("detector_format") != DETECTOR_FORMAT:

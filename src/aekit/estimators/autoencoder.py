@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import ModelFolderError, build_from_config, load_state_checked, read_model_folder, write_model_folder
+from ..io import ModelFolderError, build_from_config, load_state_checked
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
 from ..models.registry import create_model
 from ..nn.shapes import as_shape
@@ -23,6 +20,7 @@ from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
 from ..data.streaming import is_stream
 from ..data.scaling import affine_from_stats, fit_affine
+from .base import ModelFolderMixin, json_params
 
 _INFERENCE_BATCH = 4096
 _ROW_BLOCK = 64
@@ -41,7 +39,7 @@ def _infer_input_shape(n_features: int, recipe: str, architecture: str | None) -
     return (1, side, side)
 
 
-class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """An autoencoder with the scikit-learn API: ``fit``, ``transform`` (encode),
     ``inverse_transform`` (decode), ``score_samples`` (negative reconstruction error).
 
@@ -391,21 +389,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         return float(np.mean(self.score_samples(X)))
 
     # -- persistence -----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write a model folder (``config.json`` + ``model.safetensors`` + ``history.json``)."""
-        config, tensors, history = self._state()
-        return write_model_folder(path, config, tensors, history=history, overwrite=overwrite)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "Autoencoder":
-        """Load an estimator saved with :meth:`save`; nothing is unpickled."""
-        config, tensors, history = read_model_folder(path)
-        if config.get("estimator") != cls.__name__:
-            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
-        return cls._from_state(config, tensors, history, str(path), device)
-
     def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor], dict[str, Any]]:
-        """``(config, tensors, history)``: what :meth:`save` writes; estimators built from
+        """``(config, tensors, history)``: what :meth:`save` writes (:class:`ModelFolderMixin`); estimators built from
         several autoencoders (:class:`AnomalyDetector`) store one state per member."""
         check_is_fitted(self, "model_")
         fitted = {
@@ -417,7 +402,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
         config = {
             "estimator": type(self).__name__,
-            "params": _json_params(self.get_params()),
+            "params": json_params(self.get_params()),
             "fitted": fitted,
             "model": self.model_.spec,
         }
@@ -446,17 +431,3 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             raise ModelFolderError(f"{where!r} lacks the preprocessing tensors its estimator needs") from None
         est.history_ = History.from_dict(history or {})
         return est
-
-
-def _json_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Estimator parameters as JSON; RandomState objects are not savable and say so."""
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, tuple):
-            value = list(value)
-        try:
-            json.dumps(value)
-        except TypeError:
-            raise TypeError(f"parameter {key}={value!r} cannot be saved as JSON; use plain numbers, strings, lists, dicts") from None
-        out[key] = value
-    return out

@@ -13,9 +13,13 @@ import inspect
 import os
 from typing import Any
 
+import json
+from pathlib import Path
+
+import torch
 from torch import nn
 
-from ..io import ModelFolderError, read_model_folder
+from ..io import ModelFolderError, read_model_folder, write_model_folder
 from ..registry import Registry
 
 #: The estimator classes by name, as ``config.json`` records them.
@@ -29,13 +33,78 @@ def register_estimator(cls: type) -> type:
     return ESTIMATORS.register(cls.__name__, cls)
 
 
+def json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Estimator parameters as JSON; RandomState objects are not savable and say so."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        elif hasattr(value, "tolist") and hasattr(value, "dtype"):  # numpy arrays and scalars (feature_weights)
+            value = value.tolist()
+        try:
+            json.dumps(value)
+        except TypeError:
+            raise TypeError(f"parameter {key}={value!r} cannot be saved as JSON; use plain numbers, strings, lists, dicts") from None
+        out[key] = value
+    return out
+
+
+def _model_folder(path: str | os.PathLike) -> str:
+    folder = os.fspath(path)
+    if os.path.isfile(os.path.join(folder, "model", "config.json")):  # a run folder: its model
+        return os.path.join(folder, "model")
+    return folder
+
+
+class ModelFolderMixin:
+    """``save``/``load`` for every estimator, in one layout.
+
+    ``config.json`` holds ``"estimator"`` (the class name), ``"params"`` (``get_params()`` as
+    JSON), ``"fitted"`` (learned scalars and shapes) and what the class adds; ``model.safetensors``
+    holds every tensor; ``history.json`` the training history. A class writes two hooks:
+    ``_state() -> (config, tensors, history)`` and the classmethod
+    ``_from_state(config, tensors, history, where, device)``. Folders of an older layout of the same
+    class go to ``_load_legacy`` (aekit 0.1's SSL and text folders), so they still load.
+    """
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write a model folder (atomically; an existing folder only with ``overwrite=True``)."""
+        config, tensors, history = self._state()
+        config = {"estimator": type(self).__name__, "params": json_params(self.get_params()), **config}
+        return write_model_folder(path, config, tensors, history=history, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu"):
+        """Load an estimator saved with :meth:`save` (or a run folder's model); nothing is unpickled."""
+        folder = _model_folder(path)
+        config, tensors, history = read_model_folder(folder)
+        kind = folder_kind(config)
+        if kind != cls.__name__:
+            raise ModelFolderError(f"{str(path)!r} holds a {kind!r}, not a {cls.__name__}")
+        if not isinstance(config.get("estimator"), str) or "params" not in config:
+            return cls._load_legacy(config, tensors, history or {}, folder, device)
+        return cls._from_state(config, tensors, history, folder, device)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor], dict[str, Any] | None]:
+        raise NotImplementedError  # abstract: every estimator defines it
+
+    @classmethod
+    def _from_state(cls, config, tensors, history, where: str, device: str):
+        raise NotImplementedError  # abstract: every estimator defines it
+
+    @classmethod
+    def _load_legacy(cls, config, tensors, history, where: str, device: str):
+        raise ModelFolderError(f"{where!r} was written by aekit {config.get('aekit_version', '?')} in a layout "
+                               f"{cls.__name__} cannot read")
+
+
 def folder_kind(config: dict[str, Any]) -> str:
     """The name of the estimator class that wrote a model folder (see the module docstring)."""
     estimator = config.get("estimator")
     if isinstance(estimator, str):
         return estimator
-    if isinstance(estimator, dict) or "ssl_method" in config:
-        return "SelfSupervised"
+    if isinstance(estimator, dict) or "ssl_method" in config or "backbone" in config:
+        return "SelfSupervised"  # aekit 0.1's SSL folders, and bare backbone or method folders
     if isinstance(config.get("text_model"), dict):
         kind = config["text_model"].get("kind")
         if kind in _TEXT_KINDS:
@@ -50,13 +119,14 @@ def load(path: str | os.PathLike, device: str = "cpu") -> Any:
 
     Examples
     --------
-    >>> est = aekit.load("runs/digits")  # doctest: +SKIP
-    >>> type(est).__name__  # doctest: +SKIP
+    >>> import os, tempfile, numpy as np, aekit
+    >>> folder = os.path.join(tempfile.mkdtemp(), "ae")
+    >>> _ = aekit.Autoencoder(latent_dim=2, epochs=1).fit(np.random.rand(50, 4)).save(folder)
+    >>> est = aekit.load(folder)  # or a run folder written by ``aekit train``
+    >>> type(est).__name__
     'Autoencoder'
     """
-    folder = os.fspath(path)
-    if os.path.isfile(os.path.join(folder, "model", "config.json")):  # a run folder: its model
-        folder = os.path.join(folder, "model")
+    folder = _model_folder(path)
     config, _, _ = read_model_folder(folder)
     kind = folder_kind(config)
     if kind == "AutoencoderModel":

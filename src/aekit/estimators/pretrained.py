@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,21 +12,22 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import ModelFolderError, build_from_config, load_state_checked, read_model_folder, write_model_folder
+from ..io import build_from_config, load_state_checked
 from ..models.finetune import SupervisedModel
 from ..models.registry import create_model
 from ..models.stacked import greedy_pretrain
 from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
-from .autoencoder import _infer_input_shape, _json_params
+from .autoencoder import _infer_input_shape
+from .base import ModelFolderMixin
 from ..data.scaling import fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
 _BATCH = 4096
 
 
-class PretrainedClassifier(ClassifierMixin, BaseEstimator):
+class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
     """Pretrain an autoencoder on X (plus any unlabeled data), then fine-tune its encoder with a head on y.
 
     Parameters
@@ -199,8 +198,8 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         return {"classes": ", ".join(map(str, getattr(self, "classes_", []))), "recipe": str(self.recipe)}
 
     # -- persistence (safetensors + JSON, like Autoencoder.save) ----------------------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write a model folder: the pretrained autoencoder, the head, preprocessing and classes."""
+    def _state(self):
+        """What :meth:`save` writes: the pretrained autoencoder, the head, preprocessing and classes."""
         check_is_fitted(self, "model_")
         fitted = {
             "n_features_in_": int(self.n_features_in_),
@@ -208,20 +207,16 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
             "preprocessing_": self.preprocessing_,
             "classes_": self.classes_.tolist(),
         }
-        config = {"estimator": type(self).__name__, "params": _json_params(self.get_params()), "fitted": fitted,
-                  "model": self.autoencoder_.spec}
+        config = {"fitted": fitted, "model": self.autoencoder_.spec}
         tensors = {f"autoencoder.{k}": v for k, v in self.autoencoder_.state_dict().items()}
         tensors.update({f"head.{k}": v for k, v in self.model_.head.state_dict().items()})
         tensors["preprocessing.offset"] = torch.from_numpy(self.offset_)
         tensors["preprocessing.scale"] = torch.from_numpy(self.scale_)
-        return write_model_folder(path, config, tensors, overwrite=overwrite)
+        return config, tensors, None
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "PretrainedClassifier":
-        """Load a classifier saved with :meth:`save`; nothing is unpickled."""
-        config, tensors, _ = read_model_folder(path)
-        if config.get("estimator") != cls.__name__:
-            raise ModelFolderError(f"{str(path)!r} holds a {config.get('estimator')!r}, not a {cls.__name__}")
+    def _from_state(cls, config, tensors, history, path: str, device: str = "cpu") -> "PretrainedClassifier":
+        """The classifier that :meth:`_state` described (see :class:`ModelFolderMixin`)."""
         est = cls(**config["params"])
         fitted = config["fitted"]
         ae = build_from_config(config, str(path))

@@ -4,8 +4,6 @@ unlabeled data, ``transform(X)`` returns the backbone's features."""
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,16 +12,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..evaluation.probes import extract_features
-from ..io import read_model_folder
 from ..ssl.base import METHODS, create_method
-from ..ssl.persist import load_backbone, save_backbone
+from ..ssl.persist import backbone_from_config, load_backbone
+from .base import ModelFolderMixin
 from ..training import TrainConfig, fit as fit_model
 from ..training.history import History
 
 _IMAGE_BACKBONES = ("conv", "resnet", "vit")
 
 
-class SelfSupervised(TransformerMixin, BaseEstimator):
+class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     """Pretrain a backbone with a self-supervised ``method``; ``transform`` gives its features.
 
     Parameters
@@ -177,29 +175,43 @@ class SelfSupervised(TransformerMixin, BaseEstimator):
         return {"method": str(self.method), "backbone": str(spec.get("name", type(self.backbone_).__name__)),
                 "features": str(getattr(self.backbone_, "out_features", "?"))}
 
-    # -- persistence -------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Save the backbone (safetensors) and these settings (JSON) to a folder."""
+    # -- persistence (save/load: ModelFolderMixin) --------------------------------------------
+    def _state(self):
+        """The backbone's spec and weights (what :func:`aekit.ssl.load_backbone` reads too), the
+        method's spec, the input shape and the tabular standardisation."""
         check_is_fitted(self, "backbone_")
         prep = None if self.offset_ is None else {"offset": self.offset_.tolist(), "scale": self.scale_.tolist()}
-        extra = {"estimator": {"params": self.get_params(), "input_shape": list(self.input_shape_), "preprocessing": prep}}
-        return save_backbone(self.model_ if self.model_ is not None else self.backbone_, path,
-                             history={"records": self.history_.records}, overwrite=overwrite, extra=extra)
+        backbone = self.backbone_
+        config = {"fitted": {"input_shape_": list(self.input_shape_), "preprocessing": prep},
+                  "backbone": backbone.spec}
+        if self.model_ is not None and getattr(self.model_, "spec", None):
+            config["ssl_method"] = self.model_.spec
+        return config, backbone.state_dict(), {"records": self.history_.records}
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "SelfSupervised":
-        """Load an estimator saved by :meth:`save` (or wrap any saved backbone folder)."""
-        config, _, _ = read_model_folder(path)
-        backbone = load_backbone(path)
+    def _from_state(cls, config, tensors, history, where: str, device: str = "cpu") -> "SelfSupervised":
+        fitted = config["fitted"]
+        return cls._restored(config["params"], backbone_from_config(config, tensors, where).eval(),
+                             fitted["input_shape_"], fitted.get("preprocessing"), (history or {}).get("records", []))
+
+    @classmethod
+    def _load_legacy(cls, config, tensors, history, where: str, device: str = "cpu") -> "SelfSupervised":
+        """aekit 0.1 kept the settings as a dict under ``"estimator"``; a bare backbone or method folder
+        (:func:`aekit.ssl.save_backbone`, :func:`aekit.ssl.save_method`) is wrapped with default settings."""
+        backbone = load_backbone(where)
         info = config.get("estimator", {})
-        params = {k: tuple(v) if k == "input_shape" and v is not None else v for k, v in info.get("params", {}).items()}
+        return cls._restored(info.get("params", {}), backbone, info.get("input_shape", backbone.spec["input_shape"]),
+                             info.get("preprocessing"), [])
+
+    @classmethod
+    def _restored(cls, params, backbone, input_shape, prep, records) -> "SelfSupervised":
+        params = {k: tuple(v) if k == "input_shape" and v is not None else v for k, v in params.items()}
         est = cls(**params)
         est.model_ = None
         est.backbone_ = backbone
-        est.input_shape_ = tuple(info.get("input_shape", backbone.spec["input_shape"]))
+        est.input_shape_ = tuple(input_shape)
         est.n_features_in_ = int(np.prod(est.input_shape_))
-        prep = info.get("preprocessing")
         est.offset_ = None if prep is None else np.asarray(prep["offset"], dtype=np.float32)
         est.scale_ = None if prep is None else np.asarray(prep["scale"], dtype=np.float32)
-        est.history_ = History()
+        est.history_ = History(records=list(records))
         return est

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import abc
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +12,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..text import query
 from ..text.corpus import read_documents, tokenize_documents
-from ..text.persist import load_text_model, save_text_model
+from ..text.persist import load_text_model
 from ..text.vocab import Vocabulary
 from ..training.device import resolve_device
+from .base import ModelFolderMixin
 
 
 def check_number(value: Any, name: str, low: float, *, integer: bool = False, open_low: bool = False,
@@ -32,7 +31,7 @@ def check_number(value: Any, name: str, low: float, *, integer: bool = False, op
         raise ValueError(f"{name} must be {what} {bound}{upper}, got {value!r}")
 
 
-class TextEstimator(BaseEstimator, abc.ABC):
+class TextEstimator(ModelFolderMixin, BaseEstimator, abc.ABC):
     """Base of :class:`aekit.Word2Vec` and :class:`aekit.MaskedTokenModel` (not used directly).
 
     Subclasses set ``kind`` (the saved-folder tag), define ``_build(vocab)`` (an untrained
@@ -80,29 +79,35 @@ class TextEstimator(BaseEstimator, abc.ABC):
         return self.vectors[self.vocabulary_.index(word)].copy()
 
     # -- persistence -------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Save weights (safetensors), vocabulary and settings (JSON) to a new folder.
-
-        An existing folder is replaced only with ``overwrite=True`` and only if aekit wrote it.
-        """
+    def _state(self):
+        """Weights (safetensors), and as JSON the vocabulary and the model's own state (save/load:
+        :class:`~aekit.estimators.base.ModelFolderMixin`)."""
         check_is_fitted(self, "model_")
-        info = {"params": self.get_params(), "state": self._state_json()}
-        return save_text_model(path, self.kind, info, self.model_.state_dict(), self.vocabulary_,
-                               history={"loss_curve": self.loss_curve_}, overwrite=overwrite)
+        fitted = {"vocabulary": self.vocabulary_.to_dict(), "state": self._state_json()}
+        return {"fitted": fitted}, self.model_.state_dict(), {"loss_curve": self.loss_curve_}
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "TextEstimator":
-        """Load an estimator saved by :meth:`save` (weights exactly as saved, in eval mode)."""
+    def _from_state(cls, config, tensors, history, where: str, device: str = "cpu") -> "TextEstimator":
+        vocab = Vocabulary.from_dict(config["fitted"]["vocabulary"])
+        return cls._restored(config["params"], config["fitted"].get("state", {}), vocab, tensors, history, where)
+
+    @classmethod
+    def _load_legacy(cls, config, tensors, history, where: str, device: str = "cpu") -> "TextEstimator":
+        """aekit 0.1's text folders: ``"text_model"`` in config.json and the vocabulary in vocab.json."""
+        info, tensors, vocab, history = load_text_model(where, cls.kind)
+        return cls._restored(info.get("params", {}), info.get("state", {}), vocab, tensors, history, where)
+
+    @classmethod
+    def _restored(cls, params, state, vocab, tensors, history, where: str) -> "TextEstimator":
         from ..io import load_state_checked
 
-        info, tensors, vocab, history = load_text_model(path, cls.kind)
-        est = cls(**info.get("params", {}))
+        est = cls(**params)
         est.vocabulary_ = vocab
         est.model_ = est._build(vocab)
-        load_state_checked(est.model_, tensors, str(path))
+        load_state_checked(est.model_, tensors, where)
         est.model_.eval()
         est.loss_curve_ = list((history or {}).get("loss_curve", []))
-        est._load_state_json(info.get("state", {}))
+        est._load_state_json(state)
         return est
 
     def _state_json(self) -> dict[str, Any]:

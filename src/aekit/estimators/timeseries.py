@@ -10,15 +10,13 @@ one "sample" being one time step.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import ModelFolderError, read_model_folder, write_model_folder
+from ..io import ModelFolderError
 from ..data.windows import SCALINGS, SeriesScaler, make_windows, windows_to_steps
 from .anomaly import AnomalyDetector
 from .anomaly_parts import SCORE_MEMORY, ScoreMemory
@@ -206,14 +204,23 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
                         "feature_contributions; AnomalyDetector has")
 
     # -- persistence: AnomalyDetector's folder plus the fitted scaling ----------------------------
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the fitted detector (members, threshold and scaling) to a model folder."""
-        folder = super().save(path, overwrite=overwrite)
-        config, tensors, history = read_model_folder(folder)
+    def _state(self):
+        config, tensors, history = super()._state()
         tensors["series.offset"] = torch.from_numpy(np.asarray(self.scaler_.offset_, dtype=np.float64))
         tensors["series.scale"] = torch.from_numpy(np.asarray(self.scaler_.scale_, dtype=np.float64))
-        config = {k: v for k, v in config.items() if k not in ("format", "aekit_version")}
-        return write_model_folder(folder, config, tensors, history=history, overwrite=True)
+        return config, tensors, history
+
+    @classmethod
+    def _from_state(cls, config, tensors, history, where, device="cpu") -> "TimeSeriesAnomalyDetector":
+        return super()._from_state(config, tensors, history, where, device)._with_series_scaler(tensors, where)
+
+    def _with_series_scaler(self, tensors, where: str) -> "TimeSeriesAnomalyDetector":
+        if "series.offset" not in tensors or "series.scale" not in tensors:
+            raise ModelFolderError(f"{where!r} lacks the series scaling of a TimeSeriesAnomalyDetector")
+        self.scaler_ = SeriesScaler(self.scaling)
+        self.scaler_.offset_, self.scaler_.scale_ = tensors["series.offset"].numpy(), tensors["series.scale"].numpy()
+        self.scaler_.n_channels_ = len(self.scaler_.offset_)
+        return self
 
     @classmethod
     def _load_legacy(cls, config, tensors, history, where, device) -> "TimeSeriesAnomalyDetector":
@@ -236,16 +243,4 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
                                     "decision_scores_": tensors["detector.decision_scores_"].numpy()})
         except (KeyError, TypeError) as err:
             raise ModelFolderError(f"{where!r} is not a complete aekit 0.1 {cls.__name__} folder (missing {err})") from None
-        return det
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> "TimeSeriesAnomalyDetector":
-        """Load a detector saved with :meth:`save`; nothing is unpickled."""
-        det = super().load(path, device=device)
-        _, tensors, _ = read_model_folder(path)
-        if "series.offset" not in tensors or "series.scale" not in tensors:
-            raise ModelFolderError(f"{str(path)!r} lacks the series scaling of a TimeSeriesAnomalyDetector")
-        det.scaler_ = SeriesScaler(det.scaling)
-        det.scaler_.offset_, det.scaler_.scale_ = tensors["series.offset"].numpy(), tensors["series.scale"].numpy()
-        det.scaler_.n_channels_ = len(det.scaler_.offset_)
-        return det
+        return det._with_series_scaler(tensors, where)

@@ -8,8 +8,11 @@ Examples
 --------
 >>> from aekit.ssl import create_method
 >>> m = create_method("rotation", (1, 8, 8), backbone_options={"out_features": 16, "channels": [8]})
->>> save_backbone(m, tmp_path / "backbone")  # doctest: +SKIP
->>> load_backbone(tmp_path / "backbone")(torch.zeros(1, 1, 8, 8)).shape  # doctest: +SKIP
+>>> import tempfile
+>>> from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp()) / "backbone"
+>>> _ = save_backbone(m, folder)
+>>> load_backbone(folder)(torch.zeros(1, 1, 8, 8)).shape
 torch.Size([1, 16])
 """
 
@@ -59,13 +62,18 @@ def load_backbone(path: str | os.PathLike, device: str | torch.device = "cpu") -
         if "ssl_method" in config:
             return load_method(path, device).backbone
         raise ModelFolderError(f"{str(path)!r} holds no backbone (config.json has no 'backbone' entry)")
+    return backbone_from_config(config, tensors, str(path)).to(device).eval()
+
+
+def backbone_from_config(config: dict[str, Any], tensors: dict[str, torch.Tensor], where: str) -> nn.Module:
+    """The backbone that ``config["backbone"]`` describes, with ``tensors`` as its weights."""
     spec = config["backbone"]
     try:
         backbone = make_backbone(spec["input_shape"], spec["name"], spec["options"])
     except (KeyError, TypeError, ValueError) as err:
-        raise ModelFolderError(f"{str(path)!r}: the saved backbone cannot be rebuilt: {err}") from None
-    load_state_checked(backbone, tensors, str(path))
-    return backbone.to(device).eval()
+        raise ModelFolderError(f"{where!r}: the saved backbone cannot be rebuilt: {err}") from None
+    load_state_checked(backbone, tensors, where)
+    return backbone
 
 
 def save_method(
