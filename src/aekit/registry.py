@@ -23,7 +23,7 @@ Examples
 >>> shapes.get("circle")
 Traceback (most recent call last):
 ...
-ValueError: shape must be one of ['square'], got 'circle'
+ValueError: shape must be one of ['square'] (or a dict with 'name'), got 'circle'
 """
 
 from __future__ import annotations

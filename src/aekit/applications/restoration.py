@@ -11,8 +11,8 @@ Examples
 >>> import numpy as np, aekit
 >>> from sklearn.datasets import load_digits
 >>> X = (load_digits().data / 16).astype("float32").reshape(-1, 1, 8, 8)
->>> model = aekit.create_model("denoise", (1, 8, 8), std=0.3)
->>> config = aekit.TrainConfig(epochs=20, lr=3e-3, progress=False, early_stopping=None, validation_split=0)
+>>> model = aekit.create_model("denoise", (1, 8, 8), std=0.5)
+>>> config = aekit.TrainConfig(epochs=3, lr=3e-3, progress=False, early_stopping=None, validation_split=0)
 >>> _ = aekit.fit(model, X[:1500], config)
 >>> m = evaluate_restoration(model, X[1500:])
 >>> m["psnr_restored"] > m["psnr_corrupted"]

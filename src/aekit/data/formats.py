@@ -243,8 +243,10 @@ def read_npz(path: str | PathLike[str]) -> DataBundle:
 
     Examples
     --------
-    >>> np.savez("toy.npz", X=np.ones((5, 3)), y=np.arange(5))  # doctest: +SKIP
-    >>> read_npz("toy.npz").y.dtype  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "toy.npz")
+    >>> np.savez(path, X=np.ones((5, 3)), y=np.arange(5))
+    >>> read_npz(path).y.dtype
     dtype('int64')
     """
     path = existing_file(path)

@@ -126,9 +126,16 @@ def read_image_folder(
 
     Examples
     --------
-    >>> b = read_image_folder("pets/", image_size=32)  # doctest: +SKIP
-    >>> b.X.shape, b.label_names  # doctest: +SKIP
-    ((120, 3, 32, 32), ['cat', 'dog'])
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from PIL import Image
+    >>> pets = Path(tempfile.mkdtemp())
+    >>> for label in ("cat", "dog"):
+    ...     (pets / label).mkdir()
+    ...     Image.new("RGB", (40, 30), "orange").save(pets / label / "1.png")
+    >>> b = read_image_folder(pets, image_size=32)
+    >>> b.X.shape, b.label_names
+    ((2, 3, 32, 32), ['cat', 'dog'])
     """
     folder = Path(path)
     hw = _parse_size(image_size)

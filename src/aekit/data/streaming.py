@@ -12,8 +12,13 @@ does not grow with the file (mapped pages would count in it).
 
 Examples
 --------
->>> stream = ArrayStream("big.npy", shuffle_buffer=8192)  # doctest: +SKIP
->>> aekit.Autoencoder(latent_dim=16).fit(stream)  # doctest: +SKIP
+>>> import os, tempfile, numpy as np, aekit
+>>> path = os.path.join(tempfile.mkdtemp(), "big.npy")
+>>> np.save(path, np.random.default_rng(0).random((256, 8), dtype=np.float32))
+>>> stream = ArrayStream(path, shuffle_buffer=64)
+>>> ae = aekit.Autoencoder(latent_dim=2, epochs=1).fit(stream)
+>>> ae.transform(np.load(path)).shape
+(256, 2)
 """
 
 from __future__ import annotations

@@ -233,9 +233,12 @@ def read_csv(path: str | PathLike[str], label_column: int | str | None = None) -
 
     Examples
     --------
-    >>> _ = Path("t.csv").write_text("a,b,label\\n1,2,0\\n3,4,1\\n")  # doctest: +SKIP
-    >>> b = read_csv("t.csv")  # doctest: +SKIP
-    >>> b.X.shape, b.y.tolist()  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("a,b,label\\n1,2,0\\n3,4,1\\n")
+    >>> b = read_csv(path)
+    >>> b.X.shape, b.y.tolist()
     ((2, 2), [0, 1])
     """
     src = _open_table(path, label_column)
@@ -317,9 +320,12 @@ def read_table(path: str | PathLike[str], label_column: int | str | None = None)
 
     Examples
     --------
-    >>> _ = Path("t.csv").write_text("size,colour,label\\n1.5,red,0\\n2,NA,1\\n")  # doctest: +SKIP
-    >>> cells, names, y = read_table("t.csv")  # doctest: +SKIP
-    >>> cells.tolist(), names, y.tolist()  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("size,colour,label\\n1.5,red,0\\n2,NA,1\\n")
+    >>> cells, names, y = read_table(path)
+    >>> cells.tolist(), names, y.tolist()
     ([['1.5', 'red'], ['2', 'NA']], ['size', 'colour'], [0, 1])
     """
     src = _open_table(path, label_column, blanks=MISSING_TOKENS)

@@ -36,7 +36,7 @@ class FeatureContributions:
         >>> import numpy as np
         >>> X = np.random.default_rng(0).normal(size=(300, 5))
         >>> from aekit import AnomalyDetector
-        >>> det = AnomalyDetector(random_state=0).fit(X)
+        >>> det = AnomalyDetector(epochs=10, random_state=0).fit(X)
         >>> contrib = det.feature_contributions(X[:4])
         >>> bool(np.allclose(contrib.sum(axis=1), det.decision_function(X[:4])))
         True

@@ -63,7 +63,8 @@ class MaskedTokenModel(TextEstimator):
     Examples
     --------
     >>> import aekit
-    >>> mlm = aekit.MaskedTokenModel(epochs=1).fit("python-docs")
+    >>> from aekit.text import read_documents
+    >>> mlm = aekit.MaskedTokenModel(epochs=1).fit(read_documents()[:10])  # or all of "python-docs"
     >>> sorted(mlm.evaluation_)[:2]
     ['accuracy', 'baseline_accuracy']
     """

@@ -66,7 +66,14 @@ class Word2Vec(TextEstimator):
     Examples
     --------
     >>> import aekit
-    >>> w2v = aekit.Word2Vec(mode="skipgram", dim=32, epochs=1).fit("python-docs")
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log"]
+    >>> w2v = aekit.Word2Vec(dim=8, epochs=1, min_count=1, subsample=0).fit(docs)  # tiny text: keep every word
+    >>> w2v.vocabulary_.words, w2v.vectors.shape
+    (['the', 'on', 'sat', 'cat', 'dog', 'log', 'mat'], (7, 8))
+
+    On the built-in corpus (five epochs: a few seconds):
+
+    >>> w2v = aekit.Word2Vec(mode="skipgram", dim=32).fit("python-docs")  # doctest: +SKIP
     >>> [word for word, cosine in w2v.most_similar("true", k=3)]  # doctest: +SKIP
     ['false', 'isupper', 'cased']
     """

@@ -73,7 +73,12 @@ def latent_scatter(
 
     Examples
     --------
-    >>> latent_scatter(estimator, X, "latent.png", labels=y, method="tsne")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from aekit import create_model
+    >>> X, y = np.random.default_rng(0).random((60, 6)), np.arange(60) % 3
+    >>> model = create_model("deep", (6,), latent_dim=4)  # or a fitted estimator
+    >>> latent_scatter(model, X, os.path.join(tempfile.mkdtemp(), "latent.png"), labels=y).name  # or method="tsne"
+    'latent.png'
     """
     from ..viz import plot_latent_scatter
 

@@ -117,8 +117,11 @@ def save_model(
 
     Examples
     --------
+    >>> import os, tempfile
     >>> model = create_model("deep", (64,), latent_dim=4)
-    >>> save_model(model, tmp_path / "m")  # doctest: +SKIP
+    >>> folder = save_model(model, os.path.join(tempfile.mkdtemp(), "m"))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['config.json', 'model.safetensors']
     """
     return write_model_folder(path, model_config(model), model.state_dict(), history=history, overwrite=overwrite)
 
@@ -138,7 +141,10 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> A
 
     Examples
     --------
-    >>> model = load_model("runs/digits/model")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> folder = save_model(create_model("deep", (64,), latent_dim=4), os.path.join(tempfile.mkdtemp(), "m"))
+    >>> load_model(folder).latent_dim
+    4
     """
     config, tensors, _ = read_model_folder(path)
     model = build_from_config(config, str(path))

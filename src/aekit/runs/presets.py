@@ -4,7 +4,7 @@ A preset is a plain dict of :class:`aekit.Autoencoder` parameters, chosen with
 ``benchmarks/speed.py`` (see BENCHMARKS.md and docs/performance.md). Use it from Python,
 
 >>> import aekit
->>> ae = aekit.Autoencoder(**aekit.preset("fashion-mnist-fast"))        # doctest: +SKIP
+>>> ae = aekit.Autoencoder(**aekit.preset("fashion-mnist-fast"))
 
 or from the command line (options given explicitly override the preset's):
 

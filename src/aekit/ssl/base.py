@@ -9,7 +9,7 @@ Examples
 >>> import torch
 >>> from aekit.ssl import create_method
 >>> m = create_method("rotation", (1, 8, 8), backbone_options={"out_features": 16, "channels": [8]})
->>> float(m.loss(torch.rand(4, 1, 8, 8)).total) > 0
+>>> m.loss(torch.rand(4, 1, 8, 8)).total.item() > 0
 True
 """
 

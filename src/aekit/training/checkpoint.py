@@ -13,8 +13,13 @@ pickle cannot run code.
 
 Examples
 --------
->>> fit(model, X, TrainConfig(checkpoint_every=1, checkpoint_dir="ckpt"))  # doctest: +SKIP
->>> fit(model, X, TrainConfig(checkpoint_dir="ckpt"), resume_from="ckpt")  # doctest: +SKIP
+>>> import tempfile, torch
+>>> from aekit import TrainConfig, create_model, fit
+>>> model, X, ckpt = create_model("deep", (6,), latent_dim=2), torch.rand(64, 6), tempfile.mkdtemp()
+>>> history = fit(model, X, TrainConfig(epochs=2, checkpoint_every=1, checkpoint_dir=ckpt, progress=False))
+>>> history = fit(model, X, TrainConfig(epochs=4, checkpoint_dir=ckpt, progress=False), resume_from=ckpt)
+>>> len(history)  # the 2 epochs before the interruption and the 2 after
+4
 """
 
 from __future__ import annotations

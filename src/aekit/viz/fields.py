@@ -19,7 +19,13 @@ def plot_score_field(
 
     Examples
     --------
-    >>> plot_score_field(model, points_on_a_circle, "field.png")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from aekit import create_model
+    >>> angles = np.linspace(0, 2 * np.pi, 50)
+    >>> points_on_a_circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    >>> model = create_model("denoising", (2,), latent_dim=8)  # train it on the points first
+    >>> plot_score_field(model, points_on_a_circle, Path(tempfile.mkdtemp()) / "field.png").name
+    'field.png'
     """
     from ..models.geometry import score_field
 
