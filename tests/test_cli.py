@@ -23,6 +23,7 @@ def test_help_everywhere(runner):
         assert "Usage" in _ok(runner.invoke(main, [cmd, "--help"]))
 
 
+@pytest.mark.slow
 def test_demo_writes_model_and_pngs(runner, tmp_path):
     out = tmp_path / "demo"
     text = _ok(runner.invoke(main, ["demo", "--out", str(out), "--epochs", "3", "--quiet"]))
@@ -36,6 +37,7 @@ def test_demo_writes_model_and_pngs(runner, tmp_path):
     _ok(runner.invoke(main, ["demo", "--out", str(out), "--epochs", "1", "--quiet", "--overwrite"]))
 
 
+@pytest.mark.slow
 def test_train_encode_reconstruct_info_on_csv(runner, tmp_path, digits_flat):
     X, y = digits_flat[0][:300], digits_flat[1][:300]
     csv = tmp_path / "d.csv"
@@ -97,6 +99,7 @@ def test_detect_writes_scores_and_flags(runner, tmp_path):
     assert again.exit_code == 2 and "already exists" in again.output
 
 
+@pytest.mark.slow
 def test_detect_run_dir_holds_detector_scores_and_report(runner, tmp_path):
     from aekit import AnomalyDetector
     from aekit.viz import write_report

@@ -31,6 +31,7 @@ def _scores(path):
     return np.genfromtxt(path, delimiter=",", names=True)
 
 
+@pytest.mark.slow
 def test_detect_scores_every_row_of_a_mixed_table(runner, tmp_path):
     _mixed_csv(tmp_path / "t.csv")
     out = tmp_path / "scores.csv"

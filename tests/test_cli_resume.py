@@ -15,6 +15,7 @@ def _metrics(folder):
         return [(row["epoch"], row["train_total"], row["val_total"]) for row in csv.DictReader(fh)]
 
 
+@pytest.mark.slow
 def test_crash_then_resume_matches_an_uninterrupted_run(tmp_path, digits_flat, monkeypatch):
     data = tmp_path / "d.npy"
     np.save(data, digits_flat[0][:240])

@@ -19,6 +19,7 @@ def series_csv(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_detect_series_writes_per_step_scores_and_flags(series_csv, tmp_path):
     out = tmp_path / "out" / "scores.csv"
     args = ["detect-series", str(series_csv), "--window", "30", "--stride", "3", "--epochs", "15",
@@ -49,6 +50,7 @@ def test_detect_series_bad_input_is_one_line(series_csv, tmp_path, args, message
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_train_accepts_sequence_recipes(tmp_path):
     X = multi_sine(24 * 16, n_channels=2, period=8, seed=0).reshape(24, 16, 2).astype(np.float32)
     np.save(tmp_path / "seq.npy", X)

@@ -54,6 +54,7 @@ arrays = hnp.arrays(
 ).flatmap(lambda a: hnp.arrays(a.dtype, a.shape, elements=values if a.dtype.kind == "f" else None))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(X=arrays)
 def test_estimator_fuzz_fits_cleanly_or_refuses_in_one_line(X):

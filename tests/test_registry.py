@@ -83,6 +83,7 @@ def test_cli_rejects_unknown_names_and_takes_json_specs():
     assert result.exit_code == 2 and "corruption must be one of" in result.output and "watermark" in result.output
 
 
+@pytest.mark.slow
 def test_a_recipe_registered_by_a_user_trains_from_the_cli(tmp_path):
     from aekit.models.registry import RECIPES
 

@@ -36,6 +36,7 @@ def test_pack_unpack_is_exact_and_uses_ceil_bytes():
         UniformQuantizer(0)
 
 
+@pytest.mark.slow
 def test_byte_accounting_and_distortion_of_pca(digits_flat):
     X = digits_flat[0]
     r = compress(*pca_codec(X, 10), X, X, bits=8)
@@ -48,6 +49,7 @@ def test_byte_accounting_and_distortion_of_pca(digits_flat):
     assert r.psnr == pytest.approx(10 * np.log10(1 / r.mse), abs=2)  # mean of per-image PSNR vs PSNR of the mean
 
 
+@pytest.mark.slow
 def test_rate_distortion_compares_at_equal_bytes(digits_flat):
     X = digits_flat[0][:600]
     torch.manual_seed(0)

@@ -47,6 +47,7 @@ def test_bernoulli_element_loss_sums_to_its_nll():
     torch.testing.assert_close(lik.element_loss(p, x).sum(1), lik.nll(p, x))
 
 
+@pytest.mark.slow
 def test_restore_improves_psnr_over_the_noisy_input_on_digits(digits_images):
     X = digits_images[0]
     torch.manual_seed(0)
@@ -81,6 +82,7 @@ def test_restore_keeps_known_pixels_and_validates_input():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_restore_accepts_a_fitted_estimator(digits_images):
     X = digits_images[0][:200]
     est = aekit.Autoencoder(recipe="superres", latent_dim=8, recipe_options={"channels": [4, 8]}, epochs=1,
@@ -90,6 +92,7 @@ def test_restore_accepts_a_fitted_estimator(digits_images):
     np.testing.assert_allclose(out.reshape(6, -1), est.reconstruct(X[:6].reshape(6, -1)), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_restore_writes_figure_and_metrics(tmp_path):
     out = tmp_path / "inp"
     args = ["restore", "--task", "inpaint", "digits", "--out", str(out), "--max-samples", "300", "--epochs", "2",
@@ -128,6 +131,7 @@ def test_input_skip_passes_what_the_decoder_leaves_alone(tmp_path, likelihood):
         aekit.create_model("superres", (3, 8, 8), likelihood="categorical")
 
 
+@pytest.mark.slow
 def test_input_skip_beats_the_bottleneck_where_the_input_is_mostly_right(digits_images):
     """Super-resolution x2 on digits, same network and budget: with the skip the output beats the
     low-resolution input; through the bottleneck alone it must rebuild every pixel."""

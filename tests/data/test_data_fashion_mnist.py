@@ -41,7 +41,7 @@ needs_real = pytest.mark.skipif(
 
 
 @needs_real
-@pytest.mark.parametrize(("split", "n"), [("train", 60000), ("test", 10000)])
+@pytest.mark.parametrize(("split", "n"), [pytest.param("train", 60000, marks=pytest.mark.slow), ("test", 10000)])
 def test_real_files(split, n, monkeypatch, tmp_path):
     monkeypatch.setenv("AEKIT_CACHE_DIR", str(tmp_path))
     start = time.perf_counter()

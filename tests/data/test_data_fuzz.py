@@ -51,6 +51,7 @@ tables = st.builds(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     content=st.one_of(

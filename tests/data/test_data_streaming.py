@@ -38,6 +38,7 @@ def test_each_row_once_per_epoch_shuffled_and_reproducible(shards):
     assert np.allclose(stream.feature_stats()["mean"], X.mean(0)) and np.allclose(stream.feature_stats()["std"], X.std(0))
 
 
+@pytest.mark.slow
 def test_fit_and_estimator_accept_a_stream(tmp_path, digits_flat):
     X = digits_flat[0][:600]
     np.save(tmp_path / "digits.npy", X)

@@ -28,6 +28,7 @@ def _data(seed=0, n=600, d=10, n_out=30, on_subspace=False):
 FAST = dict(epochs=40, n_estimators=1, robust=False, device="cpu", random_state=0)
 
 
+@pytest.mark.slow
 def test_defaults_rank_outliers_high_with_one_network_and_neighbours(monkeypatch):
     monkeypatch.setattr(anomaly_module, "_CHUNK_TERMS", 8 * 10 * 128)  # score in chunks of 128 rows
     X, y = _data()
@@ -48,6 +49,7 @@ def test_defaults_rank_outliers_high_with_one_network_and_neighbours(monkeypatch
     np.testing.assert_allclose(contrib.sum(axis=1), scores, atol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("score", ["reconstruction", "latent"])
 def test_autoencoder_members_of_any_recipe(score):
     kind = dict(on_subspace=score == "latent")
@@ -59,6 +61,7 @@ def test_autoencoder_members_of_any_recipe(score):
     assert roc_auc_score(y_new, det.decision_function(X_new)) > 0.85
 
 
+@pytest.mark.slow
 def test_vae_scores_average_several_draws():
     X, y = _data()
     det = aekit.AnomalyDetector("vae", score="elbo", n_samples=8, n_neighbors=0, **FAST).fit(X)
@@ -79,6 +82,7 @@ def test_each_member_learns_only_from_its_own_rows():
     assert ens.layers[0].weight.grad[0].abs().sum() > 0 and ens.layers[0].weight.grad[1].abs().sum() == 0
 
 
+@pytest.mark.slow
 def test_training_goes_through_fit_once_per_round(monkeypatch):
     calls = []
     fit = anomaly_module.fit_model
@@ -110,6 +114,7 @@ def test_capacity_and_epochs_scale_with_the_data():
     assert anomaly_module.default_epochs(100, 64) == 200 and anomaly_module.default_epochs(10_000, 64) == 3
 
 
+@pytest.mark.slow
 def test_feature_weights_select_the_scored_features():
     X, _ = _data()
     w = np.zeros(X.shape[1])
@@ -121,6 +126,7 @@ def test_feature_weights_select_the_scored_features():
         aekit.AnomalyDetector(feature_weights=[1, 2]).fit(X)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("combination", ["max", "mean", "median"])
 def test_contributions_add_up_to_the_score_and_find_the_planted_column(combination):
     rng = np.random.default_rng(0)
@@ -173,6 +179,7 @@ def _mixed_table(n=300, seed=0):
     return np.column_stack([size.round(3), kind, weight.round(3)]).astype(object)
 
 
+@pytest.mark.slow
 def test_tables_with_text_columns_are_encoded_and_explained_per_column(tmp_path):
     table = _mixed_table()
     det = aekit.AnomalyDetector(random_state=0).fit(table, column_names=["size", "kind", "weight"])
@@ -232,6 +239,7 @@ def test_folders_of_the_old_layout_fail_naming_their_version(tmp_path):
         aekit.AnomalyDetector.load(tmp_path / "det")
 
 
+@pytest.mark.slow
 def test_partial_fit_follows_a_drifting_stream_without_keeping_rows(monkeypatch):
     monkeypatch.setattr(anomaly_module, "SCORE_MEMORY", 500)
     rng = np.random.default_rng(0)
@@ -262,6 +270,7 @@ def test_partial_fit_with_neighbours_keeps_a_bounded_reservoir():
     assert len(det.neighbors_.reference_) == 400 and det.neighbors_.n_seen_ == 550
 
 
+@pytest.mark.slow
 def test_wide_tables_get_a_principal_component_front_end():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 40)) + 0.1 * rng.normal(size=(300, 40))
@@ -279,6 +288,7 @@ def test_wide_tables_get_a_principal_component_front_end():
         aekit.AnomalyDetector(input_pca=41).fit(X)
 
 
+@pytest.mark.slow
 def test_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
 

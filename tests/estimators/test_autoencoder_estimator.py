@@ -14,6 +14,7 @@ from aekit.io import ModelFolderError
 FAST = dict(epochs=3, batch_size=32, device="cpu", random_state=0)
 
 
+@pytest.mark.slow
 def test_check_estimator_passes_every_check():
     est = aekit.Autoencoder(latent_dim=2, hidden_dims=(8,), **FAST)
     results = check_estimator(est, on_fail=None)
@@ -22,6 +23,7 @@ def test_check_estimator_passes_every_check():
     assert len(results) > 40
 
 
+@pytest.mark.slow
 def test_linear_recipe_learns_the_pca_subspace(digits_flat):
     """Bourlard & Kamp (1988): a linear AE with squared error spans PCA's principal subspace."""
     X = StandardScaler().fit_transform(digits_flat[0].astype(np.float64))
@@ -37,6 +39,7 @@ def test_linear_recipe_learns_the_pca_subspace(digits_flat):
         assert angle < 2.0, f"tied={tied}: largest principal angle {angle:.2f} degrees"
 
 
+@pytest.mark.slow
 def test_deep_recipe_beats_pca_on_held_out_digits(digits_flat):
     X_train, X_test = train_test_split(digits_flat[0].astype(np.float64), test_size=0.25, random_state=0)
     scaler = StandardScaler().fit(X_train)
@@ -77,6 +80,7 @@ def test_images_as_4d_arrays_and_input_shape(digits_images):
         aekit.Autoencoder("conv", input_shape=(1, 4, 4), **FAST).fit(np.random.rand(10, 10))
 
 
+@pytest.mark.slow
 def test_score_samples_ranks_outliers_lower(digits_flat):
     X = digits_flat[0]
     ae = aekit.Autoencoder(latent_dim=8, epochs=30, device="cpu", random_state=0).fit(X[:1500])
@@ -85,6 +89,7 @@ def test_score_samples_ranks_outliers_lower(digits_flat):
     assert ae.score(X[1500:]) == pytest.approx(np.mean(ae.score_samples(X[1500:])))
 
 
+@pytest.mark.slow
 def test_pipeline_and_grid_search(digits_flat):
     X, y = digits_flat[0][:600], digits_flat[1][:600]
     pipe = make_pipeline(aekit.Autoencoder(latent_dim=8, epochs=20, device="cpu", random_state=0),
@@ -140,6 +145,7 @@ def test_bad_inputs_after_fit(digits_flat, tmp_path):
         aekit.Autoencoder.load(tmp_path / "broken")
 
 
+@pytest.mark.slow
 def test_inference_follows_the_training_precision(digits_flat):
     """precision='bf16' also runs transform/reconstruct in bf16; set_params(precision='fp32')
     after fit gives full-precision outputs of the same weights."""
@@ -161,6 +167,7 @@ def test_inference_follows_the_training_precision(digits_flat):
     assert abs(mse_bf16 / mse_fp32 - 1) < 0.02
 
 
+@pytest.mark.slow
 def test_inference_reads_float32_input_without_copying_it():
     """transform / reconstruct of float32 data that needs no scaling make no copy of X (a pass over
     70,000 Fashion-MNIST rows cost a quarter of transform's time), yet read-only input still works

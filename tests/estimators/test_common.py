@@ -39,8 +39,25 @@ def test_every_numeric_estimator_is_checked():
     assert {type(e).__name__ for e in NUMERIC} == set(ESTIMATORS.names()) - text
 
 
-@parametrize_with_checks(NUMERIC, expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}))
+# The classifier's checks fit it (pretraining plus 25 fine-tuning epochs) dozens of times: about 2 s
+# together, so they run in the slow tier; the other estimators' checks stay in the fast one.
+SLOW_TO_CHECK = ("PretrainedClassifier",)
+
+
+def _expected_failures(est):
+    return EXPECTED_FAILURES.get(type(est).__name__, {})
+
+
+@parametrize_with_checks([e for e in NUMERIC if type(e).__name__ not in SLOW_TO_CHECK],
+                         expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([e for e in NUMERIC if type(e).__name__ in SLOW_TO_CHECK],
+                         expected_failed_checks=_expected_failures)
+def test_sklearn_estimator_checks_slow_tier(estimator, check):
     check(estimator)
 
 

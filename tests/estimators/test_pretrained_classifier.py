@@ -19,6 +19,7 @@ def _one_thread():
     torch.set_num_threads(n)
 
 
+@pytest.mark.slow
 def test_check_estimator_passes_every_check():
     results = check_estimator(PretrainedClassifier(**FAST), on_fail=None)
     failed = [(r["check_name"], r["exception"]) for r in results if r["status"] == "failed"]
@@ -26,6 +27,7 @@ def test_check_estimator_passes_every_check():
     assert len(results) > 40
 
 
+@pytest.mark.slow
 def test_pretrained_classifier_on_digits(digits_flat):
     X, y = digits_flat
     clf = PretrainedClassifier(hidden_dims=(64,), latent_dim=32, pretrain_epochs=10, finetune_epochs=40, lr=3e-3,

@@ -19,6 +19,7 @@ def spiky():
     return det, train, bad, where["spike"]
 
 
+@pytest.mark.slow
 def test_detector_api_is_per_time_step(spiky):
     det, train, bad, spikes = spiky
     n = len(bad)
@@ -33,6 +34,7 @@ def test_detector_api_is_per_time_step(spiky):
     assert det.n_features_in_ == 3
 
 
+@pytest.mark.slow
 def test_injected_spikes_are_flagged(spiky):
     det, _, bad, spikes = spiky
     scores = det.decision_function(bad)

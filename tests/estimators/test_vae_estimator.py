@@ -13,6 +13,7 @@ from aekit.estimators import VariationalAutoencoder
 FAST = dict(epochs=3, batch_size=32, device="cpu", random_state=0)
 
 
+@pytest.mark.slow
 def test_check_estimator_passes_every_check():
     est = VariationalAutoencoder(latent_dim=2, hidden_dims=(8,), n_importance=4, **FAST)
     results = check_estimator(est, on_fail=None)

@@ -81,6 +81,7 @@ def test_pool_grid_pools_the_last_conv_map():
         extract_features(net, X, pool_grid=0)
 
 
+@pytest.mark.slow
 def test_torch_backend_matches_sklearn_and_auto_C_uses_no_test_data():
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 1, (3, 20))

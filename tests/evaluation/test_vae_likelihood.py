@@ -35,6 +35,7 @@ def trained_vae(digits_flat):
     return model.eval(), torch.from_numpy(X[1400:1700])
 
 
+@pytest.mark.slow
 def test_iwae_bound_is_non_decreasing_in_k_on_test_data(trained_vae):
     model, x_test = trained_vae
     bounds = [iwae_bound(model, x_test, k=k, seed=1).mean().item() for k in (1, 10, 100)]
@@ -59,6 +60,7 @@ def test_untrained_k1_bound_equals_elbo_within_monte_carlo_error(digits_flat):
     assert ref.mean().item() == pytest.approx(-losses.item(), abs=0.2)
 
 
+@pytest.mark.slow
 def test_chunking_does_not_change_the_estimate(trained_vae):
     model, x = trained_vae
     whole = iwae_bound(model, x[:20], k=64, chunk_size=20 * 64, seed=2)
@@ -66,6 +68,7 @@ def test_chunking_does_not_change_the_estimate(trained_vae):
     torch.testing.assert_close(whole, chunked, rtol=0, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_shared_noise_makes_scores_independent_of_batching(trained_vae):
     model, x = trained_vae
     a = iwae_bound(model, x[:30], k=20, batch_size=30, shared_noise=True)

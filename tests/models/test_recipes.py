@@ -13,7 +13,13 @@ def _shape_for(name):
     return IMAGE  # every recipe must take images; MLP recipes flatten them
 
 
-@pytest.mark.parametrize("name", list_recipes())
+# the convolutional recipes (restoration ones included) and the VAE take 0.2-1.6 s each to train
+# here: the slow tier; the MLP and recurrent recipes keep the common test in the fast tier
+SLOW_TO_TRAIN = {"colorize", "conv", "conv1d", "denoise", "denoising", "dewatermark", "inpaint", "superres", "vae"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_TRAIN else n
+                                  for n in list_recipes()])
 def test_recipe_trains_encodes_decodes(name, digits_images):
     X = torch.from_numpy(digits_images[0][:400])
     torch.manual_seed(0)

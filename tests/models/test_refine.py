@@ -20,6 +20,7 @@ def trained(digits_flat):
     return model.eval(), X[1200:]
 
 
+@pytest.mark.slow
 def test_refinement_lowers_every_held_out_samples_loss_and_leaves_the_weights(trained):
     model, x = trained
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -36,6 +37,7 @@ def test_refinement_lowers_every_held_out_samples_loss_and_leaves_the_weights(tr
     assert torch.equal(refine_codes(model, x, code, steps=0), code)
 
 
+@pytest.mark.slow
 def test_a_samples_refined_code_does_not_depend_on_its_batch_mates(trained):
     model, x = trained
     code = model.encode(x).detach()
@@ -44,6 +46,7 @@ def test_a_samples_refined_code_does_not_depend_on_its_batch_mates(trained):
     torch.testing.assert_close(together, alone, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps, lr, match", [(-1, 0.05, "steps"), (2.5, 0.05, "steps"), (3, 0.0, "lr")])
 def test_bad_refinement_settings_are_named(trained, steps, lr, match):
     model, x = trained
@@ -51,6 +54,7 @@ def test_bad_refinement_settings_are_named(trained, steps, lr, match):
         refine_codes(model, x[:4], model.encode(x[:4]), steps=steps, lr=lr)
 
 
+@pytest.mark.slow
 def test_estimator_refined_codes_reconstruct_held_out_data_better(digits_flat, tmp_path):
     X = digits_flat[0]
     ae = aekit.Autoencoder(latent_dim=8, hidden_dims=(128, 64), epochs=60, batch_size=64, validation_split=0,
@@ -80,6 +84,7 @@ def test_estimator_rejects_bad_refinement_options_before_training(digits_flat):
                           recipe_options={"k": 2}).fit(X)
 
 
+@pytest.mark.slow
 def test_check_estimator_passes_with_refinement():
     est = aekit.Autoencoder(latent_dim=2, hidden_dims=(8,), epochs=3, batch_size=32, device="cpu", random_state=0,
                             refine_codes=3)
@@ -87,6 +92,7 @@ def test_check_estimator_passes_with_refinement():
     assert not failed
 
 
+@pytest.mark.slow
 def test_refinement_runs_in_fp32_under_a_bf16_estimator(digits_flat):
     """bf16 rounding noise near the optimum, amplified by Adam's normalised steps, once made refined
     reconstructions several times worse; refinement now always runs in fp32."""

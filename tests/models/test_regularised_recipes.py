@@ -72,6 +72,7 @@ def test_sparse_recipes_give_sparse_codes(digits_flat):
     assert zeros["l1"] > zeros["plain"] + 0.2, zeros
 
 
+@pytest.mark.slow
 def test_denoising_beats_plain_ae_on_noisy_held_out_digits(digits_flat):
     """Must show: clearly lower error against the clean images than a plain AE of the same shape."""
     X = torch.from_numpy(digits_flat[0])
@@ -86,6 +87,7 @@ def test_denoising_beats_plain_ae_on_noisy_held_out_digits(digits_flat):
     assert errors["denoising"] < 0.7 * errors["deep"], errors
 
 
+@pytest.mark.slow
 def test_score_field_points_back_to_a_circle():
     rng = np.random.default_rng(0)
     angles = rng.uniform(0, 2 * np.pi, 1000)
@@ -128,6 +130,7 @@ def test_every_regularised_recipe_through_the_estimator(digits_flat, tmp_path):
         np.testing.assert_array_equal(again.transform(X[:5]), est.transform(X[:5]))
 
 
+@pytest.mark.slow
 def test_field_and_tangent_plots_are_written(tmp_path):
     from aekit.viz import plot_score_field, plot_tangents
 

@@ -23,6 +23,7 @@ def sine_windows():
     return as_tensor(parts.train), as_tensor(parts.test), naive
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, options", [
     ("lstm", {"teacher_forcing": 0.5}),
     ("lstm", {"teacher_forcing": 1.0}),
@@ -76,6 +77,7 @@ def test_masked_loss_sums_the_observed_steps_only():
         torch.testing.assert_close(model.loss(x, mask=mask).parts["reconstruction"], expected)
 
 
+@pytest.mark.slow
 def test_fit_trains_on_padded_batches_given_as_x_and_mask():
     x, mask = _padded_batch()
     x, mask = x.repeat(8, 1, 1), mask.repeat(8, 1)

@@ -36,6 +36,7 @@ def test_layer_blocks_pair_encoder_and_mirror_decoder():
         layer_blocks(create_model("conv", (1, 8, 8)))
 
 
+@pytest.mark.slow
 def test_greedy_pretraining_then_finetuning(digits_images):
     X = torch.from_numpy(digits_images[0][:800])
     model = create_model("deep", (1, 8, 8), latent_dim=8, hidden_dims=(32, 16))
@@ -63,6 +64,7 @@ def test_greedy_pretraining_rejects_bad_layer_options():
         greedy_pretrain(model, torch.rand(10, 7), _cfg(1))
 
 
+@pytest.mark.slow
 def test_supervised_model_freezes_and_finetunes(digits_flat):
     X, y = torch.from_numpy(digits_flat[0][:600]), torch.from_numpy(digits_flat[1][:600])
     ae = create_model("deep", (64,), latent_dim=16, hidden_dims=(32,))

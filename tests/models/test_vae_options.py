@@ -43,6 +43,7 @@ def test_kl_warmup_and_capacity_schedules_set_the_latent_each_epoch():
         CapacitySchedule(epochs=2, capacity=1.0, model=create_model("deep", (6,), latent_dim=2))
 
 
+@pytest.mark.slow
 def test_conditional_vae_uses_the_label(digits_images, tmp_path):
     X, y = digits_images
     x, labels = torch.from_numpy(X[:600]), torch.from_numpy(y[:600])

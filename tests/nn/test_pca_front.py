@@ -63,6 +63,7 @@ def test_incompatible_options_are_refused():
         create_model("deep", (64,), input_pca=8, n_conditions=3)
 
 
+@pytest.mark.slow
 def test_fit_initialises_the_basis_and_reconstructions_stay_in_it(digits_flat):
     X = digits_flat[0]
     k = 24

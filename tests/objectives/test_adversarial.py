@@ -56,6 +56,7 @@ def test_loss_reports_both_players_with_the_weight():
     assert reg.config()["input_shape"] == [1, 8, 8]
 
 
+@pytest.mark.slow
 def test_the_discriminator_learns_to_tell_reconstructions_from_images(digits_images):
     """Trained beside a deliberately poor autoencoder (a 1-d code), the critic must separate real
     images from the blurry reconstructions: its loss falls well below chance (2 log 2 = 1.386)."""
@@ -89,6 +90,7 @@ def test_vectors_get_an_mlp_critic_and_the_model_round_trips(tmp_path):
         torch.testing.assert_close(a, b)
 
 
+@pytest.mark.slow
 def test_cli_restore_with_the_adversarial_term(tmp_path):
     out = tmp_path / "adv"
     args = ["restore", "--task", "inpaint", "digits", "--out", str(out), "--max-samples", "200", "--epochs", "1",

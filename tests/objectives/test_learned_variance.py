@@ -40,6 +40,7 @@ def test_learned_variance_nll_matches_normal_log_prob(variance):
     assert torch.allclose(lik.mean(params), mu)
 
 
+@pytest.mark.slow
 def test_learned_variance_is_learned_and_saved(tmp_path):
     from aekit import load_model, save_model
 

@@ -68,6 +68,7 @@ def test_kl_sparsity_rejects_codes_outside_unit_interval():
         make_regulariser({"name": "kl_sparsity", "rho": 1.5})
 
 
+@pytest.mark.slow
 def test_sparse_kl_mean_activation_reaches_rho(digits_flat):
     """Must show: mean hidden activation within 0.02 of rho on the training data."""
     X = torch.from_numpy(digits_flat[0][:1000])
@@ -125,6 +126,7 @@ def test_auto_method_and_errors():
         reg.per_sample(torch.rand(2, 10), create_model("deep", (10,), latent_dim=4))
 
 
+@pytest.mark.slow
 def test_cae_has_smaller_jacobian_than_plain_ae_on_test_data(digits_flat):
     """Must show: a CAE has a smaller encoder Jacobian norm on held-out data than a plain AE."""
     X = torch.from_numpy(digits_flat[0])

@@ -44,7 +44,12 @@ def _data(name, digits_images, digits_flat):
     return X
 
 
-@pytest.mark.parametrize("name", list_methods())
+# the methods with a second network or a transformer take 0.2-0.35 s each to train here: the slow tier
+SLOW_TO_TRAIN = {"byol", "dino", "jepa", "mae"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_TRAIN else n
+                                  for n in list_methods()])
 def test_method_trains_and_loss_decreases(name, digits_images, digits_flat):
     X = _data(name, digits_images, digits_flat)
     model = create_method(name, X.shape[1:], **OPTIONS.get(name, CONV))

@@ -15,6 +15,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import ddp_worker  # noqa: E402
 
+pytestmark = pytest.mark.slow  # two torchrun processes: about 15 s
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -104,7 +104,8 @@ def test_presets_are_copies_with_overrides():
         aekit.preset("nope")
 
 
-@pytest.mark.parametrize("name", aekit.list_presets())
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "fashion-mnist-best" else n
+                                  for n in aekit.list_presets()])
 def test_every_preset_builds_and_fits_an_estimator(name):
     X = np.random.default_rng(0).random((400, 784), dtype=np.float32)  # Fashion-MNIST-sized rows
     ae = aekit.Autoencoder(**aekit.preset(name, epochs=1, latent_dim=4, hidden_dims=(16,), device="cpu")).fit(X)
@@ -112,6 +113,7 @@ def test_every_preset_builds_and_fits_an_estimator(name):
     assert ae.model_.encoder[0].n_components == aekit.preset(name)["recipe_options"]["input_pca"]
 
 
+@pytest.mark.slow
 def test_cli_preset_with_an_explicit_override(tmp_path):
     csv = tmp_path / "x.csv"
     np.savetxt(csv, np.random.default_rng(0).random((250, 784)), delimiter=",", fmt="%.3f")
@@ -137,6 +139,7 @@ def test_preprocessing_statistics_need_no_float64_copy():
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_anomaly_detector_passes_precision_to_its_training(monkeypatch):
     from aekit.estimators import anomaly
 
@@ -151,6 +154,7 @@ def test_anomaly_detector_passes_precision_to_its_training(monkeypatch):
     assert det.estimators_[0].precision == "auto"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not any(__import__("shutil").which(c) for c in ("cc", "gcc", "g++", "clang")),
                     reason="torch.compile's CPU backend needs a C compiler")
 def test_compiled_training_follows_the_eager_trajectory():
@@ -196,6 +200,7 @@ def test_channels_last_is_automatic_for_conv_models_on_cpu_and_trains_alike(tmp_
         TrainConfig(channels_last="yes")
 
 
+@pytest.mark.slow
 def test_channels_last_training_resumes_and_saves(tmp_path):
     full, h_full = _conv_run(tmp_path, True, epochs=3, name="full")
     _conv_run(tmp_path, True, epochs=1, name="part")

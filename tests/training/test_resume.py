@@ -23,6 +23,7 @@ def _weights(model):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
     ckpt, marker = tmp_path / "ckpt", tmp_path / "hanging"

@@ -28,6 +28,7 @@ def test_latent_plane_is_the_code_in_2d_and_inverts_pca_otherwise():
         latent_plane(np.zeros(5))
 
 
+@pytest.mark.slow
 def test_explorer_grid_holds_the_decoded_plane(tiny_run_2d):
     out, est = tiny_run_2d
     data = explorer_data(out, est, grid=5)
@@ -45,6 +46,7 @@ def test_explorer_grid_holds_the_decoded_plane(tiny_run_2d):
     assert len(data["points"]) == len(inputs) and data["labels"] is None
 
 
+@pytest.mark.slow
 def test_explore_and_report_commands(tiny_run):
     out = tiny_run[0]
     runner = CliRunner()
@@ -63,6 +65,7 @@ def test_explore_and_report_commands(tiny_run):
     assert bad.exit_code == 2
 
 
+@pytest.mark.slow
 def test_explorer_grid_is_validated(tiny_run_2d):
     with pytest.raises(ValueError, match="grid must be an int between 2 and 80"):
         write_explorer(tiny_run_2d[0], grid=500)

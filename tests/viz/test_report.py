@@ -17,6 +17,7 @@ def _embedded_pngs(page: str) -> list[np.ndarray]:
             for b in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
 
 
+@pytest.mark.slow
 def test_run_folder_keeps_metrics_and_arrays(tiny_run):
     out, est, bundle, summary = tiny_run
     history = json.loads((out / "metrics.json").read_text())
@@ -37,6 +38,7 @@ def test_run_folder_keeps_metrics_and_arrays(tiny_run):
     assert 0.01 < np.std(run.arrays["corrupted"] - run.arrays["inputs"]) < 1.0
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_with_the_sections_that_apply(tiny_run):
     out, *_ = tiny_run
     page = (out / "report.html").read_text()
@@ -52,6 +54,7 @@ def test_report_is_self_contained_with_the_sections_that_apply(tiny_run):
         assert im.shape[0] > 100 and im.shape[1] > 100 and im.std() > 10  # not blank
 
 
+@pytest.mark.slow
 def test_detector_and_probe_sections(tiny_run, tmp_path):
     import shutil
 
@@ -73,6 +76,7 @@ def test_detector_and_probe_sections(tiny_run, tmp_path):
         assert im.std() > 10 and min(im.shape) > 150, name
 
 
+@pytest.mark.slow
 def test_detector_results_validate(tiny_run):
     with pytest.raises(ValueError, match="labels must have one entry per score"):
         add_detector_results(tiny_run[0], np.ones(5), labels=np.ones(4))
@@ -87,11 +91,13 @@ def test_report_of_a_folder_that_is_not_a_run(tmp_path):
         write_report(tmp_path)
 
 
+@pytest.mark.slow
 def test_report_without_labels_has_no_class_table(tiny_run_2d):
     page = (tiny_run_2d[0] / "report.html").read_text()
     assert "classes (in the shown subset)" not in page and '<section id="latent">' in page
 
 
+@pytest.mark.slow
 def test_vae_run_gets_generation_figures(tmp_path, digits_flat):
     pytest.importorskip("aekit.models.generation")
     from aekit.data import DataBundle
