@@ -52,6 +52,7 @@ def test_empty_corpus_is_one_line(tmp_path):
         assert not (tmp_path / command).exists()
 
 
+@pytest.mark.slow
 def test_masked_lm_reports_accuracy_against_the_baseline(tmp_path, text_file):
     out = tmp_path / "mlm"
     args = ["masked-lm", text_file, "--out", out, "--epochs", 1, "--dim", 16, "--depth", 1, "--heads", 2,

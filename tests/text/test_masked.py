@@ -72,6 +72,7 @@ def test_evaluation_baseline_predicts_the_most_frequent_training_word():
     assert math.isclose(ev["baseline_cross_entropy"], -log_p.mean(), rel_tol=0.05)
 
 
+@pytest.mark.slow
 def test_masked_model_beats_the_unigram_baseline_on_held_out_text(docs_slice):
     mlm = aekit.MaskedTokenModel(encoder="gru", seq_len=16, epochs=4, batch_size=32, lr=1e-2, dropout=0.0,
                                  validation_split=0.2, device="cpu").fit(docs_slice)

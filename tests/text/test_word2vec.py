@@ -75,6 +75,7 @@ def test_cbow_contexts_equal_the_skipgram_pairs_of_each_centre():
     assert {t: set(r[r >= 0].tolist()) for t, r in zip(targets.tolist(), ctx)} == grouped
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["skipgram", "cbow"])
 def test_word2vec_loss_decreases_on_a_corpus_slice(mode, docs_slice):
     w2v = aekit.Word2Vec(mode=mode, dim=32, epochs=4, device="cpu").fit(docs_slice)
