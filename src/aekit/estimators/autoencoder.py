@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked
@@ -20,23 +20,10 @@ from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
 from ..data.streaming import is_stream
 from ..data.scaling import affine_from_stats, fit_affine
-from .base import ModelFolderMixin, json_params
+from .base import ModelFolderMixin, fit_seed, json_params, recipe_input_shape
 
 _INFERENCE_BATCH = 4096
 _ROW_BLOCK = 64
-
-
-def _infer_input_shape(n_features: int, recipe: str, architecture: str | None) -> tuple[int, ...]:
-    """Flat vectors, unless a convolutional network needs an image: then a square grey image."""
-    if recipe != "conv" and architecture != "conv":
-        return (n_features,)
-    side = math.isqrt(n_features)
-    if side * side != n_features:
-        raise ValueError(
-            f"recipe {recipe!r} needs images but X has {n_features} features, not a square number; "
-            "pass input_shape=(channels, height, width)"
-        )
-    return (1, side, side)
 
 
 class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -282,8 +269,8 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                 raise ValueError(f"input_shape {shape} holds {math.prod(shape)} values but X has {X.shape[1]} features")
         else:
             architecture = (self.recipe_options or {}).get("architecture")
-            shape = nd_shape or _infer_input_shape(X.shape[1], self.recipe, architecture)
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+            shape = nd_shape or recipe_input_shape(X.shape[1], self.recipe, architecture)
+        seed = fit_seed(self.random_state)
         config = self._train_config(seed, checkpoint_dir, checkpoint_every)  # validates options before any work
 
         torch.manual_seed(seed)  # same seed -> same initial weights
@@ -307,8 +294,8 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         elif len(stream.sample_shape) > 1:
             shape = tuple(stream.sample_shape)
         else:
-            shape = _infer_input_shape(n_features, self.recipe, (self.recipe_options or {}).get("architecture"))
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+            shape = recipe_input_shape(n_features, self.recipe, (self.recipe_options or {}).get("architecture"))
+        seed = fit_seed(self.random_state)
         config = self._train_config(seed, checkpoint_dir, checkpoint_every)
         torch.manual_seed(seed)
         model = create_model(self.recipe, shape, **self._model_options())

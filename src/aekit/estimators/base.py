@@ -10,6 +10,7 @@ the SSL folders of aekit 0.1), ``"text_model"`` (word2vec and masked-token folde
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from typing import Any
 
@@ -17,6 +18,7 @@ import json
 from pathlib import Path
 
 import torch
+from sklearn.utils import check_random_state
 from torch import nn
 
 from ..io import ModelFolderError, read_model_folder, write_model_folder
@@ -47,6 +49,30 @@ def json_params(params: dict[str, Any]) -> dict[str, Any]:
             raise TypeError(f"parameter {key}={value!r} cannot be saved as JSON; use plain numbers, strings, lists, dicts") from None
         out[key] = value
     return out
+
+
+def fit_seed(random_state) -> int:
+    """The one integer a fit seeds torch (initial weights) and its training (shuffling, noise)
+    with, drawn from ``random_state`` as scikit-learn estimators do: None is a fresh draw, an int
+    is reproducible, a ``RandomState`` advances."""
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def infer_input_shape(n_features: int, needs_image: bool, what: str) -> tuple[int, ...]:
+    """The shape of one sample when X came flat: a vector, or a square grey image when the
+    network needs images (``what`` names the recipe or method in the error)."""
+    if not needs_image:
+        return (n_features,)
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(f"{what} needs images but X has {n_features} features, not a square number; "
+                         "pass input_shape=(channels, height, width)")
+    return (1, side, side)
+
+
+def recipe_input_shape(n_features: int, recipe: str, architecture: str | None = None) -> tuple[int, ...]:
+    """:func:`infer_input_shape` for an autoencoder recipe: images for convolutional ones."""
+    return infer_input_shape(n_features, "conv" in (recipe, architecture), f"recipe {recipe!r}")
 
 
 def _model_folder(path: str | os.PathLike) -> str:

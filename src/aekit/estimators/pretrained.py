@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -19,8 +19,7 @@ from ..models.stacked import greedy_pretrain
 from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
-from .autoencoder import _infer_input_shape
-from .base import ModelFolderMixin
+from .base import ModelFolderMixin, fit_seed, recipe_input_shape
 from ..data.scaling import fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
@@ -151,8 +150,8 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
             if math.prod(shape) != X.shape[1]:
                 raise ValueError(f"input_shape {shape} holds {math.prod(shape)} values but X has {X.shape[1]} features")
         else:
-            shape = _infer_input_shape(X.shape[1], self.recipe, (self.recipe_options or {}).get("architecture"))
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+            shape = recipe_input_shape(X.shape[1], self.recipe, (self.recipe_options or {}).get("architecture"))
+        seed = fit_seed(self.random_state)
         pre_cfg = self._config(self.pretrain_epochs, self.lr, seed)
         fine_cfg = self._config(self.finetune_epochs, self.finetune_lr or self.lr, seed)
 

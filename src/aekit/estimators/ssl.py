@@ -3,7 +3,6 @@ unlabeled data, ``transform(X)`` returns the backbone's features."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ..evaluation.probes import extract_features
 from ..ssl.base import METHODS, create_method
 from ..ssl.persist import backbone_from_config, load_backbone
-from .base import ModelFolderMixin
+from .base import ModelFolderMixin, infer_input_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.history import History
 
@@ -108,15 +107,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         if X.ndim > 2:
             return tuple(X.shape[1:])
         image_method = getattr(METHODS[self.method], "needs_image", False) if self.method in METHODS else False
-        if image_method or self.backbone in _IMAGE_BACKBONES:
-            side = math.isqrt(X.shape[1])
-            if side * side != X.shape[1]:
-                raise ValueError(
-                    f"method {self.method!r} needs images but X has {X.shape[1]} features, not a square number; "
-                    "pass input_shape=(channels, height, width)"
-                )
-            return (1, side, side)
-        return (X.shape[1],)
+        return infer_input_shape(X.shape[1], image_method or self.backbone in _IMAGE_BACKBONES, f"method {self.method!r}")
 
     def _prepare(self, X, fitting: bool) -> np.ndarray:
         # scikit-learn's checks and messages (sparse, complex, empty, 1-D, NaN); images stay (n, C, H, W).
