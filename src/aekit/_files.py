@@ -16,6 +16,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    current = os.umask(0)  # the only portable way to read it: set, then restore at once
+    os.umask(current)
+    return current
+
+
+def publish(path: str | os.PathLike) -> None:
+    """Give a file or folder (and everything in it) the permissions the user's umask asks for.
+
+    Temporary files and folders are created private (0600 / 0700); once complete they become
+    ordinary output, readable by a colleague or a web server as any file the user writes.
+    """
+    mask = _umask()
+    root = Path(path)
+    paths = [root] + (list(root.rglob("*")) if root.is_dir() else [])
+    for item in paths:
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+
+
+def replace_file(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Move a finished temporary file into place with the user's usual permissions."""
+    publish(tmp)
+    os.replace(tmp, target)
+
+
 def is_aekit_folder(folder: Path, marker: str, fmt: str) -> bool:
     try:
         return json.loads((folder / marker).read_text()).get("format") == fmt
@@ -46,6 +71,7 @@ def atomic_folder(target: str | os.PathLike, *, overwrite: bool, marker: str, fm
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield tmp
+        publish(tmp)
         if target.exists():
             # Move the old folder aside first so that a failure between the two renames loses nothing.
             old = target.with_name(f".{target.name}.old-{os.getpid()}")

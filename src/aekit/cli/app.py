@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 import numpy as np
+from .._files import replace_file
 
 def fail(message: str) -> None:
     click.echo(f"aekit: error: {message}", err=True)
@@ -98,7 +99,7 @@ def write_array(array: np.ndarray, out: Path, overwrite: bool) -> None:
             np.save(tmp, array)
         else:
             np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
-        os.replace(tmp, out)
+        replace_file(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .bundle import DataBundle, as_labels
 from .formats import as_samples, read_idx
+from .._files import replace_file
 
 __all__ = [
     "load_digits",
@@ -140,7 +141,7 @@ def _download(name: str, dest: Path) -> Path:
                     f"checksum mismatch for '{name}' downloaded from {url}: md5 {digest}, "
                     f"expected {expected}; the download was discarded"
                 )
-            os.replace(tmp, dest / name)
+            replace_file(tmp, dest / name)
             return dest / name
         except (OSError, http.client.HTTPException) as exc:  # URLError and timeouts are OSErrors
             failures.append(f"{url}: {exc}")

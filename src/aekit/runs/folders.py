@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .._version import __version__
-from .._files import atomic_folder
+from .._files import atomic_folder, replace_file
 from ..data import DataBundle
 from ..estimators import Autoencoder
 from ..viz import plot_latent_scatter, plot_loss_curves, plot_reconstructions
@@ -154,7 +154,7 @@ def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=N
             for i, (s, f) in enumerate(zip(scores, flags)):
                 writer.writerow([i, f"{s:.8g}", int(f)] + ([labels[i]] if labels is not None else [])
                                 + ([top_features[i]] if top_features is not None else []))
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

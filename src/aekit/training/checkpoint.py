@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from .._files import replace_file
 
 CHECKPOINT_FILE = "checkpoint.pt"
 FORMAT = "aekit-checkpoint"
@@ -85,7 +86,7 @@ def save_checkpoint(where: str | os.PathLike, state: dict[str, Any]) -> Path:
             torch.save({"format": FORMAT, **state}, fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..training.history import History  # noqa: E402
+from .._files import replace_file  # noqa: E402
 
 STYLE = {"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False}
 
@@ -30,7 +31,7 @@ def _save(fig, path: str | os.PathLike) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, bbox_inches="tight")
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     finally:
         plt.close(fig)
         if os.path.exists(tmp):

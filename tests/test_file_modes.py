@@ -1,0 +1,51 @@
+"""Output files and folders get the permissions of the user's umask, not the private modes of
+the temporary files they are built in."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from aekit.cli import main
+
+
+@pytest.fixture()
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_run_folders_and_written_files_follow_the_umask(tmp_path, umask_022):
+    run = tmp_path / "run"
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    np.save(tmp_path / "x.npy", X)
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "x.npy"), "--out", str(run), "--epochs", "1",
+                                       "--latent-dim", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert _mode(run) == 0o755 and _mode(run / "model") == 0o755
+    assert _mode(run / "model" / "model.safetensors") == 0o644 and _mode(run / "loss.png") == 0o644
+    codes = tmp_path / "codes.npy"
+    assert CliRunner().invoke(main, ["encode", str(run), str(tmp_path / "x.npy"), "--out", str(codes)]).exit_code == 0
+    assert _mode(codes) == 0o644
+    out = tmp_path / "scores.csv"
+    assert CliRunner().invoke(main, ["detect", str(tmp_path / "x.npy"), "--out", str(out), "--epochs", "2"]).exit_code == 0
+    assert _mode(out) == 0o644
+
+
+def test_a_private_umask_is_respected(tmp_path):
+    old = os.umask(0o077)
+    try:
+        X = np.random.default_rng(0).normal(size=(40, 3))
+        np.save(tmp_path / "x.npy", X)
+        out = tmp_path / "scores.csv"
+        assert CliRunner().invoke(main, ["detect", str(tmp_path / "x.npy"), "--out", str(out), "--epochs", "2"]).exit_code == 0
+        assert _mode(out) == 0o600
+    finally:
+        os.umask(old)
