@@ -22,6 +22,7 @@ def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@pytest.mark.slow
 def test_run_folders_and_written_files_follow_the_umask(tmp_path, umask_022):
     run = tmp_path / "run"
     X = np.random.default_rng(0).normal(size=(60, 4))
@@ -49,3 +50,17 @@ def test_a_private_umask_is_respected(tmp_path):
         assert _mode(out) == 0o600
     finally:
         os.umask(old)
+
+
+@pytest.mark.slow
+def test_report_and_explore_never_replace_a_named_file_unasked(tmp_path):
+    run = tmp_path / "run"
+    assert CliRunner().invoke(main, ["demo", "--out", str(run), "--epochs", "1", "--quiet"]).exit_code == 0
+    for command in ("report", "explore"):
+        page = tmp_path / f"{command}.html"
+        page.write_text("mine")
+        result = CliRunner().invoke(main, [command, str(run), "--out", str(page)])
+        assert result.exit_code == 2 and "already exists" in result.output and page.read_text() == "mine"
+        assert CliRunner().invoke(main, [command, str(run), "--out", str(page), "--overwrite"]).exit_code == 0
+        assert page.read_text().startswith("<!DOCTYPE html>") or "<html" in page.read_text()
+        assert CliRunner().invoke(main, [command, str(run)]).exit_code == 0  # the run's own page is rebuilt

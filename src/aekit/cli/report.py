@@ -9,11 +9,23 @@ import click
 from .app import main
 
 
+def _check_out(out: Path | None, overwrite: bool) -> None:
+    """A page the user names with --out replaces nothing of theirs unless asked to; the run
+    folder's own page (no --out) is aekit's and is rebuilt."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise FileExistsError(f"--out {str(out)!r} is a folder; give a file name ending in .html")
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+
+
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Where to write the page [default: RUN_DIR/report.html].")
-def report(run_dir, out) -> None:
+              help="Where to write the page [default: RUN_DIR/report.html, which is rebuilt].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def report(run_dir, out, overwrite) -> None:
     """Write the self-contained HTML report of RUN_DIR (a folder from `aekit train`).
 
     Configuration, data summary, loss curves, reconstructions and the latent map, plus the
@@ -22,6 +34,7 @@ def report(run_dir, out) -> None:
     """
     from ..viz.report import write_report
 
+    _check_out(out, overwrite)
     path = write_report(run_dir, out)
     click.echo(f"wrote {path}")
 
@@ -29,10 +42,11 @@ def report(run_dir, out) -> None:
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Where to write the page [default: RUN_DIR/explorer.html].")
+              help="Where to write the page [default: RUN_DIR/explorer.html, which is rebuilt].")
 @click.option("--grid", type=click.IntRange(2, 80), default=25, show_default=True,
               help="Decoded points per side of the latent plane.")
-def explore(run_dir, out, grid) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def explore(run_dir, out, grid, overwrite) -> None:
     """Write the latent explorer of RUN_DIR: an HTML page where the pointer decodes the latent plane.
 
     The plane is the code when it is 2-D, else its first two principal components. Clicking a
@@ -40,5 +54,6 @@ def explore(run_dir, out, grid) -> None:
     """
     from ..viz.explorer import write_explorer
 
+    _check_out(out, overwrite)
     path = write_explorer(run_dir, out, grid=grid)
     click.echo(f"wrote {path}")
