@@ -141,5 +141,9 @@ def test_threads_option_sets_torch_threads(runner):
         assert torch.get_num_threads() == 2
         bad = runner.invoke(main, ["--threads", "0", "recipes"])
         assert bad.exit_code == 2 and "--threads" in bad.output
+        _ok(runner.invoke(main, ["recipes", "--threads", "1"]))  # also after the subcommand
+        assert torch.get_num_threads() == 1
+        _ok(runner.invoke(main, ["recipes", "--threads=2"]))
+        assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(1)

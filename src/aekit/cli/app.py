@@ -18,7 +18,22 @@ def fail(message: str) -> None:
 
 
 class AekitGroup(click.Group):
-    """Turns the library's clear exceptions into one-line messages and exit status 2."""
+    """Turns the library's clear exceptions into one-line messages and exit status 2, and takes
+    the group's own ``--threads`` wherever it is written (``aekit train ... --threads 1`` too)."""
+
+    def parse_args(self, ctx, args):
+        args = list(args)
+        front = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg.startswith("--threads="):
+                front = [args.pop(i)]
+                break
+            if arg == "--threads" and i + 1 < len(args):
+                front = [args.pop(i), args.pop(i)]
+                break
+        return super().parse_args(ctx, front + args)
 
     def invoke(self, ctx):
         from ..io import ModelFolderError
