@@ -46,7 +46,8 @@ def test_encoder_options_are_checked():
         MaskedTokenEncoder(10, 4, encoder="lstm")
     with pytest.raises(ValueError, match="at most seq_len=4"):
         MaskedTokenEncoder(10, 4, dim=8, heads=2)(torch.zeros(1, 5, dtype=torch.long))
-    with pytest.raises(ValueError, match="validation_split must be a number >= 0 and <= 0.5"):
+    with pytest.raises(ValueError, match=r"The 'validation_split' parameter of MaskedTokenModel must be a float in "
+                                         r"the range \[0.0, 0.5\]"):
         aekit.MaskedTokenModel(validation_split=0.9).fit(["a b"])
     with pytest.raises(ValueError, match="too few to train"):
         aekit.MaskedTokenModel(seq_len=32, min_count=1).fit(["only a handful of words here"])

@@ -110,11 +110,11 @@ def test_queries_rank_by_cosine_and_name_unknown_words(docs_slice):
 def test_word2vec_checks_its_input():
     with pytest.raises(ValueError, match="corpus is empty"):
         aekit.Word2Vec().fit(["123", "..."])
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="The 'mode' parameter of Word2Vec must be a str among"):
         aekit.Word2Vec(mode="glove").fit(["a b"])
-    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"The 'dim' parameter of Word2Vec must be an int in the range \[1, inf\)"):
         aekit.Word2Vec(dim=0).fit(["a b"])
-    with pytest.raises(ValueError, match="lr must be a number > 0"):
+    with pytest.raises(ValueError, match=r"The 'lr' parameter of Word2Vec must be a float in the range \(0.0, inf\)"):
         aekit.Word2Vec(lr=0).fit(["a b"])
     with pytest.raises(ValueError, match="no word occurs min_count=5"):
         aekit.Word2Vec().fit(["just a few words"])

@@ -3,14 +3,18 @@ hidden words; ``evaluation_`` compares it with the unigram baseline on held-out 
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..text.masked import ENCODERS, SPECIALS, UNK, MaskedTokenEncoder
 from ..text.masked_train import chunk_tokens, evaluate_masked, train_masked
 from ..text.vocab import Vocabulary
-from .text_base import TextEstimator, check_number
+from .text_base import TextEstimator
 
 
 class MaskedTokenModel(TextEstimator):
@@ -71,6 +75,20 @@ class MaskedTokenModel(TextEstimator):
 
     kind = "masked_token"
 
+    # dim must also be even (GRU) or divisible by heads (transformer): MaskedTokenEncoder checks
+    # that when fit builds it.
+    _parameter_constraints: dict = {
+        **TextEstimator._parameter_constraints,
+        "encoder": [StrOptions(set(ENCODERS))],
+        "depth": [Interval(Integral, 1, None, closed="left")],
+        "heads": [Interval(Integral, 1, None, closed="left")],
+        "seq_len": [Interval(Integral, 2, None, closed="left")],
+        "dropout": [Interval(Real, 0, 0.9, closed="both")],
+        "mask_prob": [Interval(Real, 0, 1, closed="right")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 0.5, closed="both")],
+    }
+
     def __init__(
         self,
         encoder: str = "gru",
@@ -109,20 +127,6 @@ class MaskedTokenModel(TextEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self) -> None:
-        if self.encoder not in ENCODERS:
-            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
-        for name in ("dim", "depth", "heads", "epochs", "batch_size", "min_count"):
-            check_number(getattr(self, name), name, 1, integer=True)
-        check_number(self.seq_len, "seq_len", 2, integer=True)
-        if self.max_vocab is not None:
-            check_number(self.max_vocab, "max_vocab", 1, integer=True)
-        check_number(self.dropout, "dropout", 0, high=0.9)
-        check_number(self.mask_prob, "mask_prob", 0, open_low=True, high=1)
-        check_number(self.lr, "lr", 0, open_low=True)
-        check_number(self.weight_decay, "weight_decay", 0)
-        check_number(self.validation_split, "validation_split", 0, high=0.5)
-
     def _build(self, vocab: Vocabulary) -> MaskedTokenEncoder:
         return MaskedTokenEncoder(len(vocab), self.seq_len, self.dim, self.depth, self.heads, self.encoder,
                                   self.dropout)
@@ -130,13 +134,15 @@ class MaskedTokenModel(TextEstimator):
     def _encode(self, chunks: list[list[str]]) -> torch.Tensor:
         return torch.as_tensor(np.stack([self.vocabulary_.encode(c, unknown=UNK) for c in chunks]))
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X="python-docs", y=None) -> "MaskedTokenModel":
         """Train on a corpus (path, "python-docs", or list of str) and score the held-out chunks.
 
         Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.masked_train`); a NaN or
-        infinite loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``).
+        infinite loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). Parameters
+        are checked first against ``_parameter_constraints``: an invalid one raises scikit-learn's
+        ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming it.
         """
-        self._check_params()
         chunks = chunk_tokens(self._documents(X), self.seq_len)
         n_val = int(round(len(chunks) * self.validation_split))
         if self.validation_split > 0:
@@ -145,18 +151,19 @@ class MaskedTokenModel(TextEstimator):
             held = " and hold out validation_split" if n_val else ""
             raise ValueError(f"the corpus gives {len(chunks)} chunk(s) of seq_len={self.seq_len} tokens, too few to "
                              f"train{held}; give more text or lower seq_len")
-        order = np.random.default_rng(self.random_state).permutation(len(chunks))
+        seed = self._seed()
+        order = np.random.default_rng(seed).permutation(len(chunks))
         train = [chunks[i] for i in order[n_val:]]
         held_out = [chunks[i] for i in order[:n_val]]
         # The vocabulary comes from the training chunks only: held-out words stay unseen.
         self.vocabulary_ = Vocabulary.build(train, self.min_count, self.max_vocab, specials=SPECIALS)
-        if self.random_state is not None:
-            torch.manual_seed(self.random_state)
+        if seed is not None:
+            torch.manual_seed(seed)
         self.model_ = self._build(self.vocabulary_)
         log = (lambda epoch, loss: print(f"epoch {epoch + 1}/{self.epochs}: loss {loss:.4f}")) if self.verbose else None
         self.loss_curve_ = train_masked(
             self.model_, self._encode(train), epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-            weight_decay=self.weight_decay, mask_prob=self.mask_prob, seed=self.random_state,
+            weight_decay=self.weight_decay, mask_prob=self.mask_prob, seed=seed,
             device=self._device(), on_epoch=log,
         )
         self.model_.cpu()

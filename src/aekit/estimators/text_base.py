@@ -1,13 +1,15 @@
-"""What the text estimators share: parameter checks, the corpus, and word-vector queries."""
+"""What the text estimators share: parameter constraints, the corpus, and word-vector queries."""
 
 from __future__ import annotations
 
 import abc
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..text import query
@@ -16,19 +18,6 @@ from ..text.persist import load_text_model
 from ..text.vocab import Vocabulary
 from ..training.device import resolve_device
 from .base import ModelFolderMixin
-
-
-def check_number(value: Any, name: str, low: float, *, integer: bool = False, open_low: bool = False,
-                 high: float | None = None) -> None:
-    """Raise ``ValueError`` naming ``name`` unless ``value`` is a number in the allowed range."""
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kinds) and not isinstance(value, bool)
-    ok = ok and (value > low if open_low else value >= low) and (high is None or value <= high)
-    if not ok:
-        what = "an integer" if integer else "a number"
-        bound = f"> {low}" if open_low else f">= {low}"
-        upper = f" and <= {high}" if high is not None else ""
-        raise ValueError(f"{name} must be {what} {bound}{upper}, got {value!r}")
 
 
 class TextEstimator(ModelFolderMixin, BaseEstimator, abc.ABC):
@@ -40,6 +29,23 @@ class TextEstimator(ModelFolderMixin, BaseEstimator, abc.ABC):
 
     kind = "base"
 
+    # The parameters both subclasses take, in scikit-learn's format; each subclass extends this
+    # dict with its own and validates at the start of ``fit`` (``_fit_context``).
+    _parameter_constraints: dict = {
+        "dim": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "max_vocab": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        # "auto", "cpu", "cuda", "cuda:N", "mps": checked when fit resolves it (resolve_device).
+        "device": [str],
+        # Seeds torch and numpy generators (aekit.training.TrainConfig wants a non-negative int):
+        # not a RandomState instance.
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "verbose": ["boolean"],
+    }
+
     # -- input -------------------------------------------------------------------------------
     @staticmethod
     def _documents(corpus) -> list[list[str]]:
@@ -48,6 +54,10 @@ class TextEstimator(ModelFolderMixin, BaseEstimator, abc.ABC):
 
     def _device(self) -> torch.device:
         return resolve_device(self.device)
+
+    def _seed(self) -> int | None:
+        """``random_state`` as a plain int (numpy integers pass the constraint), or None."""
+        return None if self.random_state is None else int(self.random_state)
 
     # -- word-vector queries -----------------------------------------------------------------
     @property

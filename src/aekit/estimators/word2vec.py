@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..text.sampling import keep_probabilities, noise_distribution
 from ..text.train import train_word2vec
 from ..text.vocab import Vocabulary
 from ..text.word2vec import MODES, Word2VecModel
-from .text_base import TextEstimator, check_number
+from .text_base import TextEstimator
 
 
 class Word2Vec(TextEstimator):
@@ -80,6 +84,16 @@ class Word2Vec(TextEstimator):
 
     kind = "word2vec"
 
+    _parameter_constraints: dict = {
+        **TextEstimator._parameter_constraints,
+        "mode": [StrOptions(set(MODES))],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "negatives": [Interval(Integral, 1, None, closed="left")],
+        "subsample": [Interval(Real, 0, None, closed="left")],
+        "noise_power": [Interval(Real, 0, None, closed="left")],
+        "sparse": ["boolean"],
+    }
+
     def __init__(
         self,
         mode: str = "skipgram",
@@ -114,20 +128,10 @@ class Word2Vec(TextEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        for name in ("dim", "window", "negatives", "epochs", "min_count", "batch_size"):
-            check_number(getattr(self, name), name, 1, integer=True)
-        if self.max_vocab is not None:
-            check_number(self.max_vocab, "max_vocab", 1, integer=True)
-        check_number(self.subsample, "subsample", 0)
-        check_number(self.noise_power, "noise_power", 0)
-        check_number(self.lr, "lr", 0, open_low=True)
-
     def _build(self, vocab: Vocabulary) -> Word2VecModel:
         return Word2VecModel(len(vocab), self.dim, self.mode, sparse=bool(self.sparse))
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X="python-docs", y=None) -> "Word2Vec":
         """Learn word vectors from a corpus.
 
@@ -139,17 +143,19 @@ class Word2Vec(TextEstimator):
         y : ignored
 
         Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.train`); a NaN or infinite
-        loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``).
+        loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). Parameters are
+        checked first against ``_parameter_constraints``: an invalid one raises scikit-learn's
+        ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming it.
         """
-        self._check_params()
         documents = self._documents(X)
         vocab = Vocabulary.build(documents, self.min_count, self.max_vocab)
         encoded = [vocab.encode(d) for d in documents]
         encoded = [e for e in encoded if len(e) > 1]  # a lone word has no context
         if not encoded:
             raise ValueError("the corpus has no document with two or more vocabulary words; give more text")
-        if self.random_state is not None:
-            torch.manual_seed(self.random_state)
+        seed = self._seed()
+        if seed is not None:
+            torch.manual_seed(seed)
         self.vocabulary_ = vocab
         self.n_tokens_ = int(sum(len(e) for e in encoded))
         self.model_ = self._build(vocab)
@@ -157,7 +163,7 @@ class Word2Vec(TextEstimator):
         self.loss_curve_ = train_word2vec(
             self.model_, encoded, keep_probabilities(vocab.counts, self.subsample),
             noise_distribution(vocab.counts, self.noise_power), window=self.window, negatives=self.negatives,
-            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=self.random_state,
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
             device=self._device(), on_epoch=log,
         )
         self.model_.cpu()
