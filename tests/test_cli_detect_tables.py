@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import aekit
 from aekit.cli import main
 
 FAST = ["--epochs", "3", "--estimators", "1"]
@@ -95,3 +96,17 @@ def test_estimators_and_epochs_default_to_the_detector_defaults(runner, tmp_path
     assert seen["names"] == ["a", "b", "c", "colour"]
     runner.invoke(main, ["detect", str(tmp_path / "t.csv"), "--out", str(tmp_path / "s.csv"), *FAST])
     assert seen["n_estimators"] == 1 and seen["epochs"] == 3
+
+
+def test_detect_takes_the_training_options_of_the_other_commands(runner, tmp_path):
+    _mixed_csv(tmp_path / "t.csv")
+    out = tmp_path / "s.csv"
+    args = ["detect", str(tmp_path / "t.csv"), "--out", str(out), "--epochs", "2", "--latent-dim", "2",
+            "--hidden-dims", "8", "--batch-size", "32", "--lr", "0.002", "--device", "cpu", "--quiet",
+            "--option", "n_neighbors=0", "--run-dir", str(tmp_path / "run")]
+    assert runner.invoke(main, args).exit_code == 0
+    params = aekit.AnomalyDetector.load(tmp_path / "run" / "model").get_params()
+    assert (params["latent_dim"], params["hidden_dims"], params["batch_size"], params["lr"], params["n_neighbors"]) == (
+        2, [8], 32, 0.002, 0)
+    bad = runner.invoke(main, ["detect", str(tmp_path / "t.csv"), "--out", str(out), "--option", "n_neighbor=0"])
+    assert bad.exit_code == 2 and "has no parameter 'n_neighbor'" in bad.output and "n_neighbors" in bad.output

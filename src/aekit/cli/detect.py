@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import load_data_arg, main
+from .app import load_data_arg, main, parse_ints, parse_options
 from .types import RegistryChoice
 
 
@@ -53,6 +53,15 @@ def _read_table(source: str, label_column, as_text: bool):
 @click.option("--estimators", type=click.IntRange(min=1), default=None,
               help="Ensemble size (default: AnomalyDetector's n_estimators).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Epochs (default: AnomalyDetector's).")
+@click.option("--latent-dim", type=click.IntRange(min=1), default=None, help="Code size (default: sized from the data).")
+@click.option("--hidden-dims", default=None, help="MLP widths, e.g. 64,32 (default: sized from the data).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Default: AnomalyDetector's.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Default: AnomalyDetector's.")
+@click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default: auto).")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Any other AnomalyDetector parameter, value as JSON (repeatable), e.g. --option n_neighbors=0.")
+@click.option("--quiet", is_flag=True, help="No progress bar (the default: a detector trains in seconds).")
+@click.option("--verbose", is_flag=True, help="Show the training progress bar.")
 @click.option("--label-column", default=None, help="CSV column with 0/1 labels: reported, never used to train.")
 @click.option("--missing", type=click.Choice(["error", "impute"]), default="error", show_default=True,
               help="Missing cells of a table (empty, NA, NaN, null, ?, ...): stop with an error naming the first, "
@@ -65,18 +74,33 @@ def _read_table(source: str, label_column, as_text: bool):
                    "score histogram, the threshold and ROC/PR curves when labels exist.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file or aekit run folder.")
-def detect(data, out, score_data, recipe, score_kind, contamination, estimators, epochs, label_column, missing,
-           unseen, run_dir, seed, overwrite) -> None:
+def detect(data, out, score_data, recipe, score_kind, contamination, estimators, epochs, latent_dim, hidden_dims,
+           batch_size, lr, device, options, quiet, verbose, label_column, missing, unseen, run_dir, seed,
+           overwrite) -> None:
     """Fit an anomaly detector on DATA (unsupervised) and write scores and 0/1 flags to CSV.
 
     A table (.csv/.tsv/.txt) may hold text columns, which are one-hot encoded, and missing cells
     (see --missing).
     """
+    from sklearn.utils._param_validation import InvalidParameterError
+
     from .._files import check_target
     from ..estimators import AnomalyDetector
     from ..evaluation.metrics import auprc, auroc
     from ..runs.folders import RUN_FORMAT, RUN_MARKER, detect_run, flagged_top_features, write_scores_csv
 
+    given = {"n_estimators": estimators, "epochs": epochs, "latent_dim": latent_dim,
+             "hidden_dims": parse_ints(hidden_dims, "--hidden-dims"), "batch_size": batch_size, "lr": lr,
+             "device": device}
+    params = {k: v for k, v in given.items() if v is not None}
+    extra = parse_options(options)
+    unknown = sorted(set(extra) - set(AnomalyDetector().get_params()))
+    if unknown:
+        raise ValueError(f"--option: AnomalyDetector has no parameter {unknown[0]!r}; its parameters are "
+                         f"{sorted(AnomalyDetector().get_params())}")
+    chosen = dict(recipe=recipe, score=score_kind, contamination=contamination, missing=missing, unseen=unseen,
+                  random_state=seed, verbose=verbose and not quiet)
+    det = AnomalyDetector(**{**chosen, **params, **extra})  # --option overrides the named options
     if out.suffix.lower() != ".csv":
         raise ValueError(f"--out must end in .csv, got {out.name!r}")
     if out.exists() and not overwrite:
@@ -85,9 +109,6 @@ def detect(data, out, score_data, recipe, score_kind, contamination, estimators,
         check_target(run_dir, overwrite, RUN_MARKER, RUN_FORMAT, "--run-dir")
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
-    given = {"n_estimators": estimators, "epochs": epochs}
-    det = AnomalyDetector(recipe, score=score_kind, contamination=contamination, missing=missing, unseen=unseen,
-                          random_state=seed, **{k: v for k, v in given.items() if v is not None})
     fit_input, names = None, None
     if _is_table(data):
         fit_input, names, train = _read_table(data, label_column, as_text=False)
@@ -110,6 +131,8 @@ def detect(data, out, score_data, recipe, score_kind, contamination, estimators,
             det.fit(train.flat() if fit_input is None else fit_input, column_names=names)
             X_scored = target.flat() if score_input is None else score_input
             scores = det.decision_function(X_scored) if score_data is not None else det.decision_scores_
+    except InvalidParameterError:
+        raise  # a parameter's problem, not the data's: its message names the parameter
     except ValueError as err:  # the table's own problems (missing cells, unseen categories) in CLI terms
         source = data if not hasattr(det, "decision_scores_") else (score_data or data)
         hint = str(err).replace("missing='impute'", "--missing impute").replace("unseen='ignore'", "--unseen ignore")
