@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import check_param_validation
 
 import aekit
 from aekit.estimators import anomaly as anomaly_module
@@ -149,7 +150,8 @@ def test_sklearn_compatibility_and_errors():
     X, _ = _data(n=100, n_out=5)
     det = aekit.AnomalyDetector(epochs=2, device="cpu")
     assert clone(det).get_params() == det.get_params()
-    for bad, match in [(dict(contamination=0.9), "contamination"), (dict(score="magic"), "score must be one of"),
+    for bad, match in [(dict(contamination=0.9), "contamination"),
+                       (dict(score="magic"), "'score' parameter of AnomalyDetector must be a str among"),
                        (dict(n_neighbors=-1), "n_neighbors"), (dict(epochs="many"), "epochs"),
                        (dict(combination="vote"), "combination"), (dict(max_samples=0), "max_samples")]:
         with pytest.raises(ValueError, match=match):
@@ -296,3 +298,13 @@ def test_check_estimator():
     check_estimator(aekit.AnomalyDetector(epochs=2, random_state=0), expected_failed_checks={
         name: shadowed for name in ("check_fit_score_takes_y", "check_n_features_in_after_fitting",
                                     "check_pipeline_consistency")})
+
+
+def test_parameter_constraints_cover_every_parameter_and_reject_bad_values():
+    # every __init__ parameter has a constraint; a bad type or value fails fit, partial_fit and
+    # fit_predict with scikit-learn's InvalidParameterError, naming the parameter
+    check_param_validation("AnomalyDetector", aekit.AnomalyDetector(epochs=2, device="cpu"))
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    for bad in [dict(max_samples=1), dict(max_samples=1.5), dict(robust=-1), dict(input_pca=0), dict(missing="drop")]:
+        with pytest.raises(ValueError, match=f"'{next(iter(bad))}' parameter of AnomalyDetector"):
+            aekit.AnomalyDetector(**bad).fit(X)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from sklearn.utils.estimator_checks import check_param_validation
 
 import aekit
 from aekit.cli import main
@@ -86,3 +87,7 @@ def test_pool_grid_transform_survives_save_load(digits_flat, tmp_path):
     assert np.allclose(aekit.SelfSupervised.load(tmp_path / "g").transform(X[:30]), Z, atol=1e-6)
     est.set_params(pool_grid=None)
     assert est.transform(X[:30]).shape == (30, 16)
+
+
+def test_parameter_constraints_cover_every_parameter_and_reject_bad_values():
+    check_param_validation("SelfSupervised", aekit.SelfSupervised("masked_features", epochs=1))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 
 from aekit import TimeSeriesAnomalyDetector
 from aekit.data.synthetic_series import inject_anomalies, multi_sine
@@ -60,9 +61,9 @@ def test_bad_input_gets_clear_errors():
     series = multi_sine(100, n_channels=2, period=10, seed=0)
     with pytest.raises(ValueError, match="X has 100 time steps but window=200"):
         TimeSeriesAnomalyDetector(window=200).fit(series)
-    with pytest.raises(ValueError, match="stride must be a positive int"):
+    with pytest.raises(ValueError, match=r"'stride' parameter of TimeSeriesAnomalyDetector must be an int in the range \[1, inf\)"):
         TimeSeriesAnomalyDetector(window=10, stride=0).fit(series)
-    with pytest.raises(ValueError, match="scaling must be one of"):
+    with pytest.raises(ValueError, match="'scaling' parameter of TimeSeriesAnomalyDetector must be a str among"):
         TimeSeriesAnomalyDetector(window=10, scaling="robust").fit(series)
     with pytest.raises(ValueError, match="feature_weights must be 2 non-negative"):
         TimeSeriesAnomalyDetector(window=10, feature_weights=[1.0]).fit(series)
@@ -71,3 +72,12 @@ def test_bad_input_gets_clear_errors():
         det.decision_function(series[:, :1])
     with pytest.raises(ValueError, match="NaN"):
         det.decision_function(np.where(np.arange(100)[:, None] == 5, np.nan, series))
+
+
+def test_parameter_constraints_are_the_detectors_for_the_parameters_it_takes():
+    det = TimeSeriesAnomalyDetector(window=3)
+    assert set(det._parameter_constraints) == set(det.get_params())
+    series = multi_sine(50, n_channels=2, period=10, seed=0)
+    for name in det.get_params():
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of TimeSeriesAnomalyDetector"):
+            TimeSeriesAnomalyDetector(window=3).set_params(**{name: object()}).fit(series)

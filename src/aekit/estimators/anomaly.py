@@ -14,11 +14,13 @@ to the k-th nearest training row. Each component is put on the scale of its trai
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data.table_encoding import TableEncoder
@@ -30,7 +32,8 @@ from .anomaly_io import DetectorPersistence
 from .anomaly_parts import SCORE_MEMORY, NeighborDistance, ScoreMemory, robust_scale
 from .autoencoder import Autoencoder
 from .outlier_api import OutlierPredictionMixin
-from ..data.scaling import fit_affine
+from ..data.scaling import PREPROCESSING, fit_affine
+from ..training.config import PRECISIONS
 
 SCORES = ("reconstruction", "elbo", "iwae", "latent")
 COMBINATIONS = ("max", "mean", "median")
@@ -164,6 +167,41 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
     (3, 8)
     """
 
+    # Checked by scikit-learn's parameter validation at the start of ``fit`` (InvalidParameterError,
+    # a ValueError naming the parameter). Bounds that depend on the data (feature_weights' length,
+    # input_pca <= n_features) are checked in ``_check_params``. recipe and likelihood are names in
+    # registries that plugins extend, so only their type is checked here.
+    _parameter_constraints: dict = {
+        "recipe": [str],
+        "score": [StrOptions(set(SCORES))],
+        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_samples": [StrOptions({"auto"}), Interval(RealNotInt, 0, 1, closed="right"),
+                        Interval(Integral, 2, None, closed="left")],
+        "combination": [StrOptions(set(COMBINATIONS))],
+        "robust": ["boolean", Interval(Integral, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "hidden_dims": [list, tuple, None],
+        "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "input_pca": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
+        "likelihood": [str, dict],
+        "feature_weights": ["array-like", None],
+        "preprocessing": [StrOptions(set(PREPROCESSING))],
+        "missing": [StrOptions({"error", "impute"})],
+        "unseen": [StrOptions({"ignore", "error"})],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["boolean"],
+    }
+
     def __init__(
         self,
         recipe: str = "deep",
@@ -232,26 +270,7 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
 
     # -- validation ------------------------------------------------------------------------------
     def _check_params(self, n_features: int) -> None:
-        def positive_int(name: str, minimum: int = 1) -> None:
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-                raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-
-        if self.score not in SCORES:
-            raise ValueError(f"score must be one of {SCORES}, got {self.score!r}")
-        if not isinstance(self.contamination, (int, float)) or not 0 < self.contamination <= 0.5:
-            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
-        if not isinstance(self.robust, (bool, int, np.integer)) or self.robust < 0:
-            raise ValueError(f"robust must be True, False or a number of rounds >= 0, got {self.robust!r}")
-        positive_int("n_estimators")
-        positive_int("n_neighbors", 0)
-        positive_int("n_samples")
-        if self.combination not in COMBINATIONS:
-            raise ValueError(f"combination must be one of {COMBINATIONS}, got {self.combination!r}")
-        if not (self.epochs == "auto" or (isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1
-                                          and not isinstance(self.epochs, bool))):
-            raise ValueError(f"epochs must be 'auto' or a positive int, got {self.epochs!r}")
-        self._n_member_rows(2)  # validates max_samples
+        """What ``_parameter_constraints`` cannot say: the bounds that depend on the data."""
         self._n_components(n_features)
         if self.feature_weights is not None:
             w = np.asarray(self.feature_weights, dtype=np.float64)
@@ -260,26 +279,25 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
                                  f"feature), got shape {w.shape}")
 
     def _n_member_rows(self, n_rows: int) -> int:
-        """Rows each member trains on, out of ``n_rows`` (``max_samples``)."""
+        """Rows each member trains on, out of ``n_rows`` (``max_samples``, validated in ``fit``)."""
         m = self.max_samples
-        if isinstance(m, str) and m == "auto":
+        if isinstance(m, str):  # "auto"
             return n_rows if self.n_estimators == 1 else int(np.ceil(0.5 * n_rows))
-        if isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 2:
+        if isinstance(m, Integral):
             return min(int(m), n_rows)
-        if isinstance(m, (float, np.floating)) and 0 < m <= 1:
-            return max(1, int(np.ceil(m * n_rows)))
-        raise ValueError(f"max_samples must be 'auto', a fraction in (0, 1] or an int >= 2, got {m!r}")
+        return max(1, int(np.ceil(m * n_rows)))  # a fraction in (0, 1]
 
     def _n_components(self, n_features: int) -> int | None:
         """Principal coordinates of the network's front end (``input_pca``), None for none."""
         p = self.input_pca
         if p is None:
             return None
-        if isinstance(p, str) and p == "auto":
+        if isinstance(p, str):  # "auto"
             return PCA_COMPONENTS if n_features > PCA_MIN_FEATURES else None
-        if isinstance(p, (int, np.integer)) and not isinstance(p, bool) and 1 <= p <= n_features:
-            return int(p)
-        raise ValueError(f"input_pca must be 'auto', None or an int between 1 and the {n_features} features, got {p!r}")
+        if p > n_features:
+            raise ValueError(f"input_pca must be 'auto', None or an int between 1 and the {n_features} features, "
+                             f"got {p!r}")
+        return int(p)
 
     def _uses_network(self) -> bool:
         return self.recipe == "deep" and self.score == "reconstruction" and self.likelihood == "gaussian"
@@ -308,6 +326,9 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         return encoded
 
     # -- training --------------------------------------------------------------------------------
+    # Not prefer_skip_nested_validation: recipe, likelihood (and the series detector's recipe_options)
+    # reach the members' Autoencoder unchecked here, so its own validation must run.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, column_names=None) -> "AnomalyDetector":
         """Train on X (labels, if given, are ignored: training is unsupervised).
 

@@ -3,11 +3,13 @@ unlabeled data, ``transform(X)`` returns the backbone's features."""
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..evaluation.probes import extract_features
@@ -67,6 +69,26 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     >>> ssl.fit(X).transform(X).shape
     (1797, 16)
     """
+
+    # Checked by scikit-learn's parameter validation at the start of ``fit``. method, backbone and
+    # optimizer are names in registries that plugins extend (or torch.optim's classes): only their
+    # type is checked here, and an unknown name is reported with the known ones when it is looked up.
+    _parameter_constraints: dict = {
+        "method": [str],
+        "backbone": [str, None],
+        "backbone_options": [dict, None],
+        "method_options": [dict, None],
+        "input_shape": [tuple, None],
+        "pool_grid": [Interval(Integral, 1, None, closed="left"), None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [str],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],  # a torch seed
+        "verbose": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -134,6 +156,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         return tags
 
     # -- scikit-learn API --------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None) -> "SelfSupervised":
         """Pretrain on ``X`` (labels ``y`` are ignored: that is the point)."""
         X = self._prepare(X, fitting=True)

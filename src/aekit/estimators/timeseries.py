@@ -10,10 +10,13 @@ one "sample" being one time step.
 
 from __future__ import annotations
 
+from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError
@@ -72,6 +75,19 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
     (600,)
     """
 
+    # AnomalyDetector's constraints for the parameters this class takes, and its own. The ones it
+    # fixes (every member sees every window, no neighbour component, ``scaling`` instead of preprocessing) are
+    # not parameters here.
+    _parameter_constraints: dict = {
+        **{name: constraint for name, constraint in AnomalyDetector._parameter_constraints.items()
+           if name not in ("max_samples", "combination", "robust", "n_neighbors", "input_pca", "preprocessing",
+                           "missing", "unseen", "precision")},
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "scaling": [StrOptions(set(SCALINGS))],
+        "recipe_options": [dict, None],
+    }
+
     def __init__(
         self,
         recipe: str = "conv1d",
@@ -117,10 +133,6 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
         if getattr(X, "ndim", None) == 1 or (isinstance(X, (list, tuple)) and X and np.ndim(X[0]) == 0):
             X = np.asarray(X).reshape(-1, 1)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-        for name in ("window", "stride"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
         if len(X) < self.window:
             raise ValueError(f"X has {len(X)} time steps but window={self.window} needs at least that many")
         return X
@@ -160,14 +172,11 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
     def _uses_network(self) -> bool:
         return False  # sequence recipes: one Autoencoder per member
 
+    @_fit_context(prefer_skip_nested_validation=False)  # recipe_options reach the Autoencoder unchecked
     def fit(self, X, y=None) -> "TimeSeriesAnomalyDetector":
         """Train on the series X (n_steps, n_channels); labels, if given, are ignored."""
         series = self._validate_series(X, reset=True)
         self._check_params(series.shape[1])
-        if self.scaling not in SCALINGS:
-            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
-        if self.recipe_options is not None and not isinstance(self.recipe_options, dict):
-            raise ValueError(f"recipe_options must be a dict or None, got {type(self.recipe_options).__name__}")
         self.scaler_ = SeriesScaler(self.scaling).fit(series)
         flat = self._windows(series)
         self.offset_, self.scale_ = np.zeros(flat.shape[1]), np.ones(flat.shape[1])  # scaled by scaler_ already
