@@ -147,3 +147,18 @@ def test_threads_option_sets_torch_threads(runner):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(1)
+
+
+def test_train_takes_the_estimators_training_options(runner, tmp_path, digits_flat):
+    from aekit import Autoencoder
+
+    np.save(tmp_path / "x.npy", digits_flat[0][:200])
+    run = tmp_path / "run"
+    _ok(runner.invoke(main, ["train", str(tmp_path / "x.npy"), "--out", str(run), "--recipe", "conv", "--epochs", "1",
+                             "--input-shape", "1,8,8", "--optimizer", "adamw", "--weight-decay", "0.01",
+                             "--grad-clip", "5", "--refine-codes", "2", "--quiet"]))
+    est = Autoencoder.load(run)
+    assert est.input_shape_ == (1, 8, 8)
+    params = est.get_params()
+    assert (params["optimizer"], params["weight_decay"], params["grad_clip"], params["refine_codes"]) == (
+        "adamw", 0.01, 5.0, 2)

@@ -40,7 +40,16 @@ def _train_options(f):
         click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs."),
         click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
         click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
+        click.option("--optimizer", default="adam", show_default=True,
+                     help="Any torch.optim optimizer by name (adam, adamw, sgd, ...)."),
+        click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True),
+        click.option("--grad-clip", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True,
+                     help="Clip the gradient norm (a guard rail against one bad batch)."),
         click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
+        click.option("--input-shape", default=None,
+                     help="Shape of one sample of flat data, e.g. 1,28,28 for images stored as rows."),
+        click.option("--refine-codes", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Gradient steps on each code at inference (saved with the model; see docs)."),
         click.option("--likelihood", type=RegistryChoice("likelihood", allow_json=True), default="gaussian",
                      show_default=True, help="Decoder distribution (gaussian = squared error): a name or a JSON "
                                              "spec such as '{\"name\": \"categorical\", \"n_levels\": 16}'."),
@@ -70,15 +79,18 @@ def _train_options(f):
     return f
 
 
-def _estimator(recipe, latent_dim, epochs, batch_size, lr, hidden_dims, likelihood, corruption, options,
-               preprocessing, validation_split, patience, seed, device, precision, scheduler, preset, quiet):
+def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_decay, grad_clip, hidden_dims, input_shape,
+               refine_codes, likelihood, corruption, options, preprocessing, validation_split, patience, seed, device,
+               precision, scheduler, preset, quiet):
     from ..estimators import Autoencoder
     from ..runs.presets import preset as preset_params
 
     params = dict(
         recipe=recipe, latent_dim=latent_dim, hidden_dims=parse_ints(hidden_dims, "--hidden-dims"),
         likelihood=likelihood, corruption=corruption, recipe_options=parse_options(options) or None,
-        preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr,
+        preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+        weight_decay=weight_decay, grad_clip=grad_clip, refine_codes=refine_codes,
+        input_shape=None if input_shape is None else tuple(parse_ints(input_shape, "--input-shape")),
         validation_split=validation_split, early_stopping=patience, random_state=seed, device=device,
         precision=precision, scheduler=None if scheduler == "none" else scheduler, verbose=not quiet,
     )
