@@ -130,11 +130,11 @@ def test_bad_inputs_after_fit(digits_flat, tmp_path):
         ae.transform(X[:, :10])
     with pytest.raises(ValueError, match="3 columns"):
         ae.inverse_transform(np.zeros((2, 5)))
-    with pytest.raises(ValueError, match="latent_dim"):
+    with pytest.raises(ValueError, match=r"'latent_dim' parameter of Autoencoder must be an int in the range \[1, inf\)"):
         aekit.Autoencoder(latent_dim=0, **FAST).fit(X)
     with pytest.raises(ValueError, match="recipe must be one of"):
         aekit.Autoencoder(recipe="nope", **FAST).fit(X)
-    with pytest.raises(ValueError, match="epochs"):
+    with pytest.raises(ValueError, match="'epochs' parameter of Autoencoder must be an int"):
         aekit.Autoencoder(epochs=-1).fit(X)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         aekit.Autoencoder.load(tmp_path / "missing")

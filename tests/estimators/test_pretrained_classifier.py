@@ -62,7 +62,7 @@ def test_pretrained_classifier_save_load(digits_flat, tmp_path):
 
 def test_pretrained_classifier_errors(digits_flat):
     X, y = digits_flat
-    with pytest.raises(ValueError, match="pretraining"):
+    with pytest.raises(ValueError, match="'pretraining' parameter of PretrainedClassifier must be a str among"):
         PretrainedClassifier(pretraining="magic").fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="X_unlabeled"):
         PretrainedClassifier(**FAST).fit(X[:20], y[:20], X_unlabeled=X[:5, :10])

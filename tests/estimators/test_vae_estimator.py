@@ -50,7 +50,7 @@ def test_iwae_scores_bound_elbo_scores_from_above_and_survive_save_load(fitted):
     assert iwae.mean() > elbo.mean()
     loaded = VariationalAutoencoder.load(path)
     np.testing.assert_allclose(loaded.score_samples(X[:100]), elbo, rtol=1e-5)
-    with pytest.raises(ValueError, match="score_method must be one of"):
+    with pytest.raises(ValueError, match="'score_method' parameter of VariationalAutoencoder must be a str among"):
         VariationalAutoencoder(score_method="exact").fit(X[:50])
 
 

@@ -75,9 +75,9 @@ def test_estimator_refined_codes_reconstruct_held_out_data_better(digits_flat, t
 
 def test_estimator_rejects_bad_refinement_options_before_training(digits_flat):
     X = digits_flat[0][:200]
-    with pytest.raises(ValueError, match="refine_codes must be a non-negative int"):
+    with pytest.raises(ValueError, match=r"'refine_codes' parameter of Autoencoder must be an int in the range \[0, inf\)"):
         aekit.Autoencoder(latent_dim=2, epochs=1, refine_codes=-3).fit(X)
-    with pytest.raises(ValueError, match="refine_lr must be a positive"):
+    with pytest.raises(ValueError, match=r"'refine_lr' parameter of Autoencoder must be a float in the range \(0\.0, inf\)"):
         aekit.Autoencoder(latent_dim=2, epochs=1, refine_codes=2, refine_lr=-1.0).fit(X)
     with pytest.raises(ValueError, match="top-k"):
         aekit.Autoencoder("sparse-topk", latent_dim=8, epochs=1, refine_codes=2,

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
 from ..models.registry import create_model
 from ..nn.shapes import as_shape
+from ..objectives.likelihoods import Likelihood
 from ..training import TrainConfig, fit as fit_model
+from ..training.config import PRECISIONS, SCHEDULERS
 from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
+from ..transforms.corruption import Corruption
 from ..data.streaming import is_stream
-from ..data.scaling import affine_from_stats, fit_affine
+from ..data.scaling import PREPROCESSING, affine_from_stats, fit_affine
 from .base import ModelFolderMixin, fit_seed, json_params, recipe_input_shape
 
 _INFERENCE_BATCH = 4096
@@ -101,6 +106,37 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     (1797, 4)
     """
 
+    # Checked by scikit-learn at the start of ``fit`` (``InvalidParameterError``, a ValueError and
+    # TypeError, naming the parameter). What a constraint cannot say is checked where it is used:
+    # the recipe name and the likelihood/corruption/regulariser specs by their registries (errors
+    # list the valid names), input_shape against X, the device string by torch.
+    _parameter_constraints: dict = {
+        "recipe": [str],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dims": ["array-like", None],
+        "likelihood": [str, dict, Likelihood],
+        "corruption": [str, dict, list, tuple, Corruption, None],
+        "regularisers": [list, tuple, None],
+        "recipe_options": [dict, None],
+        "input_shape": ["array-like", Interval(Integral, 1, None, closed="left"), None],
+        "preprocessing": [StrOptions(set(PREPROCESSING))],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [str],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "scheduler": [StrOptions({s for s in SCHEDULERS if s is not None}), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "refine_codes": [Interval(Integral, 0, None, closed="left")],
+        "refine_lr": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(
         self,
         recipe: str = "deep",
@@ -180,7 +216,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
     def _model_options(self) -> dict[str, Any]:
         options: dict[str, Any] = dict(self.recipe_options or {})
-        options.update(latent_dim=self.latent_dim, likelihood=self.likelihood)
+        options.update(latent_dim=int(self.latent_dim), likelihood=self.likelihood)
         if self.hidden_dims is not None:
             options["hidden_dims"] = list(self.hidden_dims)
         if self.corruption is not None:
@@ -193,15 +229,16 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         return TrainConfig(
             checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
             checkpoint_every=checkpoint_every,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
+            # numpy numbers pass the constraints; TrainConfig wants Python ones
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            lr=float(self.lr),
             optimizer=self.optimizer,
-            weight_decay=self.weight_decay,
+            weight_decay=float(self.weight_decay),
             scheduler=self.scheduler,
-            validation_split=self.validation_split,
-            early_stopping=self.early_stopping,
-            grad_clip=self.grad_clip,
+            validation_split=float(self.validation_split),
+            early_stopping=None if self.early_stopping is None else int(self.early_stopping),
+            grad_clip=None if self.grad_clip is None else float(self.grad_clip),
             seed=seed,
             device=self.device,
             precision=self.precision,
@@ -249,6 +286,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         return (out if out is not None else torch.empty(0)).numpy()
 
     # -- the API ---------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int | None = None,
             resume_from=None) -> "Autoencoder":
         """Train on X (n_samples, n_features), on images of shape (n_samples, C, H, W), or on an
@@ -261,8 +299,6 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         if is_stream(X):
             return self._fit_stream(X, **fit_options)
         X, nd_shape = self._validate_X(X, reset=True)
-        if not isinstance(self.latent_dim, int) or isinstance(self.latent_dim, bool) or self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {self.latent_dim!r}")
         if self.input_shape is not None:
             shape = as_shape(self.input_shape)
             if math.prod(shape) != X.shape[1]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -20,7 +22,7 @@ from ..nn.shapes import as_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
 from .base import ModelFolderMixin, fit_seed, recipe_input_shape
-from ..data.scaling import fit_affine
+from ..data.scaling import PREPROCESSING, fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
 _BATCH = 4096
@@ -72,6 +74,33 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
     (3,)
     """
 
+    # Checked by scikit-learn at the start of ``fit`` (``InvalidParameterError``, naming the
+    # parameter); the recipe name, recipe_options and layer_options keys, input_shape against X
+    # and the device string are checked where they are used.
+    _parameter_constraints: dict = {
+        "recipe": [str],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dims": ["array-like", None],
+        "recipe_options": [dict, None],
+        "input_shape": ["array-like", Interval(Integral, 1, None, closed="left"), None],
+        "pretraining": [StrOptions(set(PRETRAINING))],
+        "layer_options": [dict, list, tuple, None],
+        "pretrain_epochs": [Interval(Integral, 1, None, closed="left")],
+        "finetune_epochs": [Interval(Integral, 1, None, closed="left")],
+        "trainable": [StrOptions({"all", "head"}), Interval(Integral, 0, None, closed="left")],
+        "head_hidden_dims": ["array-like"],
+        "preprocessing": [StrOptions(set(PREPROCESSING))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "finetune_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         recipe: str = "deep",
@@ -121,8 +150,10 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
 
     def _config(self, epochs: int, lr: float, seed: int) -> TrainConfig:
         return TrainConfig(
-            epochs=epochs, batch_size=self.batch_size, lr=lr, weight_decay=self.weight_decay,
-            validation_split=self.validation_split, early_stopping=self.early_stopping, seed=seed,
+            # numpy numbers pass the constraints; TrainConfig wants Python ones
+            epochs=int(epochs), batch_size=int(self.batch_size), lr=float(lr), weight_decay=float(self.weight_decay),
+            validation_split=float(self.validation_split), seed=seed,
+            early_stopping=None if self.early_stopping is None else int(self.early_stopping),
             device=self.device, progress=bool(self.verbose),
         )
 
@@ -130,6 +161,7 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
         Xs = ((X - self.offset_) / self.scale_).astype(np.float32)
         return torch.from_numpy(Xs).reshape(len(Xs), *self.input_shape_)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_unlabeled=None) -> "PretrainedClassifier":
         """Pretrain on ``X`` and ``X_unlabeled`` (no labels needed), then fine-tune on ``(X, y)``."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
@@ -137,8 +169,6 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs at least 2 classes")
-        if self.pretraining not in PRETRAINING:
-            raise ValueError(f"pretraining must be one of {PRETRAINING}, got {self.pretraining!r}")
         pool = X
         if X_unlabeled is not None:
             U = check_array(X_unlabeled, dtype=[np.float64, np.float32], input_name="X_unlabeled")
@@ -156,7 +186,7 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
         fine_cfg = self._config(self.finetune_epochs, self.finetune_lr or self.lr, seed)
 
         torch.manual_seed(seed)
-        options = {**(self.recipe_options or {}), "latent_dim": self.latent_dim}
+        options = {**(self.recipe_options or {}), "latent_dim": int(self.latent_dim)}
         if self.hidden_dims is not None:
             options["hidden_dims"] = list(self.hidden_dims)
         ae = create_model(self.recipe, shape, **options)
@@ -171,7 +201,8 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
             self.history_["pretraining"] = [*stacked.layers, stacked.finetune]
         elif self.pretraining == "joint":
             self.history_["pretraining"] = [fit_model(ae, pool_t, pre_cfg)]
-        model = SupervisedModel(ae, len(self.classes_), hidden_dims=tuple(self.head_hidden_dims), trainable=self.trainable)
+        trainable = self.trainable if isinstance(self.trainable, str) else int(self.trainable)
+        model = SupervisedModel(ae, len(self.classes_), hidden_dims=tuple(self.head_hidden_dims), trainable=trainable)
         self.history_["finetune"] = fit_model(model, (self._to_model_space(X), y_idx.astype(np.int64)), fine_cfg)
         self.autoencoder_, self.model_ = ae, model.eval()
         return self

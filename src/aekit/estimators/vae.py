@@ -7,10 +7,12 @@ chooses a Gaussian latent (beta, capacity, free bits), and adds ``sample`` and l
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..evaluation.likelihood import elbo, iwae_bound
@@ -59,6 +61,15 @@ class VariationalAutoencoder(Autoencoder):
     >>> vae.transform(X).shape, vae.sample(3).shape
     ((1797, 2), (3, 64))
     """
+
+    _parameter_constraints: dict = {
+        **Autoencoder._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "capacity": [Interval(Real, 0, None, closed="left"), None],
+        "free_bits": [Interval(Real, 0, None, closed="left")],
+        "score_method": [StrOptions(set(SCORE_METHODS))],
+        "n_importance": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -109,16 +120,16 @@ class VariationalAutoencoder(Autoencoder):
 
     def _model_options(self) -> dict[str, Any]:
         options = super()._model_options()
-        options["latent"] = {"name": "gaussian", "beta": self.beta, "capacity": self.capacity,
-                             "free_bits": self.free_bits}
+        options["latent"] = {"name": "gaussian", "beta": float(self.beta),
+                             "capacity": None if self.capacity is None else float(self.capacity),
+                             "free_bits": float(self.free_bits)}
         return options
 
     def fit(self, X, y=None) -> "VariationalAutoencoder":
-        """Train on X by maximising the ELBO (with the chosen beta, capacity, free bits)."""
-        if self.score_method not in SCORE_METHODS:
-            raise ValueError(f"score_method must be one of {SCORE_METHODS}, got {self.score_method!r}")
-        if not isinstance(self.n_importance, int) or isinstance(self.n_importance, bool) or self.n_importance < 1:
-            raise ValueError(f"n_importance must be a positive int, got {self.n_importance!r}")
+        """Train on X by maximising the ELBO (with the chosen beta, capacity, free bits).
+
+        The parameters are checked against ``_parameter_constraints`` by :meth:`Autoencoder.fit`.
+        """
         return super().fit(X, y)
 
     def sample(self, n_samples: int = 1, random_state: Any = None, sampled: bool = False) -> np.ndarray:
@@ -135,7 +146,7 @@ class VariationalAutoencoder(Autoencoder):
         X, _ = self._validate_X(X, reset=False)
         x = self._to_model_space(X)
         estimate = elbo if self.score_method == "elbo" else iwae_bound
-        k = {"n_samples" if self.score_method == "elbo" else "k": self.n_importance}
+        k = {"n_samples" if self.score_method == "elbo" else "k": int(self.n_importance)}
         scores = estimate(self.model_, x, seed=0, shared_noise=True, **k).double().numpy()
         if not self.model_.likelihood.needs_unit_interval:  # a density: change of variables
             scores -= float(np.sum(np.log(self.scale_)))
