@@ -139,9 +139,9 @@ class MaskedTokenModel(TextEstimator):
         """Train on a corpus (path, "python-docs", or list of str) and score the held-out chunks.
 
         Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.masked_train`); a NaN or
-        infinite loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). Parameters
-        are checked first against ``_parameter_constraints``: an invalid one raises scikit-learn's
-        ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming it.
+        infinite loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). The
+        settings are checked first against ``_parameter_constraints``; an invalid one raises
+        scikit-learn's ``InvalidParameterError``, a ``ValueError`` that names it.
         """
         chunks = chunk_tokens(self._documents(X), self.seq_len)
         n_val = int(round(len(chunks) * self.validation_split))

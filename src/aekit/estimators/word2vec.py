@@ -143,9 +143,9 @@ class Word2Vec(TextEstimator):
         y : ignored
 
         Trains with :func:`aekit.training.fit` (see :mod:`aekit.text.train`); a NaN or infinite
-        loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). Parameters are
-        checked first against ``_parameter_constraints``: an invalid one raises scikit-learn's
-        ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming it.
+        loss raises :class:`aekit.training.TrainingDivergedError` (lower ``lr``). The settings
+        are checked first against ``_parameter_constraints``; an invalid one raises
+        scikit-learn's ``InvalidParameterError``, a ``ValueError`` that names it.
         """
         documents = self._documents(X)
         vocab = Vocabulary.build(documents, self.min_count, self.max_vocab)
