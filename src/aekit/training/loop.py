@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .config import TrainConfig
 from .device import autocast
 from .distributed import all_reduce_sums, any_rank
 from .history import History
+from .progress import Progress
 from .optim import make_optimizer, make_scheduler  # noqa: F401  (re-exported: aekit.training.loop.make_optimizer)
 from .session import deterministic_mode, start_session
 
@@ -114,44 +114,50 @@ def fit(
 def _train(run, callbacks: list[Callback]) -> History:
     model, config, optimizer, device = run.model, run.config, run.optimizer, run.device
     epochs = range(run.start_epoch, config.epochs + 1)
-    bar = tqdm(epochs, desc="training", unit="epoch", disable=not (config.progress and run.where.is_main), leave=False)
-    for epoch in bar:
-        start = time.perf_counter()
-        model.train()
-        sums = _PartSums()
-        for batch in run.train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
-            with autocast(device, run.amp_dtype):
-                out = run.loss(*batch)  # model.loss (through DDP when distributed): reconstruction + regularisers
-            optimizer.zero_grad(set_to_none=True)
-            out.total.backward()  # under DDP, gradients are averaged over ranks here
-            if config.grad_clip is not None:
-                nn.utils.clip_grad_norm_(run.params, config.grad_clip)
-            optimizer.step()
-            run.step_batch_scheduler()  # per-batch schedules ("onecycle"); a no-op otherwise
-            sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
+    samples = len(run.train_src) if hasattr(run.train_src, "__len__") else None  # this rank counts its share
+    progress = Progress(config.progress and run.where.is_main, run.start_epoch, config.epochs,
+                        None if samples is None else -(-samples // run.where.world_size))
+    try:
+        for epoch in epochs:
+            start = time.perf_counter()
+            model.train()
+            sums = _PartSums()
+            for batch in run.train_src.batches(shuffle=True):  # (x, *extras), x: (B, *input_shape), on device
+                with autocast(device, run.amp_dtype):
+                    out = run.loss(*batch)  # model.loss (through DDP when distributed): reconstruction + regularisers
+                optimizer.zero_grad(set_to_none=True)
+                out.total.backward()  # under DDP, gradients are averaged over ranks here
+                if config.grad_clip is not None:
+                    nn.utils.clip_grad_norm_(run.params, config.grad_clip)
+                optimizer.step()
+                run.step_batch_scheduler()  # per-batch schedules ("onecycle"); a no-op otherwise
+                sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
+                progress.step(len(batch[0]))
 
-        record = {"epoch": epoch, **sums.means("train", device)}
-        if run.val_src is not None:
-            record.update(evaluate(model, run.val_src, run.amp_dtype, device))
-        record["lr"] = optimizer.param_groups[0]["lr"]
-        record["seconds"] = time.perf_counter() - start
-        run.history.records.append(record)
-        monitored = record["val_total" if run.val_src is not None else "train_total"]
+            record = {"epoch": epoch, **sums.means("train", device)}
+            if run.val_src is not None:
+                record.update(evaluate(model, run.val_src, run.amp_dtype, device))
+            record["lr"] = optimizer.param_groups[0]["lr"]
+            record["seconds"] = time.perf_counter() - start
+            run.history.records.append(record)
+            monitored = record["val_total" if run.val_src is not None else "train_total"]
 
-        bad = [v for v in (record["train_total"], monitored) if not math.isfinite(v)]
-        if bad:
-            run.restore_good()  # best or last finite weights: never leave NaN weights behind
-            raise TrainingDivergedError(
-                f"the loss became {bad[0]} at epoch {epoch}: the learning rate ({config.lr}) is likely too "
-                "high or the inputs hold extreme values; lower lr, set grad_clip, or scale the data"
-            )
-        run.track(monitored, epoch)  # early-stopping counters, best and last good weights
-        run.step_scheduler(monitored)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.endswith("total")})
-        stop = any_rank(any([bool(cb(epoch, record, model)) for cb in callbacks]), device)
-        if stop or run.should_stop():
-            run.history.stopped_early = True
-        run.maybe_checkpoint(epoch, last=run.history.stopped_early or epoch == config.epochs)
-        if run.history.stopped_early:
-            break
-    return run.finish()
+            bad = [v for v in (record["train_total"], monitored) if not math.isfinite(v)]
+            if bad:
+                run.restore_good()  # best or last finite weights: never leave NaN weights behind
+                raise TrainingDivergedError(
+                    f"the loss became {bad[0]} at epoch {epoch}: the learning rate ({config.lr}) is likely too "
+                    "high or the inputs hold extreme values; lower lr, set grad_clip, or scale the data"
+                )
+            run.track(monitored, epoch)  # early-stopping counters, best and last good weights
+            run.step_scheduler(monitored)
+            progress.epoch(record)
+            stop = any_rank(any([bool(cb(epoch, record, model)) for cb in callbacks]), device)
+            if stop or run.should_stop():
+                run.history.stopped_early = True
+            run.maybe_checkpoint(epoch, last=run.history.stopped_early or epoch == config.epochs)
+            if run.history.stopped_early:
+                break
+        return run.finish()
+    finally:
+        progress.close()  # also when training diverges: the bar never lingers half-drawn
