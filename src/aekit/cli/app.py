@@ -12,6 +12,10 @@ import click
 import numpy as np
 from .._files import replace_file
 
+#: What --quiet means for every command that trains.
+QUIET_HELP = "No progress output: no bar on a terminal, no per-epoch lines in a log."
+
+
 def fail(message: str) -> None:
     click.echo(f"aekit: error: {message}", err=True)
     sys.exit(2)

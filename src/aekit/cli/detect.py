@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import load_data_arg, main, parse_ints, parse_options
+from .app import QUIET_HELP, load_data_arg, main, parse_ints, parse_options
 from .types import RegistryChoice
 
 
@@ -60,7 +60,7 @@ def _read_table(source: str, label_column, as_text: bool):
 @click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default: auto).")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Any other AnomalyDetector parameter, value as JSON (repeatable), e.g. --option n_neighbors=0.")
-@click.option("--quiet", is_flag=True, help="No progress bar (the default: a detector trains in seconds).")
+@click.option("--quiet", is_flag=True, help=QUIET_HELP + " The default for detect (it trains in seconds).")
 @click.option("--verbose", is_flag=True, help="Show the training progress bar.")
 @click.option("--label-column", default=None, help="CSV column with 0/1 labels: reported, never used to train.")
 @click.option("--missing", type=click.Choice(["error", "impute"]), default="error", show_default=True,

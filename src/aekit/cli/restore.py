@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import load_data_arg, parse_options, main
+from .app import QUIET_HELP, load_data_arg, main, parse_options
 
 TASKS = ("denoise", "inpaint", "colorize", "superres", "dewatermark")
 RESTORE_FORMAT = "aekit-restore"
@@ -33,7 +33,7 @@ RESTORE_FORMAT = "aekit-restore"
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace a run folder written by `aekit restore`.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help=QUIET_HELP)
 def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epochs, batch_size, lr, options, seed,
             device, overwrite, quiet) -> None:
     """Train a restoration model for TASK on the images in DATA; write model/, restoration.png, metrics.json.

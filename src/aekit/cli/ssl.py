@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import parse_options, main
+from .app import QUIET_HELP, main, parse_options
 from .types import RegistryChoice
 
 
@@ -31,7 +31,7 @@ from .types import RegistryChoice
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help=QUIET_HELP)
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
              lr, seed, device, overwrite, quiet) -> None:
     """Pretrain a backbone on DATA (labels unused) with a self-supervised METHOD and save it."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import main
+from .app import QUIET_HELP, main
 
 # Words with clear neighbours in the built-in corpus (the Python documentation).
 DEFAULT_PROBES = ("int", "list", "true", "read", "exception")
@@ -49,7 +49,7 @@ def _common(f):
         click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
         click.option("--device", default="auto", show_default=True),
         click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit."),
-        click.option("--quiet", is_flag=True, help="No per-epoch losses."),
+        click.option("--quiet", is_flag=True, help=QUIET_HELP),
     ]
     for option in reversed(options):
         f = option(f)

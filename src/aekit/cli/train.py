@@ -8,7 +8,7 @@ import click
 import numpy as np
 import torch
 
-from .app import load_data_arg, main, parse_ints, parse_options, write_array
+from .app import QUIET_HELP, load_data_arg, main, parse_ints, parse_options, write_array
 from .types import RegistryChoice
 
 DEMO_OUT = "aekit-demo"
@@ -72,7 +72,7 @@ def _train_options(f):
         click.option("--preset", default=None,
                      help="Named configuration (see `aekit presets`); options given explicitly override it."),
         click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
-        click.option("--quiet", is_flag=True, help="No progress bar."),
+        click.option("--quiet", is_flag=True, help=QUIET_HELP),
     ]
     for option in reversed(options):
         f = option(f)
@@ -168,7 +168,7 @@ def train(data, out, split, label_column, overwrite, checkpoint_every, resume, *
 @click.option("--out", type=click.Path(path_type=Path), default=DEMO_OUT, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help=QUIET_HELP)
 def demo(out, epochs, overwrite, quiet) -> None:
     """Train a small convolutional autoencoder on the built-in digits (under a minute on a laptop CPU)."""
     import torch
