@@ -114,3 +114,14 @@ def test_vae_run_gets_generation_figures(tmp_path, digits_flat):
         im = np.asarray(Image.open(tmp_path / "vae" / "figures" / name).convert("L"), dtype=float)
         assert min(im.shape) > 100 and im.std() > 10, name
     assert len(_embedded_pngs(page)) == 3 + 3
+
+
+def test_each_plot_is_one_file(tiny_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(tiny_run[0], out)
+    write_report(out)
+    figures = {p.name for p in (out / "figures").glob("*.png")} if (out / "figures").exists() else set()
+    top = {p.name for p in out.glob("*.png")}
+    assert {"loss.png", "reconstructions.png", "latent.png"} <= top and not (top & figures)

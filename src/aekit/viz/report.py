@@ -13,7 +13,8 @@ appear only when they apply:
   (written into the run folder by :func:`add_detector_results`);
 - self-supervised runs: probe accuracies (written by :func:`add_probe_results`).
 
-The PNGs are also kept in ``RUN/figures/``.
+The run's own plots (``loss.png``, ``reconstructions.png``, ``latent.png``) are redrawn in place, once
+each; the report's other figures (scores, ROC/PR, probes, VAE samples) are kept in ``RUN/figures/``.
 """
 
 from __future__ import annotations
@@ -208,14 +209,14 @@ def _overview(run: RunData) -> tuple[str, str, str]:
     return _section("overview", "Configuration and data", body)
 
 
-def _losses(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+def _losses(run: RunData) -> tuple[str, str, str] | None:
     if not len(run.history):
         return None
-    path = plot_loss_curves(run.history, figdir / "loss.png", title=f"{run.summary.get('recipe', '')} loss")
+    path = plot_loss_curves(run.history, run.folder / "loss.png", title=f"{run.summary.get('recipe', '')} loss")
     return _section("losses", "Loss curves", _figure(path, "Per-sample loss by epoch; solid = train, dashed = validation."))
 
 
-def _reconstructions(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+def _reconstructions(run: RunData) -> tuple[str, str, str] | None:
     if "inputs" not in run.arrays or "reconstructions" not in run.arrays:
         return None
     rows = {"input": run.arrays["inputs"]}
@@ -223,18 +224,18 @@ def _reconstructions(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
         rows["corrupted input"] = run.arrays["corrupted"]
     rows["output"] = run.arrays["reconstructions"]
     flat = {k: v.reshape(len(v), -1) for k, v in rows.items()}
-    path = plot_reconstructions(flat, figdir / "reconstructions.png", _sample_shape(run))
+    path = plot_reconstructions(flat, run.folder / "reconstructions.png", _sample_shape(run))
     err = float(np.mean((flat["input"] - flat["output"]) ** 2))
     caption = (f"Rows: {', '.join(rows)}. Mean squared error of the output over the "
                f"{len(flat['input'])} kept samples: {err:.4g}.")
     return _section("reconstructions", "Reconstructions", _figure(path, caption))
 
 
-def _latent(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+def _latent(run: RunData) -> tuple[str, str, str] | None:
     codes = run.arrays.get("codes")
     if codes is None or len(codes) < 2:
         return None
-    path = plot_latent_scatter(codes, figdir / "latent.png", run.arrays.get("labels"), title="Latent map")
+    path = plot_latent_scatter(codes, run.folder / "latent.png", run.arrays.get("labels"), title="Latent map")
     how = "the code itself" if codes.shape[1] <= 2 else f"the first two principal components of the {codes.shape[1]}-d code"
     return _section("latent", "Latent map", _figure(path, f"{len(codes)} samples placed by {how}."))
 
@@ -331,7 +332,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     figdir.mkdir(exist_ok=True)
     if estimator is None and run.summary.get("recipe") is not None:
         estimator = _load_estimator(run.folder)
-    sections = [_overview(run), _losses(run, figdir), _reconstructions(run, figdir), _latent(run, figdir),
+    sections = [_overview(run), _losses(run), _reconstructions(run), _latent(run),
                 _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir)]
     sections = [s for s in sections if s is not None]
     s = run.summary
