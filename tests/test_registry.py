@@ -89,7 +89,7 @@ def test_a_recipe_registered_by_a_user_trains_from_the_cli(tmp_path):
 
     def tiny(input_shape, latent_dim=2, **options):
         """A tiny user recipe."""
-        return aekit.build_autoencoder(input_shape, latent_dim, hidden_dims=(8,), **options)
+        return aekit.build_autoencoder(input_shape, latent_dim, architecture="mlp", hidden_dims=(8,), **options)
 
     with RECIPES.temporary("user-tiny", tiny):
         result = CliRunner().invoke(main, ["train", "digits", "--recipe", "user-tiny", "--epochs", "1",

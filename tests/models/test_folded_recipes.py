@@ -29,3 +29,20 @@ def test_context_encoder_holes_are_block_masks():
     blocks = BlockMask("random_block", size=0.5).mask(x)
     assert torch.equal(holes.bool(), blocks)
     assert torch.equal(square_holes(x, 4, center=True).bool(), BlockMask("center", size=0.5).mask(x))
+
+
+def test_options_a_network_has_no_use_for_are_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="hidden_dims is an option of an MLP"):
+        aekit.create_model("conv", (1, 8, 8), hidden_dims=[7])
+    with pytest.raises(ValueError, match="dropout is an option of an MLP"):
+        aekit.create_model("conv", (1, 8, 8), dropout=0.5)
+    with pytest.raises(ValueError, match="channels is an option of a convolutional network"):
+        aekit.create_model("deep", (10,), channels=[8])
+    for recipe, option in [("conv1d", {"hidden_dims": [8]}), ("conv1d", {"bidirectional": True}),
+                           ("conv1d", {"teacher_forcing": 0.5}), ("conv1d", {"feedback": False}),
+                           ("lstm", {"channels": [8]}), ("gru", {"kernel_size": 3})]:
+        with pytest.raises(ValueError, match=f"{next(iter(option))} is an option of"):
+            aekit.create_model(recipe, (16, 2), **option)
+    aekit.create_model("conv", (1, 8, 8), dropout=0.0)  # the default of the other network is no error

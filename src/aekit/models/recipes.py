@@ -29,8 +29,8 @@ def build_autoencoder(
     latent_dim: int = 32,
     *,
     architecture: str = "auto",
-    hidden_dims: Sequence[int] = (256, 128),
-    channels: Sequence[int] = (32, 64),
+    hidden_dims: Sequence[int] | None = None,
+    channels: Sequence[int] | None = None,
     activation: str = "relu",
     code_activation: str | None = None,
     likelihood: str | dict[str, Any] = "gaussian",
@@ -55,10 +55,12 @@ def build_autoencoder(
         Code size; larger than the input gives an overcomplete autoencoder.
     architecture : {"auto", "mlp", "conv"}
         ``"auto"`` picks ``"conv"`` for images and ``"mlp"`` otherwise.
-    hidden_dims : sequence of int
-        MLP encoder widths (the decoder mirrors them); ``()`` gives a single-layer autoencoder.
-    channels : sequence of int
-        Convolutional encoder channels, one stride-2 stage each (the decoder mirrors them).
+    hidden_dims : sequence of int, optional
+        MLP encoder widths (the decoder mirrors them; default ``(256, 128)``); ``()`` gives a
+        single-layer autoencoder. MLP only: a convolutional network refuses it.
+    channels : sequence of int, optional
+        Convolutional encoder channels, one stride-2 stage each (the decoder mirrors them;
+        default ``(32, 64)``). Convolutional only: an MLP refuses it.
     activation, code_activation : str
         Hidden activation and the activation applied to the code (e.g. ``"sigmoid"``).
     likelihood, latent, corruption, regularisers
@@ -66,7 +68,8 @@ def build_autoencoder(
     tied : bool
         Decoder uses the transpose of the encoder weight; needs ``hidden_dims=()`` and an MLP.
     dropout, batch_norm
-        Optional MLP/conv extras.
+        Optional extras: dropout for MLPs only (a convolutional network refuses ``dropout > 0``),
+        batch norm for both.
     n_conditions : int
         Size of a label joined to encoder and decoder inputs (conditional VAE; see
         :mod:`aekit.models.conditioning`). Class labels are one-hot encoded over ``n_conditions``.
@@ -85,6 +88,15 @@ def build_autoencoder(
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
     if architecture == "auto":
         architecture = "conv" if is_image_shape(input_shape) else "mlp"
+    # An option the chosen network has no use for is an error, never silently dropped.
+    ignored = ([name for name, given in (("hidden_dims", hidden_dims is not None), ("dropout", bool(dropout)))
+                if given] if architecture == "conv" else (["channels"] if channels is not None else []))
+    if ignored:
+        other = "an MLP (architecture='mlp')" if architecture == "conv" else "a convolutional network (architecture='conv')"
+        raise ValueError(f"{ignored[0]} is an option of {other}, not of the {architecture!r} network this recipe "
+                         f"builds for input_shape {tuple(input_shape)}; leave it out or change the architecture")
+    hidden_dims = (256, 128) if hidden_dims is None else hidden_dims
+    channels = (32, 64) if channels is None else channels
     lik = make_likelihood(likelihood)
     lat = make_latent(latent)
     enc_out = latent_dim * lat.n_params

@@ -29,8 +29,15 @@ def _restorer(input_shape, latent_dim: int, corruption: CorruptionSpec, options:
     """
     if not is_image_shape(input_shape):
         raise ValueError(f"restoration recipes need images (channels, height, width), got input_shape {input_shape}")
-    options = {"architecture": "conv", "channels": (32, 64), "corruption": corruption, "input_skip": True, **options}
-    return build_autoencoder(input_shape, latent_dim, **options)
+    options = {"architecture": "conv", "corruption": corruption, "input_skip": True, **options}
+    return build_autoencoder(input_shape, latent_dim, **_conv_channels(options))
+
+
+def _conv_channels(options: dict[str, Any]) -> dict[str, Any]:
+    """Restoration's default channels (32, 64), for the convolutional network only (an MLP has none)."""
+    if options.get("architecture") == "conv":
+        options.setdefault("channels", (32, 64))
+    return options
 
 
 @register_recipe("denoise")
@@ -42,7 +49,7 @@ def denoise(input_shape, latent_dim: int = 128, std: float = 0.3, **options) -> 
     """
     if not is_image_shape(input_shape):
         raise ValueError(f"restoration recipes need images (channels, height, width), got input_shape {input_shape}")
-    options = {"architecture": "conv", "channels": (32, 64), "input_skip": False, **options}
+    options = _conv_channels({"architecture": "conv", "input_skip": False, **options})
     return denoising(input_shape, latent_dim, corruption=options.pop("corruption", {"name": "gaussian", "std": std}),
                      **options)
 

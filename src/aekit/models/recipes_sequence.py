@@ -27,9 +27,9 @@ def build_sequence_autoencoder(
     latent_dim: int = 16,
     *,
     architecture: str = "lstm",
-    hidden_dims: Sequence[int] = (64,),
-    channels: Sequence[int] = (32, 64),
-    kernel_size: int = 5,
+    hidden_dims: Sequence[int] | None = None,
+    channels: Sequence[int] | None = None,
+    kernel_size: int | None = None,
     bidirectional: bool = False,
     teacher_forcing: float = 0.0,
     feedback: bool = True,
@@ -81,6 +81,19 @@ def build_sequence_autoencoder(
         raise ValueError(f"architecture must be one of {SEQUENCE_ARCHITECTURES}, got {architecture!r}")
     if not isinstance(latent_dim, int) or isinstance(latent_dim, bool) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+    # An option the chosen network has no use for is an error, never silently dropped.
+    if architecture == "conv1d":
+        given = {"hidden_dims": hidden_dims is not None, "bidirectional": bool(bidirectional),
+                 "teacher_forcing": bool(teacher_forcing), "feedback": feedback is not True}
+    else:
+        given = {"channels": channels is not None, "kernel_size": kernel_size is not None}
+    ignored = [name for name, is_given in given.items() if is_given]
+    if ignored:
+        owner = "the recurrent recipes (lstm, gru)" if architecture == "conv1d" else "the conv1d recipe"
+        raise ValueError(f"{ignored[0]} is an option of {owner}, not of {architecture!r}; leave it out or change the recipe")
+    hidden_dims = (64,) if hidden_dims is None else hidden_dims
+    channels = (32, 64) if channels is None else channels
+    kernel_size = 5 if kernel_size is None else kernel_size
     lik = make_likelihood(likelihood)
     lat = make_latent(latent)
     enc_out = latent_dim * lat.n_params
