@@ -66,7 +66,13 @@ def init_distributed(device: torch.device | None = None) -> DistInfo:
 
 
 def _shutdown() -> None:
+    """At exit, leave the group together: a rank that tears gloo down while another still works
+    (rank 0 saving files) can abort the other with "terminate called without an active exception"."""
     if dist.is_available() and dist.is_initialized():
+        try:
+            dist.barrier()
+        except RuntimeError:  # a peer is already gone: nothing left to wait for
+            pass
         dist.destroy_process_group()
 
 

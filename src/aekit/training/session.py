@@ -6,6 +6,7 @@ stopping, checkpoints and resumption. Kept here so that :func:`aekit.training.fi
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import math
 import os
@@ -106,6 +107,12 @@ class Session:
         if self.config.restore_best and self.best_state is not None:
             self.model.load_state_dict(self.best_state)
         self.model.eval()
+        if self.where.world_size > 1:
+            # The DDP wrapper sits in reference cycles (its reducer's hooks point back at it); freed
+            # only by a late garbage collection, its gloo work can outlive the interpreter and abort
+            # the process at exit ("terminate called without an active exception"). Free it now.
+            self.loss = None
+            gc.collect()
         return self.history
 
     # -- checkpoints -----------------------------------------------------------------------------
