@@ -162,3 +162,17 @@ def test_train_takes_the_estimators_training_options(runner, tmp_path, digits_fl
     params = est.get_params()
     assert (params["optimizer"], params["weight_decay"], params["grad_clip"], params["refine_codes"]) == (
         "adamw", 0.01, 5.0, 2)
+
+
+def test_train_a_vae_with_kl_warm_up_and_capacity(runner, tmp_path, digits_flat):
+    from aekit import VariationalAutoencoder
+
+    np.save(tmp_path / "x.npy", digits_flat[0][:200] / 16)
+    run = tmp_path / "run"
+    _ok(runner.invoke(main, ["train", str(tmp_path / "x.npy"), "--out", str(run), "--recipe", "vae", "--epochs", "3",
+                             "--latent-dim", "2", "--beta", "4", "--kl-warmup", "2", "--capacity", "3",
+                             "--capacity-warmup", "2", "--validation-split", "0", "--quiet"]))
+    est = VariationalAutoencoder.load(run)
+    assert est.history_["beta"] == [0.0, 2.0, 4.0] and est.history_["capacity"] == [0.0, 1.5, 3.0]
+    bad = runner.invoke(main, ["train", str(tmp_path / "x.npy"), "--out", str(tmp_path / "o"), "--kl-warmup", "2"])
+    assert bad.exit_code == 2 and "--kl-warmup is an option of the VAE" in bad.output

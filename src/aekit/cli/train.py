@@ -69,6 +69,14 @@ def _train_options(f):
                      help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32."),
         click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
                      default="none", show_default=True, help="Learning-rate schedule."),
+        click.option("--beta", type=click.FloatRange(min=0), default=None,
+                     help="VAE (--recipe vae): weight of the KL term [default: 1]."),
+        click.option("--kl-warmup", type=click.IntRange(min=0), default=None,
+                     help="VAE: epochs over which beta rises linearly from 0 [default: 0, none]."),
+        click.option("--capacity", type=click.FloatRange(min=0), default=None,
+                     help="VAE: KL target in nats; the penalty becomes beta * |KL - capacity|."),
+        click.option("--capacity-warmup", type=click.IntRange(min=0), default=None,
+                     help="VAE: epochs over which the KL target rises from 0 to --capacity."),
         click.option("--preset", default=None,
                      help="Named configuration (see `aekit presets`); options given explicitly override it."),
         click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
@@ -81,8 +89,8 @@ def _train_options(f):
 
 def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_decay, grad_clip, hidden_dims, input_shape,
                refine_codes, likelihood, corruption, options, preprocessing, validation_split, patience, seed, device,
-               precision, scheduler, preset, quiet):
-    from ..estimators import Autoencoder
+               precision, scheduler, beta, kl_warmup, capacity, capacity_warmup, preset, quiet):
+    from ..estimators import Autoencoder, VariationalAutoencoder
     from ..runs.presets import preset as preset_params
 
     params = dict(
@@ -104,6 +112,12 @@ def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_dec
         if chosen.get("recipe_options") and params["recipe_options"]:
             chosen["recipe_options"] = {**chosen["recipe_options"], **params["recipe_options"]}
         params.update({k: v for k, v in chosen.items() if k not in explicit or k == "recipe_options"})
+    vae = {k: v for k, v in dict(beta=beta, kl_warmup=kl_warmup, capacity=capacity,
+                                 capacity_warmup=capacity_warmup).items() if v is not None}
+    if params["recipe"] == "vae":  # the VAE estimator: its KL options, sample(), likelihood scores
+        return VariationalAutoencoder(**params, **vae)
+    if vae:
+        raise ValueError(f"--{next(iter(vae)).replace('_', '-')} is an option of the VAE: use --recipe vae")
     return Autoencoder(**params)
 
 

@@ -316,7 +316,8 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             X, self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.input_shape_ = tuple(shape)
-        self.history_ = fit_model(model, self._to_model_space(X), config, resume_from=resume_from)
+        self.history_ = fit_model(model, self._to_model_space(X), config, callbacks=self._callbacks(model),
+                                  resume_from=resume_from)
         self.model_ = model
         return self
 
@@ -341,9 +342,13 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.n_features_in_, self.input_shape_ = n_features, tuple(shape)
         offset, scale = self.offset_.astype(np.float32), self.scale_.astype(np.float32)
         to_model = stream.map(lambda a: ((a.reshape(len(a), -1) - offset) / scale).reshape(len(a), *shape))
-        self.history_ = fit_model(model, to_model, config, resume_from=resume_from)
+        self.history_ = fit_model(model, to_model, config, callbacks=self._callbacks(model), resume_from=resume_from)
         self.model_ = model
         return self
+
+    def _callbacks(self, model) -> list:
+        """Training callbacks the estimator's parameters ask for (none here; the VAE's schedules)."""
+        return []
 
     def _refine_settings(self, model=None) -> tuple[int, float]:
         """Validated ``(refine_codes, refine_lr)`` for ``model`` (the fitted one by default)."""

@@ -36,6 +36,12 @@ class VariationalAutoencoder(Autoencoder):
         KL target in nats (Burgess et al. 2018): the penalty becomes ``beta * |KL - capacity|``.
     free_bits : float, default=0.0
         Nats per latent dimension that cost nothing (Kingma et al. 2016).
+    kl_warmup : int, default=0
+        Epochs over which ``beta`` rises linearly from 0 (KL warm-up, Bowman et al. 2016; Sonderby
+        et al. 2016); 0: the full ``beta`` from the first epoch. The history records each epoch's beta.
+    capacity_warmup : int, default=0
+        Epochs over which the KL target rises linearly from 0 to ``capacity`` nats (Burgess et al.
+        2018); needs ``capacity``.
     score_method : {"elbo", "iwae"}, default="elbo"
         ``score_samples`` returns the ELBO (``n_importance`` Monte-Carlo samples) or the
         importance-weighted bound with k = ``n_importance``.
@@ -69,6 +75,8 @@ class VariationalAutoencoder(Autoencoder):
         "free_bits": [Interval(Real, 0, None, closed="left")],
         "score_method": [StrOptions(set(SCORE_METHODS))],
         "n_importance": [Interval(Integral, 1, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+        "capacity_warmup": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -81,6 +89,8 @@ class VariationalAutoencoder(Autoencoder):
         free_bits: float = 0.0,
         score_method: str = "elbo",
         n_importance: int = 100,
+        kl_warmup: int = 0,
+        capacity_warmup: int = 0,
         hidden_dims: tuple[int, ...] | None = None,
         likelihood: str | dict = "gaussian",
         corruption: Any = None,
@@ -117,6 +127,8 @@ class VariationalAutoencoder(Autoencoder):
         self.free_bits = free_bits
         self.score_method = score_method
         self.n_importance = n_importance
+        self.kl_warmup = kl_warmup
+        self.capacity_warmup = capacity_warmup
 
     def _model_options(self) -> dict[str, Any]:
         options = super()._model_options()
@@ -124,6 +136,19 @@ class VariationalAutoencoder(Autoencoder):
                              "capacity": None if self.capacity is None else float(self.capacity),
                              "free_bits": float(self.free_bits)}
         return options
+
+    def _callbacks(self, model) -> list:
+        """The latent schedules the parameters ask for (see :mod:`aekit.training.schedules`)."""
+        from ..training.schedules import CapacitySchedule, KLWarmup
+
+        schedules = []
+        if self.kl_warmup:
+            schedules.append(KLWarmup(int(self.kl_warmup), beta=float(self.beta), model=model))
+        if self.capacity_warmup:
+            if self.capacity is None:
+                raise ValueError("capacity_warmup needs a capacity (the KL target in nats it rises to)")
+            schedules.append(CapacitySchedule(int(self.capacity_warmup), float(self.capacity), model=model))
+        return schedules
 
     def fit(self, X, y=None) -> "VariationalAutoencoder":
         """Train on X by maximising the ELBO (with the chosen beta, capacity, free bits).
