@@ -46,3 +46,12 @@ def test_options_a_network_has_no_use_for_are_refused():
         with pytest.raises(ValueError, match=f"{next(iter(option))} is an option of"):
             aekit.create_model(recipe, (16, 2), **option)
     aekit.create_model("conv", (1, 8, 8), dropout=0.0)  # the default of the other network is no error
+
+
+def test_an_unknown_option_lists_what_the_recipe_really_takes():
+    import pytest
+
+    with pytest.raises(TypeError, match=r"'dropuot'; its options are \[.*'channels'.*'dropout'.*'hidden_dims'"):
+        aekit.create_model("conv", (1, 8, 8), dropuot=0.5)
+    with pytest.raises(TypeError, match=r"its options are \[.*'bidirectional'.*'kernel_size'"):
+        aekit.create_model("lstm", (16, 2), chanels=[3])
