@@ -95,7 +95,7 @@ def test_restore_accepts_a_fitted_estimator(digits_images):
 @pytest.mark.slow
 def test_cli_restore_writes_figure_and_metrics(tmp_path):
     out = tmp_path / "inp"
-    args = ["restore", "--task", "inpaint", "digits", "--out", str(out), "--max-samples", "300", "--epochs", "2",
+    args = ["restore", "--task", "inpaint", "digits", "--out", str(out), "--limit", "300", "--epochs", "2",
             "--latent-dim", "8", "--option", "channels=[4,8]", "--option", "mode=random_block", "--quiet"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -68,9 +68,11 @@ def test_cli_pretrain_then_evaluate(tmp_path):
     assert res.exit_code == 0, res.output
     knn = json.loads(res.output)
     assert knn["accuracy_k20"] > 0.5 and knn["n_test"] == 450  # 10 classes: chance is 0.1
-    res = runner.invoke(main, ["evaluate", str(out), "--data", "digits", "--protocol", "linear", "--json"])
+    res = runner.invoke(main, ["evaluate", str(out), "digits", "--protocol", "linear", "--json"])  # DATA, as elsewhere
     assert json.loads(res.output)["accuracy"] > 0.5
-    res = runner.invoke(main, ["evaluate", str(out), "--data", "digits", "--protocol", "linear", "--pool-grid", "2", "--json"])
+    res = runner.invoke(main, ["evaluate", str(out)])
+    assert res.exit_code == 2 and "aekit evaluate MODEL DATA" in res.output
+    res = runner.invoke(main, ["evaluate", str(out), "digits", "--protocol", "linear", "--pool-grid", "2", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["feature_dim"] == 8 * 2 * 2  # the 8-channel 4x4 map pooled to 2x2
     res = runner.invoke(main, ["pretrain", "digits", "--method", "nope", "--out", str(tmp_path / "x")])

@@ -23,7 +23,8 @@ RESTORE_FORMAT = "aekit-restore"
               help="Split of a built-in data set.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1,
               show_default=True, help="Held-out images the metrics are measured on.")
-@click.option("--max-samples", type=click.IntRange(min=2), default=None, help="Use at most this many images.")
+@click.option("--limit", "--max-samples", "max_samples", type=click.IntRange(min=2), default=None,
+              help="Use at most this many images, drawn at random (--max-samples is the older name).")
 @click.option("--latent-dim", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)

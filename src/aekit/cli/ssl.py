@@ -55,7 +55,8 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 
 @main.command()
 @click.argument("model")
-@click.option("--data", required=True, help="Labelled data: a built-in name or a file with labels.")
+@click.argument("data", required=False)
+@click.option("--data", "data_option", default=None, hidden=True)  # the older spelling, still accepted
 @click.option("--test-data", default=None, help="Held-out labelled data (default: the test split of a built-in "
               "data set, else a stratified 25% of --data).")
 @click.option("--protocol", type=click.Choice(["linear", "knn"]), default="linear", show_default=True,
@@ -67,8 +68,15 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
                    "the backbone's output vector.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def evaluate(model, data, test_data, protocol, label_column, limit, temperature, pool_grid, as_json) -> None:
-    """Accuracy of MODEL's frozen backbone features on labelled data (linear probe or kNN)."""
+def evaluate(model, data, data_option, test_data, protocol, label_column, limit, temperature, pool_grid,
+             as_json) -> None:
+    """Accuracy of MODEL's frozen backbone features on labelled DATA (a built-in name or a file with
+    labels), by a linear probe or kNN."""
+    if data is not None and data_option is not None and data != data_option:
+        raise ValueError("give the labelled data once: as DATA or as --data, not both")
+    data = data or data_option
+    if data is None:
+        raise ValueError("evaluate needs labelled DATA: aekit evaluate MODEL DATA")
     from .app import load_data_arg
     from ..estimators import SelfSupervised
     from ..evaluation import knn_probe, linear_probe
