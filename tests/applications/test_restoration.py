@@ -105,6 +105,22 @@ def test_cli_restore_writes_figure_and_metrics(tmp_path):
     assert aekit.load_model(out / "model").corruption.config() == metrics["corruption"]
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "already exists" in again.output
+    # the trained model restores the user's own images (aekit restore-images), keeping known pixels
+    from sklearn.datasets import load_digits
+
+    images = (load_digits().images[:5, None] / 16).astype(np.float32)
+    mask = np.zeros_like(images, dtype=bool)
+    mask[:, :, 2:6, 2:6] = True
+    holed = np.where(mask, 0.5, images)
+    np.save(tmp_path / "holed.npy", holed)
+    np.save(tmp_path / "mask.npy", mask)
+    restored_file = tmp_path / "restored.npy"
+    result = CliRunner().invoke(main, ["restore-images", str(out), str(tmp_path / "holed.npy"), "--mask",
+                                       str(tmp_path / "mask.npy"), "--out", str(restored_file)])
+    assert result.exit_code == 0, result.output
+    restored = np.load(restored_file)
+    assert restored.shape == (5, 1, 8, 8) and np.array_equal(restored[~mask], holed[~mask])
+    assert not np.allclose(restored[mask], 0.5)  # the hole was filled by the model
 
 
 def _zero_last_layer(model):

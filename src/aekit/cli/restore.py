@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import QUIET_HELP, load_data_arg, main, parse_options
+from .app import QUIET_HELP, load_data_arg, main, parse_options, write_array
 
 TASKS = ("denoise", "inpaint", "colorize", "superres", "dewatermark")
 RESTORE_FORMAT = "aekit-restore"
@@ -83,3 +83,29 @@ def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epoc
                f"(restored), SSIM {metrics['ssim_corrupted']:.3f} -> {metrics['ssim_restored']:.3f} on {len(test)} "
                f"held-out images")
     click.echo(f"wrote {out}/: model/, restoration.png, metrics.json")
+
+
+@main.command("restore-images")
+@click.argument("model")
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Restored images: .npy or .csv.")
+@click.option("--mask", "mask_file", default=None,
+              help="Inpainting: a .npy of booleans (True = missing pixel) broadcastable to the images; only "
+                   "those pixels are replaced, known ones are kept.")
+@click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True,
+              help="Split of a built-in data set.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def restore_images(model, data, out, mask_file, split, overwrite) -> None:
+    """Restore the (corrupted) images in DATA with a trained MODEL: the run folder of
+    `aekit restore` (or its model/ folder), or any autoencoder trained to undo a corruption."""
+    from ..applications.restoration import restore as restore_fn
+    from ..estimators import load
+
+    est = load(model)
+    images = load_data_arg(data, split, None).X
+    mask = None
+    if mask_file is not None:
+        mask = np.load(mask_file, allow_pickle=False).astype(bool)
+    restored = restore_fn(est, images, mask=mask)
+    write_array(restored, out, overwrite)
+    click.echo(f"restored {len(restored)} images of shape {tuple(restored.shape[1:])}; wrote {out}")
