@@ -209,12 +209,17 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 raise ValueError(f"column {self._where(empty[0])} has no values to impute from; drop it")
             if numeric:
                 self.medians_ = dict(zip(numeric, np.nanmedian(numbers[:, numeric], axis=0).tolist()))
-        self.all_numeric_ = not keys
+        self._set_outputs()
+        return self
+
+    def _set_outputs(self) -> None:
+        """The output layout, derived from the columns and their categories (also after loading
+        the fitted state from JSON)."""
+        self.all_numeric_ = not self.categories_
         self.feature_names_out_ = self._names_out(self.column_names_)
         self.source_columns_ = np.array(
-            [j for j in range(n_cols) for _ in self.categories_.get(j, [None])], dtype=np.int64
+            [j for j in range(self.n_features_in_) for _ in self.categories_.get(j, [None])], dtype=np.int64
         )
-        return self
 
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` (the columns of ``fit``) as float64 of shape ``(n_rows, len(feature_names_out_))``."""

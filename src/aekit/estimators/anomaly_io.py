@@ -51,10 +51,7 @@ def _encoder_from_state(state: dict[str, Any]) -> TableEncoder:
     enc.categories_ = {j: cats for j, cats in state["categories_"]}
     enc.categorical_columns_ = sorted(enc.categories_)
     enc.medians_ = {j: m for j, m in state["medians_"]}
-    enc.all_numeric_ = not enc.categories_
-    enc.feature_names_out_ = enc._names_out(enc.column_names_)
-    enc.source_columns_ = np.array([j for j in range(enc.n_features_in_) for _ in enc.categories_.get(j, [None])],
-                                   dtype=np.int64)
+    enc._set_outputs()
     return enc
 
 
