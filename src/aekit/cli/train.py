@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .app import QUIET_HELP, load_data_arg, main, parse_ints, parse_options, write_array
+from ..training.config import PRECISIONS
 from .types import RegistryChoice
 
 DEMO_OUT = "aekit-demo"
@@ -65,8 +66,9 @@ def _train_options(f):
                      help="Early-stopping patience in epochs."),
         click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
         click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
-        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True,
-                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32. "
+                          "fp16: autocast with loss scaling, for GPUs without bf16."),
         click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
                      default="none", show_default=True, help="Learning-rate schedule."),
         click.option("--beta", type=click.FloatRange(min=0), default=None,
@@ -127,7 +129,9 @@ def _report(summary: dict, out: Path) -> None:
         f"{summary['epochs_trained']} epochs in {summary['fit_seconds']:.1f}s; "
         f"reconstruction MSE {summary['reconstruction_mse']:.5f}"
     )
-    click.echo(f"wrote {out}/: model/, report.html, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
+    from ..runs.folders import folder_contents
+
+    click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
 @main.command()
@@ -136,12 +140,18 @@ def _report(summary: dict, out: Path) -> None:
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
               help="Split of a built-in data set.")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@click.option("--condition-column", default=None, metavar="COL",
+              help="Train a conditional model on these labels: a CSV column (name or index), or 'labels' for "
+                   "DATA's own labels (built-in data sets, .npz files with y).")
+@click.option("--condition-file", type=click.Path(path_type=Path), default=None,
+              help="Train a conditional model on the labels in FILE (.csv/.txt/.npy, one per row of DATA).")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None,
               help="Write a resumable checkpoint into OUT/checkpoint every N epochs.")
 @click.option("--resume", "resume", type=click.Path(path_type=Path), default=None, metavar="RUN_DIR",
               help="Continue the interrupted run in RUN_DIR (give no DATA or options).")
 @_train_options
-def train(data, out, split, label_column, overwrite, checkpoint_every, resume, **kw) -> None:
+def train(data, out, split, label_column, condition_column, condition_file, overwrite, checkpoint_every, resume,
+          **kw) -> None:
     """Train an autoencoder on DATA and write a run folder with the model and plots.
 
     Under `torchrun --nproc_per_node=N -m aekit train ...` it trains with DistributedDataParallel.
@@ -167,6 +177,15 @@ def train(data, out, split, label_column, overwrite, checkpoint_every, resume, *
         raise click.UsageError("give DATA and --out (or --resume RUN_DIR)")
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
+    if condition_column is not None or condition_file is not None:  # a conditional model (e.g. a CVAE)
+        from .vae import load_conditioned_data
+
+        if checkpoint_every is not None or env_world_size() > 1:
+            raise click.UsageError("--condition-column/--condition-file cannot be combined with --checkpoint-every "
+                                   "or torchrun yet")
+        bundle, labels = load_conditioned_data(data, split, label_column, condition_column, condition_file)
+        _report(train_run(bundle, _estimator(**kw), out, overwrite=overwrite, condition=labels), out)
+        return
     if checkpoint_every is not None or env_world_size() > 1:
         summary = train_resumable(load_data_arg(data, split, label_column), _estimator(**kw), out, data=data, split=split,
                                   label_column=label_column, overwrite=overwrite, checkpoint_every=checkpoint_every)
