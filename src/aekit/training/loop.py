@@ -161,6 +161,8 @@ def _train(run, callbacks: list[Callback]) -> History:
             run.maybe_checkpoint(epoch, last=run.history.stopped_early or epoch == config.epochs)
             if run.history.stopped_early:
                 break
-        return run.finish()
+        history = run.finish()
+        progress.finish(history)  # the summary line: epochs, time, final loss, best validation loss
+        return history
     finally:
         progress.close()  # also when training diverges: the bar never lingers half-drawn
