@@ -48,7 +48,7 @@ def test_report_is_self_contained_with_the_sections_that_apply(tiny_run):
         assert f'<section id="{anchor}">' in page
     for absent in ("detector", "probe", "vae"):
         assert f'<section id="{absent}">' not in page
-    assert "Rows: input, corrupted input, output; columns: one sample per class (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)." in page
+    assert "Rows: input, corrupted input, output; columns: one sample per class in turn (classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)." in page
     # what a person looks at first comes first; the configuration is last, folded
     order = [page.index(f'<section id="{a}">') for a in ("headline", "losses", "reconstructions", "latent", "overview")]
     assert order == sorted(order)

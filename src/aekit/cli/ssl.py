@@ -15,7 +15,8 @@ from .types import RegistryChoice
 @click.argument("data")
 @click.option("--method", type=RegistryChoice("method"), default="simclr", show_default=True,
               help="Self-supervised method (pretext task or joint-embedding method).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the backbone.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Run folder to create: model/ (the backbone), report.html, loss and feature-map plots, metrics.")
 @click.option("--backbone", type=RegistryChoice("backbone"), default=None,
               help="Backbone network (default: conv for images, mlp for tables, vit for mae/jepa).")
 @click.option("--backbone-option", "backbone_options", multiple=True, metavar="KEY=VALUE",
@@ -32,11 +33,12 @@ from .types import RegistryChoice
 @click.option("--device", default="auto", show_default=True)
 @click.option("--use-labels", is_flag=True,
               help="Give DATA's labels to a method that takes them (triplet): same label = positive pair.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit.")
 @click.option("--quiet", is_flag=True, help=QUIET_HELP)
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
              lr, seed, device, use_labels, overwrite, quiet) -> None:
-    """Pretrain a backbone on DATA (labels unused unless --use-labels) with a self-supervised METHOD and save it."""
+    """Pretrain a backbone on DATA (labels unused unless --use-labels) with a self-supervised METHOD and save it
+    in a run folder with its report (labels, when DATA has them, colour the feature map)."""
     from ..estimators import SelfSupervised
     from ..ssl.base import METHODS
     from .app import load_data_arg, parse_ints
@@ -56,11 +58,16 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
         method_options=parse_options(options) or None, input_shape=tuple(shape) if shape else None,
         epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed, verbose=not quiet,
     )
-    est.fit(X, y)
-    est.save(out, overwrite=overwrite)
+    from ..data import DataBundle
+    from ..runs.folders import folder_contents
+    from ..runs.pretrain import pretrain_run
+
+    shown = DataBundle(X, None if bundle.y is None else bundle.y[: len(X)], bundle.name)
+    pretrain_run(shown, est, out, fit_labels=y, overwrite=overwrite)
     first, last = est.history_.records[0]["train_total"], est.history_.records[-1]["train_total"]
     click.echo(f"pretrained {method} on {bundle.name} ({len(X)} samples, {epochs} epochs): loss {first:.4f} -> "
-               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/")
+               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/model/")
+    click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
 @main.command()

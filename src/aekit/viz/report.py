@@ -345,7 +345,7 @@ def _reconstructions(run: RunData) -> tuple[str, str, str] | None:
     rows = {label: run.arrays[name][picked] for name, label in names.items() if name in run.arrays}
     flat = {k: v.reshape(len(v), -1) for k, v in rows.items()}
     path = plot_reconstructions(flat, run.folder / filename, _sample_shape(run), n=len(picked))
-    which = (f"one sample per class ({', '.join(str(c) for c in labels[picked])})"
+    which = (f"one sample per class in turn (classes {', '.join(str(c) for c in labels[picked])})"
              if labels is not None and len(labels) >= n_stored else f"{len(picked)} samples spread over the stored ones")
     diff = run.arrays["inputs"].reshape(n_stored, -1) - run.arrays["reconstructions"].reshape(n_stored, -1)
     caption = (f"Rows: {', '.join(rows)}; columns: {which}. Mean squared error of the output over the "
@@ -374,7 +374,8 @@ def _evaluation(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
         return None
     keys = list(dict.fromkeys(k for r in run.evaluation.values() for k in _accuracies(r)))
     columns = keys + ["n_train", "n_test", "feature_dim", "data"]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["protocol"] + columns)
+    names = {k: _accuracy_label("", k).strip() for k in keys}
+    head = "".join(f"<th>{html.escape(names.get(c, c))}</th>" for c in ["protocol"] + columns)
     body = "".join(
         f"<tr><td>{html.escape(p)}</td>" + "".join(f"<td>{html.escape(_fmt(r.get(c, '')))}</td>" for c in columns) + "</tr>"
         for p, r in run.evaluation.items()
@@ -390,7 +391,8 @@ def _evaluation(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
         worst = int(np.argmin(per_class))
         path = plot_confusion_matrix(confusion, classes, figdir / f"confusion_{protocol}.png",
                                      title=f"{protocol}: confusion matrix")
-        caption = (f"{protocol}: rows are the true classes, columns the predicted ones, each row as a fraction of "
+        of = f" ({result['confusion_of']})" if result.get("confusion_of") else ""
+        caption = (f"{protocol}{of}: rows are the true classes, columns the predicted ones, each row as a fraction of "
                    f"its {int(confusion.sum(1).min())}-{int(confusion.sum(1).max())} test samples; the diagonal is "
                    f"the per-class accuracy (lowest: class {classes[worst]}, {per_class[worst]:.3f}).")
         parts.append(_figure(path, caption))
@@ -518,8 +520,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     PosixPath('aekit-demo/report.html')
     """
     run = load_run(run_dir)
-    figdir = run.folder / "figures"
-    figdir.mkdir(exist_ok=True)
+    figdir = run.folder / "figures"  # created by the first figure drawn into it
     if estimator is None and run.summary.get("recipe") is not None:
         estimator = _load_estimator(run.folder)
     sections = [_headline(run), _evaluation(run, figdir), _losses(run), _reconstructions(run), _latent(run),
