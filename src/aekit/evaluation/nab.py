@@ -271,12 +271,17 @@ def nab_score_file(timestamps, scores, windows: Sequence, threshold: float,
 
     Parameters
     ----------
-    timestamps : array-like of datetime64 or ISO strings, one per row, in file order. Windows are matched
-        by timestamp; positions inside and after them count rows, as NAB's do.
-    scores : array-like of float, the detector's anomaly score per row.
-    windows : sequence of ``(start, end)`` timestamp pairs, the labelled anomaly windows (inclusive).
-    threshold : rows with ``score >= threshold`` are detections.
-    profile : a name from :data:`NAB_PROFILES` or a :class:`NABProfile`.
+    timestamps : array-like
+        One timestamp (datetime64 or ISO string) per row, in file order. Windows are matched by
+        timestamp; positions inside and after them count rows, as NAB's do.
+    scores : array-like
+        The detector's anomaly score per row.
+    windows : sequence
+        The labelled anomaly windows, ``(start, end)`` timestamp pairs (inclusive).
+    threshold : float
+        Rows with ``score >= threshold`` are detections.
+    profile : str or NABProfile
+        A name from ``NAB_PROFILES`` or a :class:`NABProfile`.
 
     Examples
     --------
@@ -373,18 +378,23 @@ def nab_score(results: Mapping, labels: Mapping, profile: str | NABProfile = "st
 
     Parameters
     ----------
-    results : mapping of file key (e.g. ``"realKnownCause/nyc_taxi.csv"``) to ``(timestamps, scores)``
-        or :class:`NABSeries` (see :func:`aekit.evaluation.read_nab_results`).
-    labels : mapping of the same keys to their windows (see :func:`aekit.evaluation.read_nab_labels`);
-        labels of files not in ``results`` are ignored.
-    profile : a name from :data:`NAB_PROFILES` or a :class:`NABProfile`.
-    threshold : detection threshold (``score >= threshold``); ``None`` sweeps for the one that
-        maximises the summed raw score over ``results`` (:func:`nab_optimal_threshold`), as NAB does.
+    results : Mapping
+        File key (e.g. ``"realKnownCause/nyc_taxi.csv"``) to ``(timestamps, scores)`` or
+        :class:`NABSeries` (see :func:`aekit.evaluation.read_nab_results`).
+    labels : Mapping
+        The same keys to their windows (see :func:`aekit.evaluation.read_nab_labels`); labels of
+        files not in ``results`` are ignored.
+    profile : str or NABProfile
+        A name from ``NAB_PROFILES`` or a :class:`NABProfile`.
+    threshold : float or None
+        Detection threshold (``score >= threshold``); ``None`` sweeps for the one that maximises
+        the summed raw score over ``results`` (:func:`nab_optimal_threshold`), as NAB does.
 
     Returns
     -------
-    NABReport with ``files`` (raw scores and counts), ``categories`` (grouped by the folder of each
-    key) and ``total``; ``report.score`` is the normalised total.
+    NABReport
+        ``files`` (raw scores and counts), ``categories`` (grouped by the folder of each key) and
+        ``total``; ``report.score`` is the normalised total.
     """
     prof = resolve_profile(profile)
     layouts = _layouts(results, labels, prof)
