@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +147,28 @@ def test_pick_examples_takes_one_row_per_class_in_turn():
     # no labels: evenly spaced rows, not the first ones
     assert pick_examples(300, 10).tolist() == [0, 33, 66, 100, 133, 166, 199, 233, 266, 299]
     assert pick_examples(4, 10).tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.slow
+def test_train_run_draws_each_plot_once(tmp_path, digits_flat, monkeypatch):
+    from aekit.data import DataBundle
+    from aekit.estimators import Autoencoder
+    from aekit.runs import train_run
+    from aekit.viz import plots
+
+    saved = []
+    real_save = plots._save
+
+    def counting_save(fig, path):
+        saved.append(Path(path).name)
+        return real_save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", counting_save)
+    X, y = digits_flat
+    est = Autoencoder(recipe="deep", latent_dim=3, hidden_dims=[16], epochs=1, random_state=0, device="cpu")
+    train_run(DataBundle(X[:200], y[:200], "digits-200"), est, tmp_path / "run")
+    assert sorted(saved) == ["latent.png", "loss.png", "reconstructions.png"]
+    saved.clear()
+    train_run(DataBundle(X[:200], y[:200], "digits-200"), est, tmp_path / "plain", report=False)
+    assert sorted(saved) == ["latent.png", "loss.png", "reconstructions.png"]  # the same plots, without the page
+    assert not (tmp_path / "plain" / "report.html").exists()
