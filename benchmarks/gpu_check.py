@@ -120,12 +120,20 @@ def attempt(run) -> str:
     start = time.perf_counter()
     try:
         result = run()
+    except ValueError as err:
+        if str(err).startswith("precision='fp16' on the CPU"):  # a torch limit of CPUs, not of aekit
+            return "n/a (no fp16 kernel on this CPU)"
+        return f"FAIL: ValueError: {_first_line(err)}"
     except Exception as err:  # noqa: BLE001  (every failure is a row of the table, not an abort)
-        first = (str(err).strip().splitlines() or [""])[0][:120].replace("|", "\\|")  # a table cell
         if os.environ.get("GPU_CHECK_TRACEBACKS"):
             traceback.print_exc()
-        return f"FAIL: {type(err).__name__}: {first}"
+        return f"FAIL: {type(err).__name__}: {_first_line(err)}"
     return f"{result} ({time.perf_counter() - start:.1f} s)"
+
+
+def _first_line(err: Exception) -> str:
+    """The error's first line, short and safe inside a markdown table cell."""
+    return (str(err).strip().splitlines() or [""])[0][:120].replace("|", "\\|")
 
 
 def checked_loss(model: torch.nn.Module, history, device: torch.device) -> str:
