@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..transforms.corruption import CorruptionSpec, make_corruption
-from ..transforms.image_corruptions import BlockMask
 from ..evaluation.metrics import mse, psnr, ssim
 from ..models.autoencoder import AutoencoderModel
+from ..transforms.corruption import CorruptionSpec, make_corruption
+from ..transforms.image_corruptions import BlockMask
 
 _BATCH = 1024
 
@@ -134,13 +134,17 @@ def evaluate_restoration(model_or_estimator, clean_images, corruption: Corruptio
     clean = _images(clean_images, model.input_shape, "clean_images")
     corrupted, mask = corrupt_images(clean, spec, seed=seed)
     restored = restore(model_or_estimator, corrupted, mask=mask if keep_known else None)
-    corrupted_c, restored_c = np.clip(corrupted, 0, data_range), np.clip(restored, 0, data_range)
     result: dict[str, Any] = {"n": len(clean)}
-    for label, arr in (("corrupted", corrupted_c), ("restored", restored_c)):
-        result[f"psnr_{label}"] = float(np.mean(psnr(arr, clean, data_range)))
-        result[f"ssim_{label}"] = float(np.mean(ssim(arr, clean, data_range)))
-        result[f"mse_{label}"] = float(np.mean(mse(arr, clean)))
+    for label, arr in (("corrupted", corrupted), ("restored", restored)):
+        result.update({f"{k}_{label}": v for k, v in restoration_metrics(clean, arr, data_range).items()})
     return (result, corrupted, restored) if return_images else result
+
+
+def restoration_metrics(clean, images, data_range: float = 1.0) -> dict[str, float]:
+    """Mean ``psnr``, ``ssim`` and ``mse`` of ``images`` against ``clean``, after clipping to ``[0, data_range]``."""
+    arr = np.clip(images, 0, data_range)
+    return {"psnr": float(np.mean(psnr(arr, clean, data_range))), "ssim": float(np.mean(ssim(arr, clean, data_range))),
+            "mse": float(np.mean(mse(arr, clean)))}
 
 
 def save_restoration_figure(corrupted, restored, clean, path, n: int = 8, title: str | None = None) -> None:
