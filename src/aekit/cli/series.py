@@ -30,11 +30,16 @@ from .types import RegistryChoice
 @click.option("--epochs", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--label-column", default=None, help="CSV column with per-step 0/1 labels: reported, never used to train.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--streaming", is_flag=True,
+              help="Score each row from the rows before it only (StreamingAnomalyDetector, NAB's rules): learn on "
+                   "the first --probation rows, then go on learning; the model options above are not used.")
+@click.option("--probation", type=click.IntRange(min=1), default=None,
+              help="With --streaming: rows learned before scoring starts [default: NAB's min(15% of rows, 750)].")
 @click.option("--overwrite", is_flag=True)
 def detect_series(series, out, window, stride, recipe, train_fraction, contamination, scaling, latent_dim, hidden_dims,
-                  options, epochs, label_column, seed, overwrite) -> None:
+                  options, epochs, label_column, seed, streaming, probation, overwrite) -> None:
     """Fit a windowed sequence autoencoder on SERIES (rows = time steps, columns = channels) and
-    write a per-step anomaly score and 0/1 flag to CSV."""
+    write a per-step anomaly score and 0/1 flag to CSV (--streaming: score it as a stream)."""
     from ..estimators import TimeSeriesAnomalyDetector
     from ..evaluation.metrics import auprc, auroc
     from ..runs.folders import write_scores_csv
@@ -49,6 +54,9 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     if len(bundle.sample_shape) != 1:
         raise ValueError(f"SERIES must be a table of time steps x channels, got samples of shape {bundle.sample_shape}")
     X = bundle.flat()
+    if streaming:
+        _detect_stream(X, bundle.y, probation, out)
+        return
     n_train = int(round(len(X) * train_fraction))
     if n_train < window:
         raise ValueError(f"{n_train} training rows (--train-fraction {train_fraction} of {len(X)} rows) are fewer than "
@@ -67,3 +75,20 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     y = bundle.y
     if y is not None and set(np.unique(y)) <= {0, 1} and len(np.unique(y)) == 2:
         click.echo(f"against the labels: AUROC {auroc(y, scores):.4f}, AUPRC {auprc(y, scores):.4f}")
+
+
+def _detect_stream(X: np.ndarray, y, probation: int | None, out: Path) -> None:
+    from ..estimators.streaming import StreamingAnomalyDetector
+    from ..evaluation.nab import probationary_length
+    from ..runs.folders import write_scores_csv
+
+    probation = probation or max(probationary_length(len(X)), 1)
+    det = StreamingAnomalyDetector()
+    if probation < 2 * det.window or probation > len(X):
+        raise ValueError(f"--probation {probation} must be between {2 * det.window} and the {len(X)} rows of SERIES")
+    scores = det.score_stream(X, probation=probation)
+    flags = (scores >= det.alarm_level).astype(int)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_scores_csv(out, scores, flags, y)
+    click.echo(f"streamed {len(X)} steps (learned on the first {probation}); flagged {flags.sum()} "
+               f"(score >= {det.alarm_level}); wrote {out}")
