@@ -198,8 +198,8 @@ def plot_stream(data_dir: Path, key: str, results_dir: Path, labels: dict | None
     top.plot(ts, values, lw=0.6, color="0.2")
     for ax in (top, bottom):
         ax.axvspan(ts[0], ts[probation - 1], color="0.85", lw=0, label="probation" if ax is top else None)
-        for start, end in (labels or {}).get(key, []):
-            ax.axvspan(start, end, color="tab:orange", alpha=0.3, lw=0, label="labelled window" if ax is top else None)
+        for i, (start, end) in enumerate((labels or {}).get(key, [])):
+            ax.axvspan(start, end, color="tab:orange", alpha=0.3, lw=0, label="labelled window" if ax is top and not i else None)
     hits = np.flatnonzero(scores >= threshold)
     hits = hits[hits >= probation]
     top.scatter(ts[hits], values[hits], color="tab:red", zorder=3, s=25, label="detection")
