@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from numbers import Integral, Real
 from typing import Any
 
@@ -15,11 +16,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
-from ..models.registry import create_model
+from ..models.registry import RECIPE_TRAINING_OPTIONS, create_model, recipe_training_defaults
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood
 from ..training import TrainConfig, fit as fit_model
-from ..training.config import PRECISIONS, SCHEDULERS
+from ..training.config import PRECISIONS, SCHEDULERS, optimizer_spec
 from ..training.device import autocast, resolve_device, resolve_precision
 from ..training.history import History
 from ..transforms.corruption import Corruption
@@ -66,6 +67,12 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         prediction): a model trained in bf16 is evaluated in bf16, about twice as fast on CPUs
         with AVX512-BF16/AMX, to about 3 significant digits. ``set_params(precision="fp32")``
         after ``fit`` gives full-precision outputs from the same weights.
+        ``optimizer`` is a name or a dict of the name and its options (``{"name": "adam",
+        "betas": [0.9, 0.9]}``). ``batch_size``, ``lr``, ``optimizer``, ``scheduler``,
+        ``validation_split`` and ``early_stopping`` default to "auto": the recipe's own training
+        defaults where it has some (:func:`aekit.models.recipe_training_defaults`; "linear" trains
+        full-batch without a validation split, see docs/autoencoders.md), else TrainConfig's
+        (128, 1e-3, "adam", None, 0.1, 10). :meth:`training_options` says what "auto" stands for.
     refine_codes : int, default=0
         Adam steps that refine each code at inference (``transform``, ``reconstruct``,
         ``score_samples``): starting from the encoder's code, only the code moves, to lower its
@@ -122,13 +129,13 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         "input_shape": ["array-like", Interval(Integral, 1, None, closed="left"), None],
         "preprocessing": [StrOptions(set(PREPROCESSING))],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [str],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "optimizer": [str, dict],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "scheduler": [StrOptions({s for s in SCHEDULERS if s is not None}), None],
-        "validation_split": [Interval(Real, 0, 1, closed="left")],
-        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "scheduler": [StrOptions({s for s in SCHEDULERS if s is not None} | {"auto"}), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
         "precision": [StrOptions(set(PRECISIONS))],
         "device": [str, torch.device],
@@ -151,13 +158,13 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         input_shape: tuple[int, ...] | None = None,
         preprocessing: str = "auto",
         epochs: int = 100,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
+        batch_size: int | str = "auto",
+        lr: float | str = "auto",
+        optimizer: str | dict = "auto",
         weight_decay: float = 0.0,
-        scheduler: str | None = None,
-        validation_split: float = 0.1,
-        early_stopping: int | None = 10,
+        scheduler: str | None = "auto",
+        validation_split: float | str = "auto",
+        early_stopping: int | str | None = "auto",
         grad_clip: float | None = 1000.0,
         precision: str = "fp32",
         device: str = "auto",
@@ -226,19 +233,31 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             options["regularisers"] = list(self.regularisers)
         return options
 
+    def training_options(self) -> dict[str, Any]:
+        """The values the parameters left at "auto" stand for with this recipe: the recipe's
+        training defaults, else :class:`aekit.TrainConfig`'s (what ``fit`` trains with)."""
+        recipe_defaults = recipe_training_defaults(self.recipe)
+        shared = {f.name: f.default for f in fields(TrainConfig) if f.name in RECIPE_TRAINING_OPTIONS}
+        given = {name: getattr(self, name) for name in RECIPE_TRAINING_OPTIONS}
+        return {name: recipe_defaults.get(name, shared[name]) if _is_auto(value) else value
+                for name, value in given.items()}
+
     def _train_config(self, seed: int, checkpoint_dir=None, checkpoint_every: int | None = None) -> TrainConfig:
+        options = self.training_options()
+        optimizer, optimizer_options = optimizer_spec(options["optimizer"])
         return TrainConfig(
             checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
             checkpoint_every=checkpoint_every,
             # numpy numbers pass the constraints; TrainConfig wants Python ones
             epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            lr=float(self.lr),
-            optimizer=self.optimizer,
+            batch_size=int(options["batch_size"]),
+            lr=float(options["lr"]),
+            optimizer=optimizer,
+            optimizer_options=optimizer_options,
             weight_decay=float(self.weight_decay),
-            scheduler=self.scheduler,
-            validation_split=float(self.validation_split),
-            early_stopping=None if self.early_stopping is None else int(self.early_stopping),
+            scheduler=options["scheduler"],
+            validation_split=float(options["validation_split"]),
+            early_stopping=None if options["early_stopping"] is None else int(options["early_stopping"]),
             grad_clip=None if self.grad_clip is None else float(self.grad_clip),
             seed=seed,
             device=self.device,
@@ -505,3 +524,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             raise ModelFolderError(f"{where!r} lacks the preprocessing tensors its estimator needs") from None
         est.history_ = History.from_dict(history or {})
         return est
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
