@@ -28,10 +28,9 @@ import torch
 
 from ..evaluation.metrics import mse, psnr, ssim
 from ..models.autoencoder import AutoencoderModel
+from ..models.blockwise import infer_rows
 from ..transforms.corruption import CorruptionSpec, make_corruption
 from ..transforms.image_corruptions import BlockMask
-
-_BATCH = 1024
 
 
 def _model_of(model_or_estimator) -> AutoencoderModel:
@@ -73,16 +72,10 @@ def restore(model_or_estimator, corrupted_images, *, mask=None) -> np.ndarray:
     x = _images(corrupted_images, model.input_shape, "corrupted_images")
     if est is not None:  # the estimator applies its own scaling
         out = est.reconstruct(x.reshape(len(x), -1)).reshape(x.shape).astype(np.float32)
+    elif len(x):  # fixed blocks of rows: an image's restoration does not depend on the others passed with it
+        out = infer_rows(model.reconstruct, torch.from_numpy(x), module=model).float().numpy()
     else:
-        device = next(model.parameters()).device
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            out = np.concatenate([
-                model.reconstruct(torch.from_numpy(x[i : i + _BATCH]).to(device)).float().cpu().numpy()
-                for i in range(0, len(x), _BATCH)
-            ]) if len(x) else np.empty_like(x)
-        model.train(was_training)
+        out = np.empty_like(x)
     if mask is not None:
         out = np.where(np.asarray(mask, dtype=bool), out, x)
     return out

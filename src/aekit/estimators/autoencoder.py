@@ -15,22 +15,20 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked
+from ..models.blockwise import infer_rows
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
 from ..models.registry import RECIPE_TRAINING_OPTIONS, create_model, recipe_training_defaults
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood
 from ..training import TrainConfig, fit as fit_model
 from ..training.config import PRECISIONS, SCHEDULERS, optimizer_spec
-from ..training.device import autocast, resolve_device, resolve_precision
+from ..training.device import resolve_device
 from ..training.history import History
 from ..transforms.corruption import Corruption
 from ..data.streaming import is_stream
 from ..data.scaling import PREPROCESSING, affine_from_stats, fit_affine
 from .base import ModelFolderMixin, fit_seed, json_params, recipe_input_shape
 from .conditions import condition_indices, describe_classes, fit_condition_classes
-
-_INFERENCE_BATCH = 4096
-_ROW_BLOCK = 64
 
 
 class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -285,27 +283,11 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             return out.astype(dtype, copy=False)
         return (out.astype(np.float64) * self.scale_ + self.offset_).astype(dtype, copy=False)
 
-    @torch.no_grad()
     def _batched(self, fn, X: torch.Tensor, condition: torch.Tensor | None = None) -> np.ndarray:
-        """``fn(chunk)`` over X in chunks (``fn(chunk, condition_chunk)`` when a condition is given)."""
-        device = next(self.model_.parameters()).device
-        amp_dtype = resolve_precision(getattr(self, "precision", "fp32"), device)
-        self.model_.eval()
-        out = None  # filled in place: no list of chunks to concatenate at the end
-        for i in range(0, len(X), _INFERENCE_BATCH):
-            chunks = [X[i : i + _INFERENCE_BATCH]] + ([] if condition is None else [condition[i : i + _INFERENCE_BATCH]])
-            n = len(chunks[0])
-            # BLAS picks other kernels (and summation orders) for a handful of rows than for many;
-            # padding to whole row blocks makes a sample's output independent of its batch-mates.
-            pad = -n % _ROW_BLOCK
-            if pad:  # (a padded condition is class 0: a valid label, and its rows are dropped)
-                chunks = [torch.cat([c, c.new_zeros((pad, *c.shape[1:]))]) for c in chunks]
-            with autocast(device, amp_dtype):
-                result = fn(*(c.to(device) for c in chunks))[:n]
-            if out is None:
-                out = torch.empty((len(X), *result.shape[1:]), dtype=torch.float32)
-            out[i : i + n] = result
-        return (out if out is not None else torch.empty(0)).numpy()
+        """``fn(rows, conditions)`` over the model-space rows X, at the estimator's ``precision``, in the
+        fixed blocks of :func:`aekit.models.blockwise.infer_rows`: a row's output does not depend on
+        its batch-mates."""
+        return infer_rows(fn, X, condition, module=self.model_, precision=getattr(self, "precision", "fp32")).numpy()
 
     # -- the API ---------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
