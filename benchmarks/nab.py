@@ -19,6 +19,7 @@ the same streams, for the time ratio.
     python benchmarks/nab.py --data-dir ../shared/datasets/nab/data --out /tmp/nab_results
     python benchmarks/nab.py ... --fold A          # alternate files in sorted order: 0, 2, 4, ...
     python benchmarks/nab.py ... --quick           # the first file of each category
+    python benchmarks/nab.py ... --cv              # two-fold protocol over CV_GRID (out-of-fold scores)
     python benchmarks/nab.py ... --plot realKnownCause/nyc_taxi.csv --plot-out docs/images/nab_nyc_taxi.png
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import sys
 import tempfile
@@ -107,18 +109,22 @@ def write_result(path: Path, timestamps: list[str], values: np.ndarray, scores: 
         raise
 
 
-def run_streams(data_dir: Path, out: Path, keys: list[str]) -> tuple[dict, float, float]:
-    """Score every file; returns results (key -> (timestamps, scores)), our seconds, the Gaussian's seconds."""
+def run_streams(data_dir: Path, out: Path | None, keys: list[str], params: dict | None = None,
+                time_gaussian: bool = True) -> tuple[dict, float, float]:
+    """Score every file with ``StreamingAnomalyDetector(**params)``; write the results under ``out``
+    (unless None). Returns results (key -> (timestamps, scores)), our seconds, the Gaussian's seconds."""
     results, ours, gaussian = {}, 0.0, 0.0
     for key in keys:
         timestamps, values = read_stream(data_dir / key)
         start = time.perf_counter()
-        scores = StreamingAnomalyDetector().score_stream(values, probation=probationary_length(len(values)))
+        scores = StreamingAnomalyDetector(**(params or {})).score_stream(values, probation=probationary_length(len(values)))
         ours += time.perf_counter() - start
-        start = time.perf_counter()
-        rolling_gaussian_scores(values)
-        gaussian += time.perf_counter() - start
-        write_result(out / key, timestamps, values, scores)
+        if time_gaussian:
+            start = time.perf_counter()
+            rolling_gaussian_scores(values)
+            gaussian += time.perf_counter() - start
+        if out is not None:
+            write_result(out / key, timestamps, values, scores)
         results[key] = (np.asarray(timestamps, dtype="datetime64[us]"), scores)
     return results, ours, gaussian
 
@@ -177,6 +183,55 @@ def print_tables(ours: dict, baselines: dict, thresholds: dict) -> None:
                 print(f"| {name} | " + " | ".join(cells) + " |")
 
 
+# The two-fold protocol's grid (--cv): the knobs the defaults were checked on, every other setting at
+# its default. Kept small: each setting runs the detector on every file.
+CV_GRID = {"window": [5, 10], "history": [2000, 8640], "suppress": [0.1, 0.2]}
+
+
+def _raw_total(reports) -> float:
+    """Normalised score of several reports' files together (their raw sums, then NAB's normalisation)."""
+    score, null, perfect = (sum(getattr(r.total, f) for r in reports) for f in ("score", "null_score", "perfect_score"))
+    return 100.0 * (score - null) / (perfect - null)
+
+
+def cross_validate(data_dir: Path, out: Path, keys: list[str], labels: dict, grid: dict) -> dict:
+    """NAB's two-fold protocol: choose the setting on fold A, score fold B with it, and the reverse.
+
+    Returns and prints, per profile, the out-of-fold score of all files (each file scored with the
+    setting chosen on the other fold) at one threshold swept over all of them (``swept``), and with
+    each fold at the threshold swept on the other fold with the setting chosen there (``strict``:
+    nothing about a file is chosen on it). The out-of-fold results are written under ``out``.
+    """
+    settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    folds = {"A": keys[0::2], "B": keys[1::2]}
+    runs, fold_scores = [], []
+    for params in settings:
+        results, seconds, _ = run_streams(data_dir, None, keys, params, time_gaussian=False)
+        reports = {f: nab_score({k: results[k] for k in folds[f]}, labels, "standard") for f in folds}
+        runs.append(results)
+        fold_scores.append(reports)
+        print(f"{params}: fold A {reports['A'].score:.1f}, fold B {reports['B'].score:.1f} ({seconds:.0f} s)", flush=True)
+    chosen = {f: max(range(len(settings)), key=lambda i: fold_scores[i][f].score) for f in folds}  # first on a tie
+    other = {"A": "B", "B": "A"}
+    for f in folds:
+        print(f"chosen on fold {f}: {settings[chosen[f]]} (fold {f} {fold_scores[chosen[f]][f].score:.1f}, "
+              f"used to choose) -> fold {other[f]} {fold_scores[chosen[f]][other[f]].score:.1f} (out of fold)")
+    print("both folds chose the same setting" if chosen["A"] == chosen["B"] else "the folds chose different settings")
+    oof = {k: runs[chosen[other[f]]][k] for f in folds for k in folds[f]}
+    summary_rows = {}
+    for profile in PROFILES:
+        swept = nab_score(oof, labels, profile).score
+        strict = [nab_score({k: oof[k] for k in folds[f]}, labels, profile,
+                            threshold=nab_score({k: runs[chosen[other[f]]][k] for k in folds[other[f]]}, labels,
+                                                profile).threshold) for f in folds]
+        summary_rows[profile] = {"swept": swept, "strict": _raw_total(strict)}
+        print(f"out of fold, all {len(keys)} files, {SHORT[profile]}: {swept:.1f} (one threshold swept over them), "
+              f"{summary_rows[profile]['strict']:.1f} (each fold at the other fold's threshold)")
+    for key, (_, scores) in oof.items():
+        write_result(out / key, *read_stream(data_dir / key), scores)
+    return {"settings": settings, "chosen": chosen, "oof": summary_rows}
+
+
 def find_beside(data_dir: Path, name: str) -> Path | None:
     for folder in (data_dir, data_dir.parent):
         if (folder / name).exists():
@@ -229,6 +284,9 @@ def parse_args(argv):
     parser.add_argument("--baselines", type=Path, default=None, help="folder of published baselines (default: found likewise)")
     parser.add_argument("--fold", choices=["A", "B", "all"], default="all",
                         help="A: files 0, 2, 4, ... in sorted order (where the defaults were chosen); B: the others")
+    parser.add_argument("--cv", action="store_true",
+                        help="two-fold protocol: choose among CV_GRID's settings on fold A and score fold B, and the "
+                             "reverse; writes the out-of-fold results (needs labels)")
     parser.add_argument("--quick", action="store_true", help="only the first file of each category")
     parser.add_argument("--threshold", type=float, default=None, help="fixed detection threshold (default: NAB's sweep)")
     parser.add_argument("--overwrite", action="store_true", help="replace result files already in --out")
@@ -243,6 +301,8 @@ def main(argv=None) -> int:
         raise SystemExit(f"--data-dir {str(args.data_dir)!r} is not a folder")
     if args.plot and not args.plot_out:
         raise SystemExit("--plot needs --plot-out PNG")
+    if args.cv and (args.fold != "all" or args.plot or args.threshold is not None):
+        raise SystemExit("--cv runs both folds itself and sweeps the thresholds: drop --fold, --threshold and --plot")
     keys = stream_files(args.data_dir, args.fold, args.quick)
     if args.plot and args.plot not in keys:
         keys.append(args.plot)
@@ -250,6 +310,17 @@ def main(argv=None) -> int:
     if existing and not args.overwrite:
         raise SystemExit(f"{len(existing)} result file(s) already exist under {str(args.out)!r} (e.g. {existing[0]}); "
                          "pass --overwrite to replace them")
+    if args.cv:
+        labels_path = args.labels or find_beside(args.data_dir, "combined_windows.json")
+        if labels_path is None:
+            raise SystemExit("--cv chooses settings by their NAB scores: it needs labels (--labels combined_windows.json)")
+        labels = read_nab_labels(labels_path)
+        unlabelled = [k for k in keys if k not in labels]
+        if unlabelled or len(keys) < 2:
+            raise SystemExit(f"--cv needs labels for at least two files and for every file; {len(unlabelled)} have none "
+                             f"(e.g. {unlabelled[:1]})")
+        cross_validate(args.data_dir, args.out, keys, labels, CV_GRID)
+        return 0
     results, ours, gaussian = run_streams(args.data_dir, args.out, keys)
     rows = sum(len(r[1]) for r in results.values())
     print(f"{len(keys)} streams, {rows} rows: {ours:.2f} s ({ours / len(keys):.3f} s per stream); rolling Gaussian "

@@ -82,4 +82,4 @@ def test_detect_series_streaming_scores_each_row_from_the_past(tmp_path):
     assert [int(r["anomaly"]) for r in rows].index(1) == 450
     bad = CliRunner().invoke(main, ["detect-series", str(path), "--streaming", "--probation", "5", "--out",
                                     str(tmp_path / "b.csv")])
-    assert bad.exit_code != 0 and "--probation 5 must be between 20 and the 600 rows" in bad.output
+    assert bad.exit_code != 0 and "--probation 5 must be between 10 and the 600 rows" in bad.output

@@ -58,3 +58,29 @@ def test_folds_alternate_files_in_sorted_order(tmp_path):
     assert nab_benchmark.stream_files(tmp_path, "A", False) == ["a/1.csv", "b/3.csv", "b/5.csv"]
     assert nab_benchmark.stream_files(tmp_path, "B", False) == ["a/2.csv", "b/4.csv"]
     assert nab_benchmark.stream_files(tmp_path, "all", True) == ["a/1.csv", "b/3.csv"]
+
+
+@pytest.mark.slow  # 2 settings x 4 streams of 400 rows, row by row (~1 s)
+def test_cv_chooses_on_each_fold_and_scores_the_other(tmp_path, capsys, monkeypatch):
+    data, windows = tmp_path / "data", {}
+    for i, name in enumerate(("a/1.csv", "a/2.csv", "b/3.csv", "b/4.csv")):
+        stamps = _write_stream(data / name, 400, spike=300, seed=i)
+        windows[name] = [[stamps[295], stamps[310]]]
+    labels = tmp_path / "combined_windows.json"
+    labels.write_text(json.dumps(windows))
+    monkeypatch.setattr(nab_benchmark, "CV_GRID", {"window": [5, 10]})
+    out = tmp_path / "oof"
+    assert nab_benchmark.main(["--data-dir", str(data), "--out", str(out), "--cv"]) == 0
+    printed = capsys.readouterr().out
+    # every spike is found on its row with no false positive whatever the window: a tie, the first setting wins
+    assert "chosen on fold A: {'window': 5} (fold A 97.5, used to choose) -> fold B 97.5 (out of fold)" in printed
+    assert "both folds chose the same setting" in printed
+    assert "out of fold, all 4 files, standard: 97.5 (one threshold swept over them), 97.5 (each fold" in printed
+    rows = list(csv.DictReader((out / "b" / "4.csv").open()))
+    assert len(rows) == 400 and int(np.argmax([float(r["anomaly_score"]) for r in rows])) == 300
+    with pytest.raises(SystemExit, match="drop --fold"):
+        nab_benchmark.main(["--data-dir", str(data), "--out", str(out), "--cv", "--fold", "A", "--overwrite"])
+    unlabelled = tmp_path / "elsewhere" / "data"
+    _write_stream(unlabelled / "a" / "1.csv", 100, spike=None, seed=0)
+    with pytest.raises(SystemExit, match="it needs labels"):
+        nab_benchmark.main(["--data-dir", str(unlabelled), "--out", str(tmp_path / "x"), "--cv"])

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 from aekit.estimators.streaming import StreamingAnomalyDetector
 
@@ -46,11 +47,42 @@ def test_a_spike_scores_one_on_its_own_row_and_later_alarms_are_suppressed():
 
 
 def test_a_change_of_shape_within_the_range_is_detected_by_the_window_distance():
+    # also needs the learning period: the first probation rows (few past windows yet) have large
+    # distances and would inflate the likelihood's history for its 8640 rows
     x = _stream(900, seed=1)
     x[600:640] = 0.0  # a flat stretch: inside the range, but unlike any past window
     scores = StreamingAnomalyDetector().score_stream(x, probation=200)
     first = int(np.flatnonzero(scores >= 0.3)[0])
     assert 600 <= first < 640 and scores[200:600].max() < 0.3
+
+
+def _reference_scores(x, probation, window, memory, history, short=10):
+    """The documented score, written directly (per row, no running sums): HTM's likelihood of
+    log(1 + nearest-window distance), learning period = first half of the probation, no suppression."""
+    z = (x - np.median(x[:probation])) / x[:probation].std()
+    raw = np.zeros(len(x))
+    for t in range(2 * window - 1, len(x)):
+        current = z[t - window + 1:t + 1]
+        past = np.lib.stride_tricks.sliding_window_view(z[max(0, t - memory - window + 1):t - window + 1], window)
+        raw[t] = np.log1p(np.sqrt(((past - current) ** 2).sum(axis=1)).min())
+    means = np.array([raw[max(0, t - short + 1):t + 1].mean() for t in range(len(x))])
+    scores = np.zeros(len(x))
+    for t in range(probation, len(x)):
+        hist = means[max(probation // 2, t - history):t]
+        q = norm.sf((means[t] - hist.mean()) / max(hist.std(), 1e-4))
+        scores[t] = np.clip(np.log(q + 1e-10) / np.log(1e-10), 0, 1)
+    return scores
+
+
+@pytest.mark.slow  # ~0.5 s: a 700-row reference computed row by row in Python
+def test_scores_are_htms_likelihood_of_log_window_distances():
+    x = _stream(700, seed=3)
+    x[500:520] = 0.0  # an anomaly, so the scores span the whole [0, 1]
+    # a short memory and history: the buffers compact and the running sums drop old means many times
+    det = StreamingAnomalyDetector(memory=100, history=150, suppress=0.0, range_tolerance=1e9)
+    got = det.score_stream(x, probation=200)
+    want = _reference_scores(x, 200, window=5, memory=100, history=150)
+    assert np.allclose(got, want, rtol=0, atol=1e-9) and got.max() > 0.9 and np.median(got[200:]) < 0.1
 
 
 def test_multichannel_streams_and_partial_fit():
@@ -63,7 +95,7 @@ def test_multichannel_streams_and_partial_fit():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: StreamingAnomalyDetector().update(np.zeros(5)), "call fit"),
-    (lambda: StreamingAnomalyDetector().fit(np.zeros(15)), "window=10 needs at least 20"),
+    (lambda: StreamingAnomalyDetector().fit(np.zeros(7)), "window=5 needs at least 10"),
     (lambda: StreamingAnomalyDetector().score_stream(np.zeros(50), probation=60), "probation=60 exceeds the 50 rows"),
     (lambda: StreamingAnomalyDetector().fit(np.zeros((40, 2))).update(np.zeros((3, 1))), "1 channels but the detector"),
     (lambda: StreamingAnomalyDetector(scorer="pca").fit(np.zeros(40)), "'scorer' parameter"),

@@ -13,13 +13,18 @@ Each row's score is built in four steps:
    so a new normal level becomes normal once it has lasted a window). ``scorer="autoencoder"``
    takes the reconstruction error of a small window autoencoder trained on the probationary
    windows and, every ``refit_every`` rows, on the latest windows (:meth:`AnomalyDetector.partial_fit`).
-2. **Anomaly likelihood** (HTM's idea): the mean of the last ``short_window`` raw scores is compared
-   with the distribution (mean, standard deviation) of the ``history`` raw scores before it; the
-   Gaussian tail probability ``q`` becomes ``log(q + 1e-10) / log(1e-10)`` in [0, 1], so 0.5 means
-   a short-term mean about 4.3 standard deviations out. This makes scores of every stream comparable,
-   which one NAB threshold over all files needs.
-3. **Range check**: a value beyond the range seen so far by more than ``range_tolerance`` of that
-   range scores 1 (spikes and level shifts are caught on their first row).
+   The raw score is ``log(1 + distance)`` (distances in probationary standard deviations): distances
+   are heavy-tailed, and on the log scale one huge distance does not mask the next anomaly.
+2. **Anomaly likelihood**, as HTM computes it (Ahmad et al. 2017, with its published constants:
+   ``short_window=10`` and a ``history`` of 8640 rows): the mean of the last ``short_window`` raw
+   scores is compared with the distribution (mean, standard deviation) of the same short-term means
+   over the ``history`` rows before it; the Gaussian tail probability ``q`` becomes
+   ``log(q + 1e-10) / log(1e-10)`` in [0, 1], so 0.5 means a short-term mean about 4.3 standard
+   deviations out. This makes scores of every stream comparable, which one NAB threshold over all
+   files needs.
+3. **Range check** (HTM's spatial anomaly, with its tolerance 0.05): a value beyond the range seen
+   so far by more than ``range_tolerance`` of that range scores 1 (spikes and level shifts are
+   caught on their first row).
 4. **Alarm suppression**: after a score reaches ``alarm_level``, the next ``suppress`` x
    (probationary rows) scores are 0. NAB counts only the first detection in a window and charges
    every later one outside it as a false positive; one anomaly usually raises several.
@@ -51,14 +56,16 @@ class StreamingAnomalyDetector(BaseEstimator):
 
     Parameters
     ----------
-    window : int, default=10
+    window : int, default=5
         Rows per window compared by the raw score.
     memory : int, default=2000
         Rows of recent past whose windows the current window is compared with ("knn").
-    history : int, default=500
-        Raw scores forming the long-term distribution of the anomaly likelihood.
+    history : int, default=8640
+        Short-term means forming the long-term distribution of the anomaly likelihood (HTM's
+        historic window). The first half of the probationary rows stays out of it (HTM's learning
+        period: the memory is still nearly empty there, so every window looks new).
     short_window : int, default=10
-        Raw scores averaged into the short-term mean of the anomaly likelihood.
+        Raw scores averaged into the short-term mean of the anomaly likelihood (HTM's averaging window).
     alarm_level : float in (0, 1], default=0.3
         A score at or above it is an alarm, after which scores are suppressed.
     suppress : float >= 0, default=0.2
@@ -105,7 +112,7 @@ class StreamingAnomalyDetector(BaseEstimator):
         "random_state": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, *, window: int = 10, memory: int = 2000, history: int = 500, short_window: int = 10,
+    def __init__(self, *, window: int = 5, memory: int = 2000, history: int = 8640, short_window: int = 10,
                  alarm_level: float = 0.3, suppress: float = 0.2, range_tolerance: float = 0.05,
                  scorer: str = "knn", refit_every: int = 500, random_state: int = 0) -> None:
         self.window = window
@@ -138,53 +145,86 @@ class StreamingAnomalyDetector(BaseEstimator):
         spread = X.std(axis=0)
         self.scale_ = np.where(spread > 0, spread, 1.0)  # a flat channel keeps its units
         self.low_, self.high_ = X.min(axis=0), X.max(axis=0)
-        self._buffer = self._scaled(X)  # recent scaled rows, oldest first
-        self._raw = np.zeros(0)  # recent raw scores
+        width = self.window * X.shape[1]
+        self._rows = _Recent(self.window, (X.shape[1],))  # the rows of the current window
+        # windows ending at the last `memory` + 1 rows (the autoencoder refits on the last refit_every)
+        n_windows = self.memory + 1 if self.scorer == "knn" else max(self.memory + 1, self.refit_every)
+        self._windows = _Recent(n_windows, (width,))
+        self._raw = _Recent(self.short_window, ())  # raw scores averaged into the short-term mean
+        self._means = _Recent(self.history, ())  # short-term means: the likelihood's long-term history
+        self._sum = self._sum_sq = 0.0  # of the means in the history
         self._since_alarm = math.inf
-        self._model = self._fit_autoencoder() if self.scorer == "autoencoder" else None
+        self._model = None
+        if self.scorer == "autoencoder":
+            scaled = self._scaled(X)
+            self._model = self._fit_autoencoder(np.lib.stride_tricks.sliding_window_view(scaled, self.window, axis=0)
+                                                .transpose(0, 2, 1).reshape(-1, width))
         self._since_refit = 0
-        raw = [self._raw_score(t) for t in range(len(X))]
-        self._raw = np.asarray(raw[-self.history:], dtype=np.float64)
+        # HTM's learning period: the first half of the probation fills the memory; the raw scores of
+        # those rows (few past windows to match, so large distances) stay out of the history
+        learning = len(X) // 2
+        for t, row in enumerate(self._scaled(X)):
+            raw = self._raw_score(row)
+            if t < learning:
+                self._raw.append(raw)
+            else:
+                self._likelihood(raw)
         self.n_seen_ = len(X)
         return self
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
         return (X - self.center_) / self.scale_
 
-    def _windows(self, rows: np.ndarray) -> np.ndarray:
-        """(n_windows, window * n_channels): every window of consecutive rows, flattened."""
-        n = len(rows) - self.window + 1
-        if n <= 0:
-            return np.zeros((0, self.window * rows.shape[1]))
-        view = np.lib.stride_tricks.sliding_window_view(rows, self.window, axis=0)  # (n, channels, window)
-        return view.transpose(0, 2, 1).reshape(n, -1)
-
-    def _fit_autoencoder(self):
+    def _fit_autoencoder(self, windows: np.ndarray):
         from .anomaly import AnomalyDetector
 
         model = AnomalyDetector("deep", n_estimators=1, n_neighbors=0, robust=0, hidden_dims=[16], latent_dim=3,
                                 input_pca=None, preprocessing="none", epochs=30, batch_size=32,
                                 random_state=self.random_state)
-        return model.fit(self._windows(self._buffer))
+        return model.fit(windows)
 
     # -- the per-row score ----------------------------------------------------------------------
-    def _raw_score(self, t: int) -> float:
-        """Raw score of buffer row t from buffer rows <= t."""
+    def _raw_score(self, scaled_row: np.ndarray) -> float:
+        """Learn one scaled row; the raw score of the window it ends, ``log(1 + distance)``.
+
+        The log: distances are positive and heavy-tailed, and the likelihood fits a Gaussian to
+        them; on the log scale one huge distance does not hide the next anomaly for ``history`` rows.
+        The 1 (one probationary standard deviation) keeps near-identical windows near 0.
+        """
+        self._rows.append(scaled_row)
         w = self.window
-        if t < 2 * w - 1:
+        if len(self._rows) < w:
             return 0.0
-        current = self._buffer[t - w + 1:t + 1].reshape(-1)
+        current = self._rows.last(w).reshape(-1)
+        self._windows.append(current)
         if self._model is not None:
-            return float(self._model._raw(current[None, :]).reshape(-1)[0])  # one row: no batching effects
-        # windows ending in [t - memory, t - window]: the recent past that does not overlap the current one
-        past = self._windows(self._buffer[max(0, t - self.memory - w + 1):t - w + 1])
-        return float(np.sqrt(((past - current) ** 2).sum(axis=1)).min())
+            distance = float(self._model._raw(current[None, :]).reshape(-1)[0])  # one row: no batching effects
+        else:
+            # windows ending in [t - memory, t - window]: the recent past that does not overlap the current one
+            past = self._windows.last(self.memory + 1)[:-w]
+            if not len(past):
+                return 0.0
+            diff = past - current
+            distance = math.sqrt(float(np.einsum("ij,ij->i", diff, diff).min()))
+        return math.log1p(max(distance, 0.0))
 
     def _likelihood(self, raw: float) -> float:
-        past = self._raw
-        recent = np.append(past[len(past) - self.short_window + 1:], raw) if self.short_window > 1 else np.array([raw])
-        spread = max(float(past.std()), _MIN_SPREAD) if len(past) else _MIN_SPREAD
-        z = (float(recent.mean()) - (float(past.mean()) if len(past) else 0.0)) / spread
+        """HTM's anomaly likelihood: the short-term mean of the raw scores against the history of
+        such means (their mean and standard deviation), as a log tail probability in [0, 1]."""
+        self._raw.append(raw)
+        mean = float(self._raw.last(self.short_window).mean())
+        n = len(self._means)
+        if n:  # running sums over the history: O(1) a row (a mean over 8640 values a row costs more than the kNN)
+            centre = self._sum / n
+            spread = max(math.sqrt(max(self._sum_sq / n - centre * centre, 0.0)), _MIN_SPREAD)
+        else:
+            centre, spread = 0.0, _MIN_SPREAD
+        z = (mean - centre) / spread
+        if n == self.history:  # the oldest mean leaves the history
+            oldest = float(self._means.last(self.history)[0])
+            self._sum, self._sum_sq = self._sum - oldest, self._sum_sq - oldest * oldest
+        self._means.append(mean)
+        self._sum, self._sum_sq = self._sum + mean, self._sum_sq + mean * mean
         return min(max(math.log(float(ndtr(-z)) + 1e-10) / _LOG_FLOOR, 0.0), 1.0)
 
     def _out_of_range(self, row: np.ndarray) -> bool:
@@ -194,23 +234,18 @@ class StreamingAnomalyDetector(BaseEstimator):
         return out
 
     def _step(self, row: np.ndarray) -> float:
-        self._buffer = np.concatenate([self._buffer, self._scaled(row)[None, :]])
-        t = len(self._buffer) - 1
-        raw = self._raw_score(t)
-        score = 1.0 if self._out_of_range(row) else self._likelihood(raw)
-        self._raw = np.append(self._raw, raw)[-self.history:]
+        score = self._likelihood(self._raw_score(self._scaled(row)))
+        if self._out_of_range(row):
+            score = 1.0
         self._since_alarm += 1
         if self._since_alarm <= self.suppress_rows_:
             score = 0.0
         elif score >= self.alarm_level:
             self._since_alarm = 0
-        keep = self.memory + 2 * self.window
-        if len(self._buffer) > 2 * keep:  # forget rows no window will look at again
-            self._buffer = self._buffer[-keep:].copy()
         if self._model is not None:
             self._since_refit += 1
             if self._since_refit >= self.refit_every:
-                self._model.partial_fit(self._windows(self._buffer[-(self.refit_every + self.window - 1):]), epochs=2)
+                self._model.partial_fit(self._windows.last(self.refit_every), epochs=2)
                 self._since_refit = 0
         self.n_seen_ += 1
         return score
@@ -247,3 +282,29 @@ class StreamingAnomalyDetector(BaseEstimator):
             raise ValueError(f"probation={probation} exceeds the {len(X)} rows of X")
         self.fit(X[:probation])
         return np.concatenate([np.zeros(probation), self.update(X[probation:])])
+
+
+class _Recent:
+    """The last ``size`` items appended (arrays of one shape), oldest first; amortised O(1) appends.
+
+    The items live in a buffer of twice the size; when it fills, the last ``size`` move to its start.
+    """
+
+    def __init__(self, size: int, shape: tuple) -> None:
+        self._size = size
+        self._data = np.empty((2 * size, *shape))
+        self._n = 0
+
+    def __len__(self) -> int:
+        return min(self._n, self._size)
+
+    def append(self, item) -> None:
+        if self._n == len(self._data):
+            self._data[:self._size] = self._data[self._n - self._size:self._n]
+            self._n = self._size
+        self._data[self._n] = item
+        self._n += 1
+
+    def last(self, k: int) -> np.ndarray:
+        """The last ``min(k, size)`` items (a view: copy it before the next append if kept)."""
+        return self._data[max(0, self._n - min(k, self._size)):self._n]
