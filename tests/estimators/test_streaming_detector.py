@@ -46,6 +46,18 @@ def test_a_spike_scores_one_on_its_own_row_and_later_alarms_are_suppressed():
     assert scores[200:500].max() < det.alarm_level  # the clean stream raises no alarm
 
 
+@pytest.mark.slow  # ~0.3 s: 2300 rows, row by row
+def test_suppression_grows_with_the_stream_beyond_the_probation():
+    x = _stream(2300, seed=4)
+    x[2000] += 3.0
+    x[2050] += 6.0  # 50 rows after the alarm: beyond 0.2 x the 100 probationary rows, within 0.2 x 15% of 2001
+    x[2200] += 12.0  # long after the aftermath of the first two
+    det = StreamingAnomalyDetector()
+    scores = det.score_stream(x, probation=100)
+    assert det.suppress_rows_ == 20 and scores[100:2000].max() < det.alarm_level
+    assert scores[2000] == 1.0 and np.all(scores[2001:2061] == 0.0) and scores[2200] == 1.0
+
+
 def test_a_change_of_shape_within_the_range_is_detected_by_the_window_distance():
     # also needs the learning period: the first probation rows (few past windows yet) have large
     # distances and would inflate the likelihood's history for its 8640 rows

@@ -27,7 +27,10 @@ Each row's score is built in four steps:
    caught on their first row).
 4. **Alarm suppression**: after a score reaches ``alarm_level``, the next ``suppress`` x
    (probationary rows) scores are 0. NAB counts only the first detection in a window and charges
-   every later one outside it as a false positive; one anomaly usually raises several.
+   every later one outside it as a false positive; one anomaly usually raises several. NAB caps its
+   probation at 750 rows while its windows keep growing with the file (10% of it, shared among its
+   anomalies), so on long streams the probation counted here is 15% of the rows seen so far when
+   that is more than the probation learned on.
 
 Scores of the probationary rows are 0. Every step uses the same arithmetic whatever follows, so
 the scores of the first t rows do not depend on later rows (bitwise).
@@ -49,6 +52,7 @@ from ..data.windows import as_series
 # q is floored at 1e-10 before the log (HTM's constant): a score of 1 means a tail probability <= 1e-10
 _LOG_FLOOR = math.log(1e-10)
 _MIN_SPREAD = 1e-4  # a flat history of raw scores must not turn rounding noise into alarms
+_PROBATION_FRACTION = 0.15  # NAB's probationary period: 15% of the rows (aekit.evaluation.nab)
 
 
 class StreamingAnomalyDetector(BaseEstimator):
@@ -69,7 +73,8 @@ class StreamingAnomalyDetector(BaseEstimator):
     alarm_level : float in (0, 1], default=0.3
         A score at or above it is an alarm, after which scores are suppressed.
     suppress : float >= 0, default=0.2
-        Rows of suppression after an alarm, as a fraction of the probationary rows.
+        Rows of suppression after an alarm, as a fraction of the probationary rows (or of 15% of
+        the rows seen so far, when more).
     range_tolerance : float >= 0, default=0.05
         A value beyond the range seen so far by this fraction of the range scores 1.
     scorer : {"knn", "autoencoder"}, default="knn"
@@ -86,7 +91,7 @@ class StreamingAnomalyDetector(BaseEstimator):
     n_seen_ : int
         Rows seen so far (probation included).
     suppress_rows_ : int
-        ``round(suppress * n_probation_)``.
+        ``round(suppress * n_probation_)``: the fewest rows suppressed after an alarm.
 
     Examples
     --------
@@ -154,6 +159,7 @@ class StreamingAnomalyDetector(BaseEstimator):
         self._means = _Recent(self.history, ())  # short-term means: the likelihood's long-term history
         self._sum = self._sum_sq = 0.0  # of the means in the history
         self._since_alarm = math.inf
+        self._suppressing = 0  # rows suppressed after the last alarm
         self._model = None
         if self.scorer == "autoencoder":
             scaled = self._scaled(X)
@@ -238,10 +244,13 @@ class StreamingAnomalyDetector(BaseEstimator):
         if self._out_of_range(row):
             score = 1.0
         self._since_alarm += 1
-        if self._since_alarm <= self.suppress_rows_:
+        if self._since_alarm <= self._suppressing:
             score = 0.0
         elif score >= self.alarm_level:
             self._since_alarm = 0
+            # in units of the probation NAB's rule would give the rows seen so far without its cap
+            # (15%, at most 750 rows): on long streams, whose windows are long, suppression keeps up
+            self._suppressing = max(self.suppress_rows_, round(self.suppress * _PROBATION_FRACTION * (self.n_seen_ + 1)))
         if self._model is not None:
             self._since_refit += 1
             if self._since_refit >= self.refit_every:
