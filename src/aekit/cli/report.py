@@ -31,6 +31,11 @@ def report(run_dir, out, overwrite) -> None:
     Configuration, data summary, loss curves, reconstructions and the latent map, plus the
     sections that apply (VAE samples, anomaly scores, probe accuracies). Images are embedded:
     the page opens without network or other files.
+
+    Example:
+
+    \b
+        aekit report runs/conv --out report.html
     """
     from ..viz.report import write_report
 
@@ -51,6 +56,11 @@ def explore(run_dir, out, grid, overwrite) -> None:
 
     The plane is the code when it is 2-D, else its first two principal components. Clicking a
     data point shows its input and reconstruction.
+
+    Example:
+
+    \b
+        aekit explore runs/conv --out explorer.html
     """
     from ..viz.explorer import write_explorer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import load_data_arg, parse_ints, parse_options, main
+from .app import common_options, load_data_arg, main, parse_ints, parse_options, refuse_existing, verbosity
 from .types import RegistryChoice
 
 
@@ -28,24 +28,31 @@ from .types import RegistryChoice
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Further recipe option, value as JSON (repeatable), e.g. --option feedback=false.")
 @click.option("--epochs", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
 @click.option("--label-column", default=None, help="CSV column with per-step 0/1 labels: reported, never used to train.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--overwrite", is_flag=True)
+@common_options("limit", "seed", "device", "quiet", "verbose", "overwrite")
 def detect_series(series, out, window, stride, recipe, train_fraction, contamination, scaling, latent_dim, hidden_dims,
-                  options, epochs, label_column, seed, overwrite) -> None:
+                  options, epochs, batch_size, lr, label_column, limit, seed, device, quiet, verbose,
+                  overwrite) -> None:
     """Fit a windowed sequence autoencoder on SERIES (rows = time steps, columns = channels) and
-    write a per-step anomaly score and 0/1 flag to CSV."""
+    write a per-step anomaly score and 0/1 flag to CSV.
+
+    Example:
+
+    \b
+        aekit detect-series cpu_load.csv --window 64 --train-fraction 0.5 --out scores.csv
+    """
     from ..estimators import TimeSeriesAnomalyDetector
     from ..evaluation.metrics import auprc, auroc
     from ..runs.folders import write_scores_csv
 
     if out.suffix.lower() != ".csv":  # refuse before training, not after
         raise ValueError(f"--out must end in .csv, got {out.name!r}")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+    refuse_existing(out, overwrite)
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
-    bundle = load_data_arg(series, "train", label_column)
+    bundle = load_data_arg(series, "train", label_column, limit)
     if len(bundle.sample_shape) != 1:
         raise ValueError(f"SERIES must be a table of time steps x channels, got samples of shape {bundle.sample_shape}")
     X = bundle.flat()
@@ -56,7 +63,8 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     det = TimeSeriesAnomalyDetector(
         recipe, window=window, stride=stride, scaling=scaling, contamination=contamination, latent_dim=latent_dim,
         hidden_dims=parse_ints(hidden_dims, "--hidden-dims"), recipe_options=parse_options(options) or None,
-        epochs=epochs, random_state=seed,
+        epochs=epochs, batch_size=batch_size, lr=lr, random_state=seed, device=device,
+        verbose=verbosity(quiet, verbose),
     )
     det.fit(X[:n_train])
     scores = det.decision_scores_ if n_train == len(X) else det.decision_function(X)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import QUIET_HELP, main, parse_options
+from .app import common_options, main, parse_options, verbosity
 from .types import RegistryChoice
 
 
@@ -24,27 +24,31 @@ from .types import RegistryChoice
               help="Method option, value as JSON (repeatable), e.g. --option temperature=0.2.")
 @click.option("--input-shape", default=None, help="Shape of one sample, e.g. 1,28,28 (inferred when omitted).")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N samples.")
+@common_options("limit")
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=2), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--device", default="auto", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit.")
-@click.option("--quiet", is_flag=True, help=QUIET_HELP)
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
-             lr, seed, device, overwrite, quiet) -> None:
-    """Pretrain a backbone on DATA (labels unused) with a self-supervised METHOD and save it."""
+             lr, seed, device, quiet, verbose, overwrite) -> None:
+    """Pretrain a backbone on DATA (labels unused) with a self-supervised METHOD and save it.
+
+    Example:
+
+    \b
+        aekit pretrain fashion-mnist --method simclr --epochs 20 --out runs/simclr
+    """
     from .app import load_data_arg, parse_ints
     from ..estimators import SelfSupervised
 
-    bundle = load_data_arg(data, split, None)
-    X = bundle.X[:limit] if limit else bundle.X
+    bundle = load_data_arg(data, split, None, limit)
+    X = bundle.X
     shape = parse_ints(input_shape, "--input-shape")
     est = SelfSupervised(
         method=method, backbone=backbone, backbone_options=parse_options(backbone_options) or None,
         method_options=parse_options(options) or None, input_shape=tuple(shape) if shape else None,
-        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed, verbose=not quiet,
+        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed,
+        verbose=verbosity(quiet, verbose),
     )
     est.fit(X)
     est.save(out, overwrite=overwrite)
@@ -71,7 +75,13 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 def evaluate(model, data, data_option, test_data, protocol, label_column, limit, temperature, pool_grid,
              as_json) -> None:
     """Accuracy of MODEL's frozen backbone features on labelled DATA (a built-in name or a file with
-    labels), by a linear probe or kNN."""
+    labels), by a linear probe or kNN.
+
+    Example:
+
+    \b
+        aekit evaluate runs/simclr fashion-mnist --protocol knn
+    """
     if data is not None and data_option is not None and data != data_option:
         raise ValueError("give the labelled data once: as DATA or as --data, not both")
     data = data or data_option
