@@ -26,7 +26,7 @@ from ..nn.activations import activation_names, make_activation
 from ..nn.resnet import SmallResNet
 from ..nn.shapes import as_shape, is_image_shape
 from ..nn.vit import SmallViT
-from ..registry import Registry
+from ..registry import Registry, accepted_options
 
 # name -> constructor(input_shape, **options); each result has ``.out_features``
 BACKBONES: Registry[Callable[..., nn.Module]] = Registry("backbone", spec_hint="")
@@ -69,7 +69,8 @@ def make_backbone(input_shape: Sequence[int], name: str | None = None, options: 
     try:
         net = factory(as_shape(input_shape), **options)
     except TypeError as err:
-        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
+        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}; its options are "
+                         f"{accepted_options(factory, err)}") from None
     net.spec = {"name": name, "input_shape": list(as_shape(input_shape)), "options": options}
     return net
 
