@@ -31,6 +31,9 @@ def test_demo_writes_model_and_pngs(runner, tmp_path):
     for name in ("loss.png", "reconstructions.png", "latent.png", "metrics.csv", "summary.json", "model/config.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 100, name
     assert json.loads((out / "summary.json").read_text())["epochs_trained"] == 3
+    # the "wrote" line names exactly what is in the folder, the report first
+    listed = text.split(f"wrote {out}/: ")[1].strip().split(", ")
+    assert listed[0] == "report.html" and sorted(listed) == sorted(p.name + "/" * p.is_dir() for p in out.iterdir())
     # a second run refuses to overwrite, then replaces when asked
     again = runner.invoke(main, ["demo", "--out", str(out), "--epochs", "1", "--quiet"])
     assert again.exit_code == 2 and "already exists" in again.output

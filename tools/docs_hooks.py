@@ -23,6 +23,7 @@ ORDER = [
     ("Self-supervised learning on text", "text.md"),
     ("Scaling", "scaling.md"),
     ("Reports, explorer and logs", "reports.md"),
+    ("Export and deployment", "deployment.md"),
     ("CLI reference", "cli.md"),
     ("API reference", "api.md"),
 ]

@@ -11,7 +11,8 @@ The public names, by concept (docs/architecture.md shows where each lives):
   functions of every family;
 - **training**: ``fit``, ``TrainConfig``, ``KLWarmup``, ``train_recirculation``, ``preset``;
 - **data**: ``TableEncoder``, series windows (``make_windows``, ``SeriesScaler``, ...);
-- **saving**: ``save_model``, ``load_model`` (bare models; estimators have ``save``/``load``).
+- **saving**: ``save_model``, ``load_model`` (bare models; estimators have ``save``/``load``);
+  ``export`` writes an encoder, decoder or whole autoencoder as ONNX or a ``torch.export`` program.
 """
 
 from ._version import __version__
@@ -63,6 +64,7 @@ from .data.windows import SeriesScaler, make_windows, split_windows, windows_to_
 
 # -- saving bare models ---------------------------------------------------------------------------
 from .io import load_model, save_model
+from .io.export import export
 
 __all__ = [
     "__version__",
@@ -79,6 +81,6 @@ __all__ = [
     "KLWarmup", "TrainConfig", "fit", "list_presets", "preset", "train_recirculation",
     # data
     "SeriesScaler", "TableEncoder", "make_windows", "split_windows", "windows_to_steps",
-    # saving
-    "load_model", "save_model",
+    # saving and export
+    "export", "load_model", "save_model",
 ]

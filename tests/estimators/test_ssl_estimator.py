@@ -63,7 +63,7 @@ def test_cli_pretrain_then_evaluate(tmp_path):
                                "--limit", "600", "--backbone-option", "out_features=16",
                                "--backbone-option", "channels=[8]", "--quiet"])
     assert res.exit_code == 0, res.output
-    assert "loss" in res.output and (out / "model.safetensors").is_file()
+    assert "loss" in res.output and (out / "model" / "model.safetensors").is_file()  # a run folder
     res = runner.invoke(main, ["evaluate", str(out), "--data", "digits", "--protocol", "knn", "--json"])
     assert res.exit_code == 0, res.output
     knn = json.loads(res.output)

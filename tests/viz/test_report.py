@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from PIL import Image
 from sklearn.metrics import roc_auc_score
 
 from aekit.viz import add_detector_results, add_probe_results, load_run, write_report
+from aekit.viz.report import pick_examples
 
 
 def _embedded_pngs(page: str) -> list[np.ndarray]:
@@ -47,7 +49,13 @@ def test_report_is_self_contained_with_the_sections_that_apply(tiny_run):
         assert f'<section id="{anchor}">' in page
     for absent in ("detector", "probe", "vae"):
         assert f'<section id="{absent}">' not in page
-    assert "Rows: input, corrupted input, output." in page
+    assert "Rows: input, corrupted input, output; columns: one sample per class in turn (classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)." in page
+    # what a person looks at first comes first; the configuration is last, folded
+    order = [page.index(f'<section id="{a}">') for a in ("headline", "losses", "reconstructions", "latent", "overview")]
+    assert order == sorted(order)
+    config = page[page.index('<section id="overview">'):]
+    assert config.index("<details>") < config.index("<h3>Configuration</h3>") < config.index("</details>")
+    assert "<td>reconstruction MSE (all samples)</td>" in page[:page.index('<section id="losses">')]
     images = _embedded_pngs(page)
     assert len(images) == 3
     for im in images:
@@ -125,3 +133,42 @@ def test_each_plot_is_one_file(tiny_run, tmp_path):
     figures = {p.name for p in (out / "figures").glob("*.png")} if (out / "figures").exists() else set()
     top = {p.name for p in out.glob("*.png")}
     assert {"loss.png", "reconstructions.png", "latent.png"} <= top and not (top & figures)
+
+
+def test_pick_examples_takes_one_row_per_class_in_turn():
+    labels = np.array([3, 3, 1, 3, 0, 1, 1, 0, 3, 2])
+    picked = pick_examples(10, 4, labels)
+    assert picked.tolist() == [4, 2, 9, 0]  # the first 0, 1, 2 and 3, in class order
+    assert sorted(labels[picked].tolist()) == [0, 1, 2, 3]
+    # more columns than classes: the classes take turns again (class 2 has no second row)
+    assert labels[pick_examples(10, 7, labels)].tolist() == [0, 1, 2, 3, 0, 1, 3]
+    # more labels than stored rows (labels cover every kept sample, rows only the first ones)
+    assert pick_examples(3, 10, labels).tolist() == [2, 0, 1]
+    # no labels: evenly spaced rows, not the first ones
+    assert pick_examples(300, 10).tolist() == [0, 33, 66, 100, 133, 166, 199, 233, 266, 299]
+    assert pick_examples(4, 10).tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.slow
+def test_train_run_draws_each_plot_once(tmp_path, digits_flat, monkeypatch):
+    from aekit.data import DataBundle
+    from aekit.estimators import Autoencoder
+    from aekit.runs import train_run
+    from aekit.viz import plots
+
+    saved = []
+    real_save = plots._save
+
+    def counting_save(fig, path):
+        saved.append(Path(path).name)
+        return real_save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", counting_save)
+    X, y = digits_flat
+    est = Autoencoder(recipe="deep", latent_dim=3, hidden_dims=[16], epochs=1, random_state=0, device="cpu")
+    train_run(DataBundle(X[:200], y[:200], "digits-200"), est, tmp_path / "run")
+    assert sorted(saved) == ["latent.png", "loss.png", "reconstructions.png"]
+    saved.clear()
+    train_run(DataBundle(X[:200], y[:200], "digits-200"), est, tmp_path / "plain", report=False)
+    assert sorted(saved) == ["latent.png", "loss.png", "reconstructions.png"]  # the same plots, without the page
+    assert not (tmp_path / "plain" / "report.html").exists()

@@ -5,12 +5,13 @@
 - :mod:`.types`: option types read from the registries (``--recipe``, ``--corruption``, ...);
 - :mod:`.train` (train, demo, encode, reconstruct, info, recipes, presets), :mod:`.report`
   (report, explore), :mod:`.ssl` (pretrain, evaluate), :mod:`.vae`, :mod:`.detect`,
-  :mod:`.series` (detect-series), :mod:`.restore`, :mod:`.text` (word2vec, masked-lm, neighbors).
+  :mod:`.series` (detect-series), :mod:`.restore`, :mod:`.text` (word2vec, masked-lm, neighbors),
+  :mod:`.export` (export).
 
 A new command is one module here plus one line below.
 """
 
 from .app import main
-from . import detect, report, restore, series, ssl, text, train, vae  # noqa: E402,F401  (each registers its commands)
+from . import detect, export, report, restore, series, ssl, text, train, vae  # noqa: E402,F401  (each registers its commands)
 
 __all__ = ["main"]

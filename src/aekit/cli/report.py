@@ -26,11 +26,13 @@ def _check_out(out: Path | None, overwrite: bool) -> None:
               help="Where to write the page [default: RUN_DIR/report.html, which is rebuilt].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 def report(run_dir, out, overwrite) -> None:
-    """Write the self-contained HTML report of RUN_DIR (a folder from `aekit train`).
+    """Write the self-contained HTML report of RUN_DIR (a folder from `aekit train`, `pretrain`,
+    `restore` or `evaluate --out`).
 
-    Configuration, data summary, loss curves, reconstructions and the latent map, plus the
-    sections that apply (VAE samples, anomaly scores, probe accuracies). Images are embedded:
-    the page opens without network or other files.
+    Headline numbers, loss curves, reconstructions and the latent map first, plus the sections
+    that apply (VAE samples, anomaly scores, probe accuracies, evaluation table and confusion
+    matrices); the configuration last, folded. Images are embedded: the page opens without network
+    or other files.
 
     Example:
 

@@ -1,5 +1,5 @@
 """``aekit restore``: train a restoration model (denoise, inpaint, colorize, superres, dewatermark)
-and write the model, an input/output/target figure and PSNR/SSIM metrics."""
+and write the model, PSNR/SSIM metrics and a report with a corrupted/restored/clean figure."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ RESTORE_FORMAT = "aekit-restore"
 @common_options("seed", "device", "quiet", "verbose", "overwrite")
 def restore(data, task, out, split, test_fraction, limit, latent_dim, epochs, batch_size, lr, options, seed,
             device, quiet, verbose, overwrite) -> None:
-    """Train a restoration model for TASK on the images in DATA; write model/, restoration.png, metrics.json.
+    """Train a restoration model for TASK on the images in DATA; write model/, metrics.json, report.html,
+    restoration.png (corrupted / restored / clean held-out images) and loss.png.
 
     The model learns to map corrupted images to clean ones; PSNR/SSIM of the corrupted input and of
     the restored output are measured on held-out images (e.g. `aekit restore --task inpaint digits --out runs/inp`).
@@ -47,9 +48,11 @@ def restore(data, task, out, split, test_fraction, limit, latent_dim, epochs, ba
     import torch
 
     from .._files import atomic_folder
-    from ..applications.restoration import evaluate_restoration, save_restoration_figure
+    from ..applications.restoration import evaluate_restoration
     from ..io import save_model
     from ..models import create_model
+    from ..runs.folders import folder_contents
+    from ..runs.restoration import write_restoration_run
     from ..training import TrainConfig, fit
 
     bundle = load_data_arg(data, split, None, limit)
@@ -74,17 +77,20 @@ def restore(data, task, out, split, test_fraction, limit, latent_dim, epochs, ba
         history = fit(model, torch.from_numpy(train), config)
         model = model.cpu()
         metrics, corrupted, restored = evaluate_restoration(model, test, seed=seed, return_images=True)
-        save_model(model, tmp / "model")
-        save_restoration_figure(corrupted, restored, test, tmp / "restoration.png", n=min(8, len(test)),
-                                title=f"{task}: PSNR {metrics['psnr_corrupted']:.1f} -> {metrics['psnr_restored']:.1f} dB")
+        save_model(model, tmp / "model", history=history.to_dict())
         record = {"format": RESTORE_FORMAT, "task": task, "data": bundle.name, "n_train": len(train),
                   "n_test": len(test), "epochs": epochs, "corruption": model.corruption.config(),
                   "final_train_loss": history["train_total"][-1], **metrics}
         (tmp / "metrics.json").write_text(json.dumps(record, indent=2))
+        params = {"task": task, "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                  "options": parse_options(options), "seed": seed, "test_fraction": test_fraction, "limit": limit}
+        write_restoration_run(tmp, out, record=record, history=history, clean=test, corrupted=corrupted,
+                              restored=restored, labels=None if bundle.y is None else np.asarray(bundle.y)[order[:n_test]],
+                              params=params)
     click.echo(f"{task}: PSNR {metrics['psnr_corrupted']:.2f} dB (corrupted) -> {metrics['psnr_restored']:.2f} dB "
                f"(restored), SSIM {metrics['ssim_corrupted']:.3f} -> {metrics['ssim_restored']:.3f} on {len(test)} "
                f"held-out images")
-    click.echo(f"wrote {out}/: model/, restoration.png, metrics.json")
+    click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
 @main.command("restore-images")

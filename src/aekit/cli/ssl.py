@@ -15,7 +15,8 @@ from .types import RegistryChoice
 @click.argument("data")
 @click.option("--method", type=RegistryChoice("method"), default="simclr", show_default=True,
               help="Self-supervised method (pretext task or joint-embedding method).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the backbone.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Run folder to create: model/ (the backbone), report.html, loss and feature-map plots, metrics.")
 @click.option("--backbone", type=RegistryChoice("backbone"), default=None,
               help="Backbone network (default: conv for images, mlp for tables, vit for mae/jepa).")
 @click.option("--backbone-option", "backbone_options", multiple=True, metavar="KEY=VALUE",
@@ -28,21 +29,32 @@ from .types import RegistryChoice
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=2), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
+@click.option("--use-labels", is_flag=True,
+              help="Give DATA's labels to a method that takes them (triplet): same label = positive pair.")
 @common_options("seed", "device", "quiet", "verbose", "overwrite")
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
-             lr, seed, device, quiet, verbose, overwrite) -> None:
-    """Pretrain a backbone on DATA (labels unused) with a self-supervised METHOD and save it.
+             lr, use_labels, seed, device, quiet, verbose, overwrite) -> None:
+    """Pretrain a backbone on DATA (labels unused unless --use-labels) with a self-supervised METHOD and save it
+    in a run folder with its report (labels, when DATA has them, colour the feature map).
 
     Example:
 
     \b
         aekit pretrain fashion-mnist --method simclr --epochs 20 --out runs/simclr
     """
-    from .app import load_data_arg, parse_ints
     from ..estimators import SelfSupervised
+    from ..ssl.base import METHODS
+    from .app import load_data_arg, parse_ints
 
+    if use_labels and not getattr(METHODS[method], "uses_labels", False):
+        labelled = [name for name in METHODS.names() if getattr(METHODS[name], "uses_labels", False)]
+        raise click.BadParameter(f"method {method!r} takes no labels; methods that do: {labelled}",
+                                 param_hint="--use-labels")
     bundle = load_data_arg(data, split, None, limit)
+    if use_labels and bundle.y is None:
+        raise click.BadParameter(f"{data!r} has no labels", param_hint="--use-labels")
     X = bundle.X
+    y = bundle.y if use_labels else None
     shape = parse_ints(input_shape, "--input-shape")
     est = SelfSupervised(
         method=method, backbone=backbone, backbone_options=parse_options(backbone_options) or None,
@@ -50,11 +62,16 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
         epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed,
         verbose=verbosity(quiet, verbose),
     )
-    est.fit(X)
-    est.save(out, overwrite=overwrite)
+    from ..data import DataBundle
+    from ..runs.folders import folder_contents
+    from ..runs.pretrain import pretrain_run
+
+    shown = DataBundle(X, None if bundle.y is None else bundle.y[: len(X)], bundle.name)
+    pretrain_run(shown, est, out, fit_labels=y, overwrite=overwrite)
     first, last = est.history_.records[0]["train_total"], est.history_.records[-1]["train_total"]
     click.echo(f"pretrained {method} on {bundle.name} ({len(X)} samples, {epochs} epochs): loss {first:.4f} -> "
-               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/")
+               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/model/")
+    click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
 @main.command()
@@ -71,11 +88,15 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 @click.option("--pool-grid", type=click.IntRange(min=1), default=None,
               help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
                    "the backbone's output vector.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for the report (accuracy table, confusion matrix): a new folder, or a run folder to add "
+                   "this evaluation to [default: MODEL itself when it is the run folder of `aekit pretrain`].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def evaluate(model, data, data_option, test_data, protocol, label_column, limit, temperature, pool_grid,
-             as_json) -> None:
+             out, as_json) -> None:
     """Accuracy of MODEL's frozen backbone features on labelled DATA (a built-in name or a file with
-    labels), by a linear probe or kNN.
+    labels), by a linear probe or kNN. The result, with a confusion matrix, joins the report of
+    MODEL's run folder (or of --out).
 
     Example:
 
@@ -116,13 +137,30 @@ def evaluate(model, data, data_option, test_data, protocol, label_column, limit,
         Xtr, ytr = Xtr[:limit], ytr[:limit]
     ftr, fte = est.transform(Xtr), est.transform(Xte)
     if protocol == "linear":
-        result = {"protocol": "linear", "accuracy": linear_probe(ftr, ytr, fte, yte)}
+        accuracy, predictions = linear_probe(ftr, ytr, fte, yte, return_predictions=True)
+        result = {"protocol": "linear", "accuracy": accuracy}
     else:
         ks = tuple(k for k in (20, 200) if k <= len(ytr))
-        accs = knn_probe(ftr, ytr, fte, yte, ks=ks, temperature=temperature)
+        accs, by_k = knn_probe(ftr, ytr, fte, yte, ks=ks, temperature=temperature, return_predictions=True)
+        predictions = by_k[ks[0]]
         result = {"protocol": "knn", **{f"accuracy_k{k}": v for k, v in accs.items()}}
     result.update(n_train=int(len(ytr)), n_test=int(len(yte)), feature_dim=int(ftr.shape[1]))
+    _report_evaluation(model, out, data, result, yte, predictions, as_json,
+                       extra={"confusion_of": f"k={ks[0]}"} if protocol == "knn" else {})
+
+
+def _report_evaluation(model, out, data, result, y_test, predictions, as_json, extra) -> None:
+    """Print the result, store it with its confusion matrix in a run folder and rebuild that
+    folder's report; say what was written (under --json: as "wrote" in the JSON)."""
+    from ..runs.evaluation import record_evaluation
+
+    params = {"model": str(model), "data": data}
+    written = record_evaluation(model, out, {**result, "data": data, **extra}, y_test, predictions, params)
     if as_json:
-        click.echo(json.dumps(result))
+        click.echo(json.dumps({**result, "wrote": [str(p) for p in written]}))
+        return
+    click.echo(", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
+    if written:
+        click.echo(f"wrote {', '.join(str(p) for p in written)}")
     else:
-        click.echo(", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
+        click.echo(f"{model} is not a run folder: pass --out DIR for a report")

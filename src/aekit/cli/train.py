@@ -8,8 +8,10 @@ import click
 import numpy as np
 import torch
 
-from .app import (common_options, load_data_arg, main, parse_ints, parse_options, refuse_existing, verbosity,
+from .app import (common_options, limit_bundle, load_data_arg, main, parse_ints, parse_options, refuse_existing,
+                  verbosity,
                   write_array)
+from ..training.config import PRECISIONS
 from .types import RegistryChoice
 
 DEMO_OUT = "aekit-demo"
@@ -78,8 +80,9 @@ def _train_options(f):
         click.option("--patience", type=click.IntRange(min=1), default=10, show_default=True,
                      help="Early-stopping patience in epochs."),
         common_options("seed", "device", "quiet", "verbose"),
-        click.option("--precision", type=click.Choice(["fp32", "bf16", "auto"]), default="fp32", show_default=True,
-                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+                     help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32. "
+                          "fp16: autocast with loss scaling, for GPUs without bf16."),
         click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
                      default="none", show_default=True, help="Learning-rate schedule."),
         click.option("--beta", type=click.FloatRange(min=0), default=None,
@@ -140,7 +143,9 @@ def _report(summary: dict, out: Path) -> None:
         f"{summary['epochs_trained']} epochs in {summary['fit_seconds']:.1f}s; "
         f"reconstruction MSE {summary['reconstruction_mse']:.5f}"
     )
-    click.echo(f"wrote {out}/: model/, report.html, loss.png, reconstructions.png, latent.png, metrics.csv, summary.json")
+    from ..runs.folders import folder_contents
+
+    click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
 @main.command()
@@ -150,12 +155,18 @@ def _report(summary: dict, out: Path) -> None:
               help="Split of a built-in data set.")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
 @common_options("limit")
+@click.option("--condition-column", default=None, metavar="COL",
+              help="Train a conditional model on these labels: a CSV column (name or index), or 'labels' for "
+                   "DATA's own labels (built-in data sets, .npz files with y).")
+@click.option("--condition-file", type=click.Path(path_type=Path), default=None,
+              help="Train a conditional model on the labels in FILE (.csv/.txt/.npy, one per row of DATA).")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None,
               help="Write a resumable checkpoint into OUT/checkpoint every N epochs.")
 @click.option("--resume", "resume", type=click.Path(path_type=Path), default=None, metavar="RUN_DIR",
               help="Continue the interrupted run in RUN_DIR (give no DATA or options).")
 @_train_options
-def train(data, out, split, label_column, limit, overwrite, checkpoint_every, resume, **kw) -> None:
+def train(data, out, split, label_column, limit, condition_column, condition_file, overwrite, checkpoint_every,
+          resume, **kw) -> None:
     """Train an autoencoder on DATA and write a run folder with the model and plots.
 
     Under `torchrun --nproc_per_node=N -m aekit train ...` it trains with DistributedDataParallel.
@@ -187,6 +198,17 @@ def train(data, out, split, label_column, limit, overwrite, checkpoint_every, re
         raise click.UsageError("give DATA and --out (or --resume RUN_DIR)")
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
+    if condition_column is not None or condition_file is not None:  # a conditional model (e.g. a CVAE)
+        from .vae import load_conditioned_data
+
+        if checkpoint_every is not None or env_world_size() > 1:
+            raise click.UsageError("--condition-column/--condition-file cannot be combined with --checkpoint-every "
+                                   "or torchrun yet")
+        bundle, labels = load_conditioned_data(data, split, label_column, condition_column, condition_file)
+        bundle = limit_bundle(bundle, limit)
+        labels = labels[: len(bundle)]
+        _report(train_run(bundle, _estimator(**kw), out, overwrite=overwrite, condition=labels), out)
+        return
     if checkpoint_every is not None or env_world_size() > 1:
         if limit is not None:
             raise click.UsageError("--limit cannot be combined with --checkpoint-every or torchrun: a resumed "

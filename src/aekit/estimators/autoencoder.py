@@ -26,6 +26,7 @@ from ..transforms.corruption import Corruption
 from ..data.streaming import is_stream
 from ..data.scaling import PREPROCESSING, affine_from_stats, fit_affine
 from .base import ModelFolderMixin, fit_seed, json_params, recipe_input_shape
+from .conditions import condition_indices, describe_classes, fit_condition_classes
 
 _INFERENCE_BATCH = 4096
 _ROW_BLOCK = 64
@@ -265,21 +266,22 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         return (out.astype(np.float64) * self.scale_ + self.offset_).astype(dtype, copy=False)
 
     @torch.no_grad()
-    def _batched(self, fn, X: torch.Tensor) -> np.ndarray:
+    def _batched(self, fn, X: torch.Tensor, condition: torch.Tensor | None = None) -> np.ndarray:
+        """``fn(chunk)`` over X in chunks (``fn(chunk, condition_chunk)`` when a condition is given)."""
         device = next(self.model_.parameters()).device
         amp_dtype = resolve_precision(getattr(self, "precision", "fp32"), device)
         self.model_.eval()
         out = None  # filled in place: no list of chunks to concatenate at the end
         for i in range(0, len(X), _INFERENCE_BATCH):
-            chunk = X[i : i + _INFERENCE_BATCH]
-            n = len(chunk)
+            chunks = [X[i : i + _INFERENCE_BATCH]] + ([] if condition is None else [condition[i : i + _INFERENCE_BATCH]])
+            n = len(chunks[0])
             # BLAS picks other kernels (and summation orders) for a handful of rows than for many;
             # padding to whole row blocks makes a sample's output independent of its batch-mates.
             pad = -n % _ROW_BLOCK
-            if pad:
-                chunk = torch.cat([chunk, chunk.new_zeros((pad, *chunk.shape[1:]))])
+            if pad:  # (a padded condition is class 0: a valid label, and its rows are dropped)
+                chunks = [torch.cat([c, c.new_zeros((pad, *c.shape[1:]))]) for c in chunks]
             with autocast(device, amp_dtype):
-                result = fn(chunk.to(device))[:n]
+                result = fn(*(c.to(device) for c in chunks))[:n]
             if out is None:
                 out = torch.empty((len(X), *result.shape[1:]), dtype=torch.float32)
             out[i : i + n] = result
@@ -287,18 +289,30 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
     # -- the API ---------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int | None = None,
+    def fit(self, X, y=None, *, condition=None, checkpoint_dir=None, checkpoint_every: int | None = None,
             resume_from=None) -> "Autoencoder":
         """Train on X (n_samples, n_features), on images of shape (n_samples, C, H, W), or on an
         :class:`aekit.data.streaming.ArrayStream` of data larger than memory.
 
-        ``checkpoint_every`` epochs a resumable checkpoint goes to ``checkpoint_dir``;
-        ``resume_from`` continues from one (see :func:`aekit.fit`).
+        ``condition`` (one class label per row: ints, strings, ...) makes a conditional model
+        (Sohn et al. 2015): the encoder and decoder both see the one-hot label, the classes are kept
+        as ``condition_classes_``, and ``transform``, ``reconstruct``, ``score_samples`` and
+        ``inverse_transform`` then take ``condition=`` too. ``checkpoint_every`` epochs a resumable
+        checkpoint goes to ``checkpoint_dir``; ``resume_from`` continues from one (see :func:`aekit.fit`).
         """
         fit_options = dict(checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume_from=resume_from)
+        if "n_conditions" in (self.recipe_options or {}):
+            raise ValueError("recipe option n_conditions is inferred from the labels: pass them as "
+                             "fit(X, condition=labels) (aekit train --condition-column / --condition-file) instead")
         if is_stream(X):
+            if condition is not None:
+                raise ValueError("condition cannot be combined with a streamed X; load the data into memory")
             return self._fit_stream(X, **fit_options)
         X, nd_shape = self._validate_X(X, reset=True)
+        conditional = {}
+        if condition is not None:
+            classes, cond = fit_condition_classes(condition, len(X))
+            conditional = {"n_conditions": len(classes)}
         if self.input_shape is not None:
             shape = as_shape(self.input_shape)
             if math.prod(shape) != X.shape[1]:
@@ -310,15 +324,20 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         config = self._train_config(seed, checkpoint_dir, checkpoint_every)  # validates options before any work
 
         torch.manual_seed(seed)  # same seed -> same initial weights
-        model = create_model(self.recipe, shape, **self._model_options())
+        model = create_model(self.recipe, shape, **self._model_options(), **conditional)
         self._refine_settings(model)  # an inference option, but a bad value should fail before training
         self.offset_, self.scale_, self.preprocessing_ = fit_affine(  # statistics in float64, X not copied
             X, self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.input_shape_ = tuple(shape)
-        self.history_ = fit_model(model, self._to_model_space(X), config, callbacks=self._callbacks(model),
-                                  resume_from=resume_from)
+        x = self._to_model_space(X)
+        self.history_ = fit_model(model, x if condition is None else (x, cond), config,
+                                  callbacks=self._callbacks(model), resume_from=resume_from)
         self.model_ = model
+        if condition is None:
+            self.__dict__.pop("condition_classes_", None)  # a refit without labels is unconditional
+        else:
+            self.condition_classes_ = classes
         return self
 
     def _fit_stream(self, stream, checkpoint_dir, checkpoint_every, resume_from) -> "Autoencoder":
@@ -340,6 +359,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             stream.feature_stats(), self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.n_features_in_, self.input_shape_ = n_features, tuple(shape)
+        self.__dict__.pop("condition_classes_", None)
         offset, scale = self.offset_.astype(np.float32), self.scale_.astype(np.float32)
         to_model = stream.map(lambda a: ((a.reshape(len(a), -1) - offset) / scale).reshape(len(a), *shape))
         self.history_ = fit_model(model, to_model, config, callbacks=self._callbacks(model), resume_from=resume_from)
@@ -358,63 +378,84 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         return steps, lr
 
     def _refiner(self):
-        """``None`` without refinement, else ``x -> refined codes`` of a model-space batch (the
-        options are validated once per call of the public method, not once per chunk)."""
+        """``None`` without refinement, else ``(x, condition) -> refined codes`` of a model-space
+        batch (the options are validated once per call of the public method, not once per chunk)."""
         steps, lr = self._refine_settings()
         if not steps:
             return None
         model = self.model_
-        return lambda xb: refine_codes(model, xb, model.encode(xb), steps, lr)
+        return lambda xb, cb=None: refine_codes(model, xb, model.encode(xb, cb), steps, lr, condition=cb)
 
-    def transform(self, X) -> np.ndarray:
-        """The code of each sample, shape (n_samples, latent_dim)."""
+    def _condition_of(self, condition, n_rows: int) -> torch.Tensor | None:
+        """The class indices of ``condition`` for a conditional fit (None for an unconditional one),
+        with an error saying what to pass when the two do not match."""
+        classes = getattr(self, "condition_classes_", None)
+        if classes is None:
+            if condition is not None:
+                raise ValueError(f"condition was given, but this {type(self).__name__} was fitted without one")
+            return None
+        if condition is None:
+            raise ValueError(f"this {type(self).__name__} is conditional (fitted with condition=): pass condition=, "
+                             f"one label per row or one for all, from the classes {describe_classes(classes)}")
+        return condition_indices(condition, classes, n_rows)
+
+    def transform(self, X, condition=None) -> np.ndarray:
+        """The code of each sample, shape (n_samples, latent_dim); ``condition``: the labels, for a
+        model fitted with ``condition=``."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
         codes = self._refiner() or self.model_.encode
-        return self._batched(codes, self._to_model_space(X, copy=False)).astype(X.dtype, copy=False)
+        c = self._condition_of(condition, len(X))
+        return self._batched(codes, self._to_model_space(X, copy=False), c).astype(X.dtype, copy=False)
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X, condition=None) -> np.ndarray:
         """Decode codes (n_samples, latent_dim) back to (n_samples, n_features) in input units."""
         check_is_fitted(self, "model_")
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if Z.shape[1] != self.latent_dim:
             raise ValueError(f"inverse_transform expects codes with {self.latent_dim} columns, got {Z.shape[1]}")
-        recon = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)))
+        c = self._condition_of(condition, len(Z))
+        recon = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)), c)
         return self._from_model_space(recon.reshape(len(Z), -1), Z.dtype)
 
-    def reconstruct(self, X) -> np.ndarray:
+    def reconstruct(self, X, condition=None) -> np.ndarray:
         """``inverse_transform(transform(X))`` in one pass (through the mean code)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
         model, refine = self.model_, self._refiner()
 
-        def refined(xb: torch.Tensor) -> torch.Tensor:
-            return model.likelihood.mean(decoder_params(model, xb, refine(xb)))
+        def refined(xb: torch.Tensor, cb: torch.Tensor | None = None) -> torch.Tensor:
+            return model.likelihood.mean(decoder_params(model, xb, refine(xb, cb), cb))
 
-        recon = self._batched(model.reconstruct if refine is None else refined, self._to_model_space(X, copy=False))
+        c = self._condition_of(condition, len(X))
+        recon = self._batched(model.reconstruct if refine is None else refined, self._to_model_space(X, copy=False), c)
         return self._from_model_space(recon.reshape(len(X), -1), X.dtype)
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X, condition=None) -> np.ndarray:
         """Minus each sample's reconstruction loss (higher = better explained by the model)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
         model, refine = self.model_, self._refiner()
 
-        def per_sample(xb: torch.Tensor) -> torch.Tensor:
+        def per_sample(xb: torch.Tensor, cb: torch.Tensor | None = None) -> torch.Tensor:
             if refine is not None:
-                return -reconstruction_loss(model, xb, refine(xb))
-            return -model.likelihood.loss(model(xb).params, xb)
+                return -reconstruction_loss(model, xb, refine(xb, cb), cb)
+            return -model.likelihood.loss(model(xb, cb).params, xb)
 
-        return self._batched(per_sample, self._to_model_space(X, copy=False)).astype(np.float64)
+        c = self._condition_of(condition, len(X))
+        return self._batched(per_sample, self._to_model_space(X, copy=False), c).astype(np.float64)
 
     def _describe(self) -> dict[str, str]:
         """What ``aekit info`` adds for an autoencoder (see :func:`aekit.estimators.base.describe`)."""
-        return {"recipe": str(self.recipe), "latent dim": str(self.latent_dim),
+        info = {"recipe": str(self.recipe), "latent dim": str(self.latent_dim),
                 "likelihood": str(self.model_.likelihood.config()), "preprocessing": str(self.preprocessing_)}
+        if getattr(self, "condition_classes_", None) is not None:
+            info["conditions"] = describe_classes(self.condition_classes_)
+        return info
 
-    def score(self, X, y=None) -> float:
+    def score(self, X, y=None, condition=None) -> float:
         """Mean of :meth:`score_samples`; lets ``GridSearchCV`` compare settings without labels."""
-        return float(np.mean(self.score_samples(X)))
+        return float(np.mean(self.score_samples(X, condition)))
 
     # -- persistence -----------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor], dict[str, Any]]:
@@ -428,6 +469,8 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         }
         if hasattr(self, "feature_names_in_"):
             fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        if getattr(self, "condition_classes_", None) is not None:  # ints stay ints, names stay strings
+            fitted["condition_classes_"] = self.condition_classes_.tolist()
         config = {
             "estimator": type(self).__name__,
             "params": json_params(self.get_params()),
@@ -452,6 +495,8 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         est.preprocessing_ = fitted["preprocessing_"]
         if "feature_names_in_" in fitted:
             est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        if "condition_classes_" in fitted:
+            est.condition_classes_ = np.asarray(fitted["condition_classes_"])
         try:
             est.offset_ = tensors["preprocessing.offset"].numpy()
             est.scale_ = tensors["preprocessing.scale"].numpy()

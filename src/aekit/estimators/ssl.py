@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from ..evaluation.probes import extract_features
 from ..ssl.base import METHODS, create_method
@@ -29,7 +29,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     ----------
     method : str, default="simclr"
         A name from :func:`aekit.ssl.list_methods` ("rotation", "jigsaw", "simclr", "byol", "dino",
-        "mae", "masked_features", ...).
+        "mae", "masked_features", "triplet", ...). "triplet" also uses the labels given to ``fit``.
     backbone : str, optional
         "mlp", "conv", "resnet" or "vit" (default: conv for images, mlp for vectors; vit for mae/jepa).
     backbone_options : dict, optional
@@ -158,8 +158,14 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     # -- scikit-learn API --------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None) -> "SelfSupervised":
-        """Pretrain on ``X`` (labels ``y`` are ignored: that is the point)."""
+        """Pretrain on ``X``.
+
+        ``y`` is ignored by the self-supervised methods (that is the point). A method that can use
+        class labels (``uses_labels``, e.g. ``"triplet"``) takes them from ``y`` when given: samples
+        with the same label are then positives for each other.
+        """
         X = self._prepare(X, fitting=True)
+        labels = self._labels(y, len(X))
         options = dict(self.method_options or {})
         if self.backbone is not None:
             options["backbone"] = self.backbone
@@ -173,9 +179,17 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
             weight_decay=self.weight_decay, validation_split=0.0, early_stopping=None, restore_best=False,
             seed=self.random_state, device=self.device, progress=self.verbose,
         )
-        self.history_ = fit_model(self.model_, X, config)
+        self.history_ = fit_model(self.model_, X if labels is None else (X, labels), config)
         self.backbone_ = self.model_.backbone.cpu().eval()
         return self
+
+    def _labels(self, y, n_samples: int) -> np.ndarray | None:
+        """``y`` as class indices (0..k-1, any label type) for a method that uses labels, else None."""
+        if y is None or not getattr(METHODS[self.method], "uses_labels", False):
+            return None
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty(n_samples), y)
+        return np.unique(y, return_inverse=True)[1].astype(np.int64)
 
     def transform(self, X) -> np.ndarray:
         """Backbone features, shape (n_samples, feature_dim), or (n_samples, channels * g * g) with

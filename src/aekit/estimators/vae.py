@@ -66,6 +66,15 @@ class VariationalAutoencoder(Autoencoder):
     >>> vae = VariationalAutoencoder(latent_dim=2, likelihood="bernoulli", epochs=5, random_state=0).fit(X)
     >>> vae.transform(X).shape, vae.sample(3).shape
     ((1797, 2), (3, 64))
+
+    A conditional VAE (Sohn et al. 2015): pass the labels to ``fit``, then a class to ``sample``.
+
+    >>> y = load_digits().target
+    >>> cvae = VariationalAutoencoder(latent_dim=2, likelihood="bernoulli", epochs=2, random_state=0)
+    >>> cvae.fit(X, condition=y).condition_classes_.tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    >>> cvae.sample(4, condition=3).shape
+    (4, 64)
     """
 
     _parameter_constraints: dict = {
@@ -150,29 +159,37 @@ class VariationalAutoencoder(Autoencoder):
             schedules.append(CapacitySchedule(int(self.capacity_warmup), float(self.capacity), model=model))
         return schedules
 
-    def fit(self, X, y=None) -> "VariationalAutoencoder":
-        """Train on X by maximising the ELBO (with the chosen beta, capacity, free bits).
+    def fit(self, X, y=None, *, condition=None, **fit_options) -> "VariationalAutoencoder":
+        """Train on X by maximising the ELBO (with the chosen beta, capacity, free bits); with
+        ``condition`` (one class label per row), a conditional VAE, q(z | x, c) and p(x | z, c).
 
-        The parameters are checked against ``_parameter_constraints`` by :meth:`Autoencoder.fit`.
+        The parameters are checked against ``_parameter_constraints`` by :meth:`Autoencoder.fit`;
+        ``fit_options`` are its checkpoint options.
         """
-        return super().fit(X, y)
+        return super().fit(X, y, condition=condition, **fit_options)
 
-    def sample(self, n_samples: int = 1, random_state: Any = None, sampled: bool = False) -> np.ndarray:
+    def sample(self, n_samples: int = 1, random_state: Any = None, sampled: bool = False,
+               condition=None) -> np.ndarray:
         """Draw ``n_samples`` rows: z from the prior, decoded to the mean of p(x|z) (or a draw from
-        it if ``sampled``), in input units, shape (n_samples, n_features)."""
+        it if ``sampled``), in input units, shape (n_samples, n_features). A conditional model needs
+        ``condition``: one class label for all rows, or one per row."""
         check_is_fitted(self, "model_")
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+        c = self._condition_of(condition, int(n_samples))
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
-        x = sample_prior(self.model_, n_samples, sampled=sampled, seed=seed).float().cpu().numpy()
+        x = sample_prior(self.model_, int(n_samples), condition=c, sampled=sampled, seed=seed).float().cpu().numpy()
         return x.reshape(n_samples, -1).astype(np.float64) * self.scale_ + self.offset_
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X, condition=None) -> np.ndarray:
         """Per-sample ELBO or importance-weighted log-likelihood bound, in nats (higher = likelier)."""
         check_is_fitted(self, "model_")
         X, _ = self._validate_X(X, reset=False)
         x = self._to_model_space(X)
+        c = self._condition_of(condition, len(X))
         estimate = elbo if self.score_method == "elbo" else iwae_bound
         k = {"n_samples" if self.score_method == "elbo" else "k": int(self.n_importance)}
-        scores = estimate(self.model_, x, seed=0, shared_noise=True, **k).double().numpy()
+        scores = estimate(self.model_, x, condition=c, seed=0, shared_noise=True, **k).double().numpy()
         if not self.model_.likelihood.needs_unit_interval:  # a density: change of variables
             scores -= float(np.sum(np.log(self.scale_)))
         return scores

@@ -137,7 +137,8 @@ def linear_probe(
     max_iter: int = 1000,
     backend: str = "sklearn",
     return_C: bool = False,
-) -> float | tuple[float, float]:
+    return_predictions: bool = False,
+) -> float | tuple:
     """Test accuracy of multinomial logistic regression on standardised frozen features.
 
     Parameters
@@ -151,6 +152,9 @@ def linear_probe(
         matrices (60k x 2k: under a minute of CPU).
     return_C : bool
         Also return the C used: ``(accuracy, C)``.
+    return_predictions : bool
+        Also return the predicted test labels, last: ``(accuracy, predictions)`` or
+        ``(accuracy, C, predictions)`` (for a confusion matrix).
     """
     if backend not in ("sklearn", "torch"):
         raise ValueError(f"backend must be 'sklearn' or 'torch', got {backend!r}")
@@ -171,8 +175,10 @@ def linear_probe(
         ]
         C = C_GRID[int(np.argmax(scores))]
     predict = _fit_logistic(train, y_idx, len(classes), float(C), max_iter, backend)
-    accuracy = float((classes[predict(test)] == y_test).mean())
-    return (accuracy, float(C)) if return_C else accuracy
+    predictions = classes[predict(test)]
+    accuracy = float((predictions == y_test).mean())
+    out = (accuracy,) + ((float(C),) if return_C else ()) + ((predictions,) if return_predictions else ())
+    return out if len(out) > 1 else accuracy
 
 
 @torch.no_grad()
@@ -184,8 +190,10 @@ def knn_probe(
     ks: Sequence[int] = (20, 200),
     temperature: float = 0.07,
     batch_size: int = 1024,
-) -> dict[int, float]:
-    """Accuracy of temperature-weighted cosine kNN for each k in ``ks``."""
+    return_predictions: bool = False,
+) -> dict[int, float] | tuple[dict[int, float], dict[int, np.ndarray]]:
+    """Accuracy of temperature-weighted cosine kNN for each k in ``ks`` (and, with
+    ``return_predictions``, the predicted test labels for each k: ``(accuracies, predictions)``)."""
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature!r}")
     y_train, y_test = _labels(y_train, "y_train"), _labels(y_test, "y_test")
@@ -196,6 +204,7 @@ def knn_probe(
     test = F.normalize(torch.as_tensor(np.asarray(test_features, dtype=np.float32)), dim=1)
     labels = torch.as_tensor(y_idx)
     correct = {k: 0 for k in ks}
+    predicted: dict[int, list[np.ndarray]] = {k: [] for k in ks}
     kmax = max(ks)
     for start in range(0, len(test), batch_size):
         sim, idx = (test[start : start + batch_size] @ train.t()).topk(kmax, dim=1)  # (b, kmax), sorted
@@ -205,7 +214,11 @@ def knn_probe(
         for k in ks:
             pred = classes[votes_for[:, :k].sum(1).argmax(1).numpy()]
             correct[k] += int((pred == truth).sum())
-    return {k: correct[k] / len(test) for k in ks}
+            predicted[k].append(pred)
+    accuracies = {k: correct[k] / len(test) for k in ks}
+    if return_predictions:
+        return accuracies, {k: np.concatenate(parts) for k, parts in predicted.items()}
+    return accuracies
 
 
 def label_subset(y, fraction: float, seed: int = 0) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Metric-learning and contrastive losses: pure functions plus thin ``nn.Module`` wrappers.
 
 - margin contrastive pair loss (Hadsell, Chopra & LeCun 2006):
-  ``1[x~x'] d^2 + 1[x!~x'] max(0, m - d)^2`` with ``d = ||E(x) - E(x')||``
+  ``1[x~x'] d^2 + 1[x!~x'] max(0, m - d)^2`` with ``d = ||E(x) - E(x')||``, on given pairs or
+  mined inside a labelled batch
 - triplet loss (Schroff et al. 2015): ``max(0, d(A,P) - d(A,N) + alpha)`` with Euclidean or cosine
   distance, on given triplets or mined inside a labelled batch (batch-hard, semi-hard)
 - InfoNCE (van den Oord et al. 2018) and NT-Xent, its symmetric two-view form used by SimCLR
@@ -64,7 +65,8 @@ def contrastive_pair_loss(
 
 
 class ContrastivePairLoss(nn.Module):
-    """Margin contrastive loss on pairs ``(z1, z2)`` with a 0/1 ``same`` label per pair.
+    """Margin contrastive loss on pairs ``(z1, z2)`` with a 0/1 ``same`` label per pair, or on
+    pairs mined from ``(embeddings, labels)`` with ``mining`` (see :func:`batch_contrastive_loss`).
 
     Examples
     --------
@@ -73,15 +75,33 @@ class ContrastivePairLoss(nn.Module):
     1.0
     """
 
-    def __init__(self, margin: float = 1.0) -> None:
+    def __init__(self, margin: float = 1.0, distance: str = "euclidean", mining: str = "all") -> None:
         super().__init__()
         self.margin = _check_margin(margin)
+        self.distance = _check_distance(distance)
+        self.mining = check_mining(mining)
 
-    def forward(self, z1: torch.Tensor, z2: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
+    def forward(self, *args: torch.Tensor) -> torch.Tensor:
+        if len(args) == 2:
+            embeddings, labels = args
+            _check_labelled(embeddings, labels)
+            return batch_contrastive_loss(embeddings, labels, self.margin, self.distance, self.mining)
+        if len(args) != 3:
+            raise TypeError("ContrastivePairLoss takes (z1, z2, same) or (embeddings, labels)")
+        z1, z2, same = args
         _check_pair(z1, z2, "z1 and z2")
         if same.shape != (len(z1),):
             raise ValueError(f"same must have shape ({len(z1)},), one 0/1 label per pair, got {tuple(same.shape)}")
+        if self.distance != "euclidean":
+            raise ValueError("explicit pairs use the Euclidean distance; give distance='euclidean'")
         return contrastive_pair_loss(z1, z2, same, self.margin)
+
+
+def _check_labelled(embeddings: torch.Tensor, labels: torch.Tensor) -> None:
+    if embeddings.dim() != 2 or labels.shape != (len(embeddings),):
+        raise ValueError(
+            f"expected embeddings (batch, dim) and labels (batch,), got {tuple(embeddings.shape)} and {tuple(labels.shape)}"
+        )
 
 
 # -- triplet losses ----------------------------------------------------------------------------
@@ -114,21 +134,30 @@ def pairwise_distances(z: torch.Tensor, distance: str = "euclidean") -> torch.Te
     return 1.0 - zn @ zn.t()
 
 
-def batch_triplet_loss(
-    embeddings: torch.Tensor,
-    labels: torch.Tensor,
-    margin: float = 1.0,
-    distance: str = "euclidean",
-    mining: str = "batch_hard",
-) -> torch.Tensor:
-    """Triplet loss with triplets mined inside a labelled batch.
+MINING_ALIASES = {"hard": "batch_hard", "batch-hard": "batch_hard", "semi-hard": "semi_hard"}
 
-    ``batch_hard`` (Hermans et al. 2017): per anchor, the farthest positive and nearest negative.
+
+def check_mining(mining: str) -> str:
+    """The canonical name of a mining strategy (``"hard"``/``"semi-hard"`` are accepted spellings)."""
+    name = MINING_ALIASES.get(mining, mining) if isinstance(mining, str) else mining
+    if name not in MININGS:
+        raise ValueError(f"mining must be one of {MININGS} (or 'hard', 'semi-hard'), got {mining!r}")
+    return name
+
+
+def mine_triplets(
+    d: torch.Tensor, labels: torch.Tensor, mining: str = "batch_hard"
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mine (anchor, positive, negatives) tuples from a (B, B) distance matrix ``d`` of a labelled batch.
+
+    Returns ``d_ap`` (T,), ``d_an`` (T, K) and ``use`` (T, K): tuple t pairs one anchor-positive
+    distance with the negative distances ``d_an[t][use[t]]`` (at least one per tuple).
+
+    ``batch_hard`` (Hermans et al. 2017): per anchor, the farthest positive and nearest negative (K=1).
     ``semi_hard`` (Schroff et al. 2015): per anchor-positive pair, the nearest negative farther
-    than the positive (the farthest negative when none is). ``all``: mean over all valid triplets.
-    Anchors without a positive or a negative are skipped; a batch with none gives 0.
+    than the positive, the farthest negative when none is (K=1). ``all``: every anchor-positive
+    pair with all its negatives (K=B). Anchors without a positive or a negative give no tuple.
     """
-    d = pairwise_distances(embeddings, distance)
     same = labels.unsqueeze(0) == labels.unsqueeze(1)
     eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
     pos_mask, neg_mask = same & ~eye, ~same
@@ -136,25 +165,59 @@ def batch_triplet_loss(
         valid = pos_mask.any(1) & neg_mask.any(1)
         hardest_pos = d.masked_fill(~pos_mask, float("-inf")).amax(1)
         hardest_neg = d.masked_fill(~neg_mask, float("inf")).amin(1)
-        losses = F.relu(hardest_pos - hardest_neg + margin)[valid]
-    else:
-        a_idx, p_idx = pos_mask.nonzero(as_tuple=True)
-        d_ap = d[a_idx, p_idx].unsqueeze(1)  # (P, 1)
-        d_an = d[a_idx]  # (P, B)
-        negs = neg_mask[a_idx]
-        has_neg = negs.any(1)
-        if mining == "all":
-            per = F.relu(d_ap - d_an + margin) * negs
-            losses = per.sum(1)[has_neg] / negs.sum(1)[has_neg]
-        else:
-            semi = negs & (d_an > d_ap)
-            nearest_semi = d_an.masked_fill(~semi, float("inf")).amin(1)
-            farthest = d_an.masked_fill(~negs, float("-inf")).amax(1)
-            chosen = torch.where(semi.any(1), nearest_semi, farthest)
-            losses = F.relu(d_ap.squeeze(1) - chosen + margin)[has_neg]
-    if losses.numel() == 0:
+        d_ap, d_an = hardest_pos[valid], hardest_neg[valid].unsqueeze(1)
+        return d_ap, d_an, torch.ones_like(d_an, dtype=torch.bool)
+    a_idx, p_idx = pos_mask.nonzero(as_tuple=True)
+    d_ap, d_an, negs = d[a_idx, p_idx], d[a_idx], neg_mask[a_idx]  # (P,), (P, B), (P, B)
+    has_neg = negs.any(1)
+    d_ap, d_an, negs = d_ap[has_neg], d_an[has_neg], negs[has_neg]
+    if mining == "all":
+        return d_ap, d_an, negs
+    semi = negs & (d_an > d_ap.unsqueeze(1))
+    nearest_semi = d_an.masked_fill(~semi, float("inf")).amin(1)
+    farthest = d_an.masked_fill(~negs, float("-inf")).amax(1)
+    chosen = torch.where(semi.any(1), nearest_semi, farthest).unsqueeze(1)
+    return d_ap, chosen, torch.ones_like(chosen, dtype=torch.bool)
+
+
+def _mean_over_negatives(per: torch.Tensor, use: torch.Tensor) -> torch.Tensor:
+    return (per * use).sum(1) / use.sum(1)
+
+
+def batch_triplet_loss(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    margin: float = 1.0,
+    distance: str = "euclidean",
+    mining: str = "batch_hard",
+) -> torch.Tensor:
+    """Triplet loss ``max(0, d(A,P) - d(A,N) + margin)`` on triplets mined inside a labelled batch
+    (see :func:`mine_triplets`; with ``all``, each anchor-positive pair averages over its negatives).
+    A batch with no valid triplet gives 0."""
+    d_ap, d_an, use = mine_triplets(pairwise_distances(embeddings, distance), labels, check_mining(mining))
+    if d_ap.numel() == 0:
         return embeddings.sum() * 0.0  # keeps the graph so backward() still works
-    return losses.mean()
+    return _mean_over_negatives(F.relu(d_ap.unsqueeze(1) - d_an + margin), use).mean()
+
+
+def batch_contrastive_loss(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    margin: float = 1.0,
+    distance: str = "euclidean",
+    mining: str = "all",
+) -> torch.Tensor:
+    """Margin contrastive loss (Hadsell et al. 2006) on pairs mined inside a labelled batch.
+
+    Per mined tuple (see :func:`mine_triplets`): ``d(A,P)^2 + mean_N max(0, margin - d(A,N))^2``,
+    the pair loss of its positive pair plus that of its negative pairs; the batch loss is the mean
+    over tuples. With ``all`` every positive pair counts once per direction and each anchor's
+    negative pairs are averaged, so the many negatives do not drown the few positives.
+    """
+    d_ap, d_an, use = mine_triplets(pairwise_distances(embeddings, distance), labels, check_mining(mining))
+    if d_ap.numel() == 0:
+        return embeddings.sum() * 0.0
+    return (d_ap.pow(2) + _mean_over_negatives(F.relu(margin - d_an).pow(2), use)).mean()
 
 
 class TripletLoss(nn.Module):
@@ -176,9 +239,7 @@ class TripletLoss(nn.Module):
         super().__init__()
         self.margin = _check_margin(margin)
         self.distance = _check_distance(distance)
-        if mining not in MININGS:
-            raise ValueError(f"mining must be one of {MININGS}, got {mining!r}")
-        self.mining = mining
+        self.mining = check_mining(mining)
         if distance == "euclidean":
             self.builtin = nn.TripletMarginLoss(margin=self.margin, p=2, eps=0.0)
         else:
@@ -192,11 +253,7 @@ class TripletLoss(nn.Module):
             return self.builtin(anchor, positive, negative)
         if len(args) == 2:
             embeddings, labels = args
-            if embeddings.dim() != 2 or labels.shape != (len(embeddings),):
-                raise ValueError(
-                    f"expected embeddings (batch, dim) and labels (batch,), got {tuple(embeddings.shape)} "
-                    f"and {tuple(labels.shape)}"
-                )
+            _check_labelled(embeddings, labels)
             return batch_triplet_loss(embeddings, labels, self.margin, self.distance, self.mining)
         raise TypeError("TripletLoss takes (anchor, positive, negative) or (embeddings, labels)")
 

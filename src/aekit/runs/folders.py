@@ -26,12 +26,33 @@ from .._version import __version__
 from .._files import atomic_folder, replace_file
 from ..data import DataBundle
 from ..estimators import Autoencoder
-from ..viz import plot_latent_scatter, plot_loss_curves, plot_reconstructions
 
 RUN_FORMAT = "aekit-run"
 RUN_MARKER = "run.json"
 MAX_SCATTER_POINTS = 5000
 MAX_EXAMPLES = 300  # samples whose input and reconstruction are kept (the explorer's clickable points)
+
+
+def folder_contents(folder: str | os.PathLike) -> str:
+    """What a command wrote into ``folder``, for its "wrote ..." line: the report first, then
+    sub-folders, then files (hidden temporary files left out)."""
+    entries = [p for p in Path(folder).iterdir() if not p.name.startswith(".")]
+    first = [p.name for p in entries if p.name == "report.html"]
+    folders = sorted(p.name + "/" for p in entries if p.is_dir())
+    files = sorted(p.name for p in entries if p.is_file() and p.name != "report.html")
+    return ", ".join(first + folders + files)
+
+
+def write_history(folder: Path, history) -> None:
+    """``metrics.csv`` and ``metrics.json``: the per-epoch numbers of a training run."""
+    _write_metrics_csv(history.records, folder / "metrics.csv")
+    _write_metrics_json(history, folder / "metrics.json")
+
+
+def write_run_info(folder: Path, params: dict[str, Any], **extra: Any) -> None:
+    """``run.json``: the marker of a run folder, the aekit version and the parameters of the run."""
+    info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": params, **extra}
+    (folder / RUN_MARKER).write_text(json.dumps(info, indent=2, default=str))
 
 
 def _write_metrics_csv(records: list[dict[str, float]], path: Path) -> None:
@@ -95,11 +116,13 @@ def save_run_arrays(
 
 
 def _write_run_contents(tmp: Path, data: DataBundle, estimator: Autoencoder, fit_seconds: float,
-                        scatter_method: str, n_show: int) -> dict[str, Any]:
-    """Everything of a run folder but the model: plots, arrays, metrics, summary and run.json."""
+                        scatter_method: str, n_show: int, condition=None) -> dict[str, Any]:
+    """Everything of a run folder but the model and the plots: arrays, metrics, summary and run.json
+    (which tells the plots how many examples to show and how to project the codes)."""
     flat = data.flat()
-    recon = estimator.reconstruct(data.X)
-    codes = estimator.transform(data.X)
+    labels = {} if condition is None else {"condition": condition}  # a conditional model's labels
+    recon = estimator.reconstruct(data.X, **labels)
+    codes = estimator.transform(data.X, **labels)
     history = estimator.history_
     last = history.records[-1]
     summary = {
@@ -114,31 +137,26 @@ def _write_run_contents(tmp: Path, data: DataBundle, estimator: Autoencoder, fit
         "reconstruction_mse": float(np.mean((recon - flat) ** 2)),
         **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))},
     }
-    plot_loss_curves(history, tmp / "loss.png", title=f"{estimator.recipe} on {data.name}")
-    plot_reconstructions(
-        {"input": flat[:n_show], "reconstruction": recon[:n_show]}, tmp / "reconstructions.png", data.sample_shape
-    )
-    keep = save_run_arrays(tmp, data, estimator, codes, recon)
-    plot_latent_scatter(
-        codes[keep], tmp / "latent.png", None if data.y is None else data.y[keep], method=scatter_method,
-        title=f"Latent space ({data.name})",
-    )
-    _write_metrics_csv(history.records, tmp / "metrics.csv")
-    _write_metrics_json(history, tmp / "metrics.json")
+    save_run_arrays(tmp, data, estimator, codes, recon)
+    write_history(tmp, history)
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
-    run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": estimator.get_params()}
-    (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
+    write_run_info(tmp, estimator.get_params(), figures={"latent_method": scatter_method, "n_examples": n_show})
     return summary
 
 
-def _try_report(tmp: Path, estimator: Autoencoder, out) -> None:
-    from ..viz.report import write_report
+def finish_run(folder: Path, out, *, estimator: Any = None, report: bool = True) -> None:
+    """Draw a run folder's plots, each once: by the report when asked for, else (or when the report
+    fails, which only warns: the model and plots matter more than the page) without it."""
+    from ..viz.report import write_report, write_run_figures
 
-    try:
-        write_report(tmp, estimator=estimator)
-    except Exception as err:  # noqa: BLE001 - the model and plots matter more than the page
-        warnings.warn(f"the HTML report could not be built ({err}); run `aekit report {out}` to retry",
-                      RuntimeWarning, stacklevel=3)
+    if report:
+        try:
+            write_report(folder, estimator=estimator)
+            return
+        except Exception as err:  # noqa: BLE001
+            warnings.warn(f"the HTML report could not be built ({err}); run `aekit report {out}` to retry",
+                          RuntimeWarning, stacklevel=3)
+    write_run_figures(folder)
 
 
 def write_scores_csv(path: Path, scores: np.ndarray, flags: np.ndarray, labels=None,
@@ -184,11 +202,8 @@ def _write_detector_contents(tmp: Path, data: DataBundle, detector, fit_seconds:
                "recipe": detector.recipe, "n_estimators": int(detector.n_estimators),
                "neighbors": int(detector.n_neighbors), "epochs_trained": len(history),
                "fit_seconds": round(fit_seconds, 3)}
-    plot_loss_curves(history, tmp / "loss.png", title=f"detector ensemble on {data.name}")
-    _write_metrics_csv(history.records, tmp / "metrics.csv")
-    _write_metrics_json(history, tmp / "metrics.json")
-    run_info = {"format": RUN_FORMAT, "aekit_version": __version__, "params": detector.get_params()}
-    (tmp / RUN_MARKER).write_text(json.dumps(run_info, indent=2, default=str))
+    write_history(tmp, history)
+    write_run_info(tmp, detector.get_params())
     return summary
 
 
@@ -246,8 +261,7 @@ def detect_run(
         write_scores_csv(tmp / "scores.csv", scores, flags, target.y, top)
         flagged = None if top is None else {int(i): top[i] for i in np.flatnonzero(flags)}
         add_detector_results(tmp, scores, threshold=detector.threshold_, labels=labels, top_features=flagged)
-        if report:
-            _try_report(tmp, member, out)
+        finish_run(tmp, out, estimator=member, report=report)
     return summary, scores
 
 
@@ -261,17 +275,24 @@ def train_run(
     n_show: int = 10,
     report: bool = True,
     fit_params: dict[str, Any] | None = None,
+    condition=None,
 ) -> dict[str, Any]:
     """Fit ``estimator`` on ``data`` and write the run folder ``out``; return the summary.
 
+    ``condition`` (one class label per row of ``data``) trains a conditional model (see
+    :meth:`aekit.Autoencoder.fit`); its codes and reconstructions use the same labels.
+
     With ``report=True`` the folder also gets ``report.html``; a report that fails to build
     only warns, since the trained model is worth keeping (rebuild it with ``aekit report``).
+    ``n_show`` examples (one per class when the data has labels) go into the reconstruction grid
+    and ``scatter_method`` ("pca" or "tsne") projects the latent map.
     """
     with atomic_folder(out, overwrite=overwrite, marker=RUN_MARKER, fmt=RUN_FORMAT, what="output") as tmp:
         start = time.perf_counter()
-        estimator.fit(data.X, **(fit_params or {}))  # fit_params: checkpoints/resume (aekit.runs.resume)
-        summary = _write_run_contents(tmp, data, estimator, time.perf_counter() - start, scatter_method, n_show)
+        labels = {} if condition is None else {"condition": condition}
+        estimator.fit(data.X, **labels, **(fit_params or {}))  # fit_params: checkpoints/resume (aekit.runs.resume)
+        summary = _write_run_contents(tmp, data, estimator, time.perf_counter() - start, scatter_method, n_show,
+                                      condition)
         estimator.save(tmp / "model")
-        if report:
-            _try_report(tmp, estimator, out)
+        finish_run(tmp, out, estimator=estimator, report=report)
     return summary

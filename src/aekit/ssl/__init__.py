@@ -6,6 +6,7 @@ Every method is an ``nn.Module`` with ``loss(x) -> LossOutput`` (trained by :fun
 - pretext tasks: ``rotation``, ``jigsaw``, ``colorization``, ``mae``, ``masked_features``
   (tabular), ``inpainting``, ``augmentation_id``
 - joint embedding: ``simclr``, ``byol``, ``simsiam``, ``dino``, ``jepa``
+- metric learning: ``triplet`` (triplet or margin contrastive loss, mined in the batch; labels optional)
 
 Examples
 --------
@@ -16,7 +17,7 @@ Examples
 >>> history = fit(m, torch.rand(64, 1, 8, 8), TrainConfig(epochs=1, progress=False))
 """
 
-from . import augid, byol, colorization, dino, inpainting, jepa, jigsaw, masking, rotation, simclr  # noqa: F401
+from . import augid, byol, colorization, dino, inpainting, jepa, jigsaw, masking, rotation, simclr, triplet  # noqa: F401
 from ..transforms.augment import AUGMENTATIONS, PRESETS, Augment, register_augmentation
 from .backbones import BACKBONES, make_backbone, make_head, projection_head
 from .base import METHODS, EMATarget, SSLMethod, create_method, list_methods, register_method

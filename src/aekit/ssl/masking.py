@@ -71,7 +71,8 @@ class MaskedAutoencoder(SSLMethod):
         vit = self.backbone
         keep, hidden = random_keep(len(x), vit.n_patches, self.n_keep, x.device)
         visible = self.to_decoder(vit.tokens(x, keep))  # (B, K, Dd)
-        full = self.mask_token.expand(len(x), vit.n_patches, -1).clone()
+        # in visible's dtype: under bf16/fp16 autocast scatter_ refuses to mix it with the fp32 token
+        full = self.mask_token.to(visible.dtype).expand(len(x), vit.n_patches, -1).clone()
         full.scatter_(1, keep.unsqueeze(-1).expand_as(visible), visible)  # tokens back in place
         pred = self.to_pixels(self.decoder(full + self.decoder_pos))  # (B, N, C*p*p)
         target = patchify(x, vit.patch_size)

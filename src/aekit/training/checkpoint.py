@@ -1,9 +1,9 @@
 """Resumable checkpoints: everything the loop needs to continue a run exactly where it stopped.
 
-A checkpoint holds the model, optimizer and scheduler states, the epoch, the early-stopping
-state (best value, patience counter, best and last good weights), the history, and the random
-states of Python, NumPy, torch (CPU and CUDA) and of the shuffling generator, which fixes the
-data order. Resuming on the same machine therefore gives bitwise the same weights as a run that
+A checkpoint holds the model, optimizer and scheduler states, fp16's loss scale, the epoch, the
+early-stopping state (best value, patience counter, best and last good weights), the history, and
+the random states of Python, NumPy, torch (CPU and CUDA) and of the shuffling generator, which
+fixes the data order. Resuming on the same machine therefore gives bitwise the same weights as a run that
 was never interrupted.
 
 Files are written with ``torch.save`` to a temporary file that is renamed into place, so a crash

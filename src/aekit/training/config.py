@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SCHEDULERS = (None, "cosine", "step", "plateau", "onecycle")
-PRECISIONS = ("fp32", "bf16", "auto")
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 
 
 @dataclass
@@ -38,7 +38,9 @@ class TrainConfig:
     grad_clip: float | None = 1000.0
     seed: int | None = 0  # seeds shuffling, noise and dropout; None for non-reproducible runs
     device: str = "auto"  # "auto" (cuda > mps > cpu), or any torch device string
-    precision: str = "fp32"  # "fp32", "bf16" (autocast), or "auto" (bf16 where hardware has it)
+    # "fp32", "bf16" (autocast), "fp16" (autocast plus a gradient scaler: for GPUs without bf16),
+    # or "auto" (bf16 where hardware has it, else fp32; never fp16)
+    precision: str = "fp32"
     progress: bool = True  # show a progress bar over epochs
     num_workers: int = 0  # DataLoader workers, used only for torch Datasets
     checkpoint_every: int | None = None  # write a resumable checkpoint every N epochs (needs checkpoint_dir)

@@ -58,12 +58,15 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
 
     ``"auto"`` picks bf16 where it is both native and faster: CUDA GPUs with bf16 support, and
     CPUs with AMX or AVX512-BF16 (:func:`cpu_has_fast_bf16`); fp32 everywhere else (Apple MPS
-    included).
+    included). It never picks fp16: fp16 needs loss scaling and can overflow where bf16 cannot,
+    so it is only used when asked for (``"fp16"``, see :func:`grad_scaler`).
     """
     if precision == "fp32":
         return None
     if precision == "bf16":
         return torch.bfloat16
+    if precision == "fp16":
+        return torch.float16
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     if device.type == "cpu" and cpu_has_fast_bf16():
@@ -76,6 +79,23 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def grad_scaler(device: torch.device, dtype: torch.dtype | None) -> torch.amp.GradScaler:
+    """The gradient scaler of a fit: enabled for fp16 only, where small gradients would otherwise
+    flush to zero. bf16 has fp32's exponent range and needs none; disabled, the scaler passes
+    every call straight through, so fp32 and bf16 steps are exactly what they were without it.
+
+    fp16 is allowed on the CPU too: torch has fp16 autocast and a CPU scaler, results are correct
+    (tested), and a configuration moves between a GPU and a laptop unchanged. It is rarely faster
+    there (docs/performance.md); on GPUs without bf16 (before Ampere) it is the mixed precision.
+    """
+    enabled = dtype == torch.float16
+    try:
+        return torch.amp.GradScaler(device.type, enabled=enabled)
+    except (RuntimeError, ValueError, AssertionError) as err:  # a device torch has no scaler for
+        raise ValueError(f"precision='fp16' needs a gradient scaler, which torch has not got for device "
+                         f"{device.type!r} ({err}); use precision='bf16' or 'fp32'") from None
 
 
 def seed_everything(seed: int | None) -> None:

@@ -126,11 +126,13 @@ def _train(run, callbacks: list[Callback]) -> History:
                 with autocast(device, run.amp_dtype):
                     out = run.loss(*batch)  # model.loss (through DDP when distributed): reconstruction + regularisers
                 optimizer.zero_grad(set_to_none=True)
-                out.total.backward()  # under DDP, gradients are averaged over ranks here
+                # fp16: the loss is scaled up so that small gradients survive; otherwise as is.
+                run.scaler.scale(out.total).backward()  # under DDP, gradients are averaged over ranks here
                 if config.grad_clip is not None:
+                    run.scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
                     nn.utils.clip_grad_norm_(run.params, config.grad_clip)
-                optimizer.step()
-                run.step_batch_scheduler()  # per-batch schedules ("onecycle"); a no-op otherwise
+                run.scaler.step(optimizer)  # fp16: skipped when a gradient overflowed (inf/NaN)
+                run.after_step()  # loss scale update, per-batch schedules ("onecycle"; not after a skip)
                 sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
                 progress.step(len(batch[0]))
 
@@ -145,9 +147,10 @@ def _train(run, callbacks: list[Callback]) -> History:
             bad = [v for v in (record["train_total"], monitored) if not math.isfinite(v)]
             if bad:
                 run.restore_good()  # best or last finite weights: never leave NaN weights behind
+                fp16 = " (fp16 overflows above 65504: try precision='bf16')" if config.precision == "fp16" else ""
                 raise TrainingDivergedError(
                     f"the loss became {bad[0]} at epoch {epoch}: the learning rate ({config.lr}) is likely too "
-                    "high or the inputs hold extreme values; lower lr, set grad_clip, or scale the data"
+                    f"high or the inputs hold extreme values; lower lr, set grad_clip, or scale the data{fp16}"
                 )
             run.track(monitored, epoch)  # early-stopping counters, best and last good weights
             run.step_scheduler(monitored)
@@ -158,6 +161,8 @@ def _train(run, callbacks: list[Callback]) -> History:
             run.maybe_checkpoint(epoch, last=run.history.stopped_early or epoch == config.epochs)
             if run.history.stopped_early:
                 break
-        return run.finish()
+        history = run.finish()
+        progress.finish(history)  # the summary line: epochs, time, final loss, best validation loss
+        return history
     finally:
         progress.close()  # also when training diverges: the bar never lingers half-drawn

@@ -22,7 +22,7 @@ from ..nn.pca import data_init_modules
 from .batching import make_sources, sample_inputs
 from .checkpoint import check_compatible, cpu_state, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .config import TrainConfig
-from .device import resolve_device, resolve_precision, seed_everything
+from .device import grad_scaler, resolve_device, resolve_precision, seed_everything
 from .history import History
 from .optim import make_optimizer, make_scheduler
 
@@ -72,6 +72,9 @@ class Session:
     best_state: dict[str, torch.Tensor] | None = None
     good_state: dict[str, torch.Tensor] | None = None  # last weights with a finite loss (initially the start)
     params: list[torch.Tensor] = field(default_factory=list)  # for gradient clipping, listed once, not every step
+    # fp16's loss scaler; disabled (every call passes straight through) for fp32 and bf16
+    scaler: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
+    last_scale: float = 1.0  # the loss scale before the latest step, to see whether it was skipped
 
     # -- between epochs --------------------------------------------------------------------------
     def track(self, monitored: float, epoch: int) -> None:
@@ -85,14 +88,26 @@ class Session:
             self.waited += 1
 
     def step_scheduler(self, monitored: float) -> None:
-        """Once per epoch ("onecycle" steps per batch instead, in :meth:`step_batch_scheduler`)."""
+        """Once per epoch ("onecycle" steps per batch instead, in :meth:`after_step`)."""
         if self.scheduler is not None and self.config.scheduler != "onecycle":
             self.scheduler.step(monitored) if self.config.scheduler == "plateau" else self.scheduler.step()
 
-    def step_batch_scheduler(self) -> None:
-        """After every optimizer step, for per-batch schedules ("onecycle")."""
-        if self.config.scheduler == "onecycle" and self.scheduler.last_epoch < self.scheduler.total_steps - 1:
+    def after_step(self) -> None:
+        """After every optimizer step: adapt fp16's loss scale, and advance a per-batch schedule
+        ("onecycle") unless the scaler skipped the step (a gradient overflowed)."""
+        self.scaler.update()
+        per_batch = self.config.scheduler == "onecycle" and self.scheduler.last_epoch < self.scheduler.total_steps - 1
+        if per_batch and self._step_taken():
             self.scheduler.step()
+
+    def _step_taken(self) -> bool:
+        """False after a step the scaler skipped. It lowers the scale then, and only then, so the
+        scale tells; reading it is a host sync, paid only by fp16 with a per-batch schedule."""
+        if not self.scaler.is_enabled():
+            return True
+        scale = self.scaler.get_scale()
+        taken, self.last_scale = scale >= self.last_scale, scale
+        return taken
 
     def should_stop(self) -> bool:
         return self.config.early_stopping is not None and self.waited >= self.config.early_stopping
@@ -138,6 +153,7 @@ class Session:
             "good_state": cpu(self.good_state),
             "history": self.history.to_dict(),
             "rng": rng_states(self.generator),
+            "scaler": self.scaler.state_dict(),  # fp16's loss scale and growth counter ({} when off)
             "config": self._plain_config(),
         }
 
@@ -161,6 +177,9 @@ class Session:
         self.best_state, self.good_state = on_device(state["best_state"]), on_device(state["good_state"])
         self.history = History.from_dict(state["history"])
         set_rng_states(state["rng"], self.generator)
+        if state.get("scaler"):  # precision must match (checked above), so the scaler is on here too
+            self.scaler.load_state_dict(state["scaler"])
+            self.last_scale = self.scaler.get_scale()
         if self.where.rank:  # per-rank noise streams must differ; data order (generator) must not
             torch.manual_seed((self.config.seed or 0) + 7919 * self.where.rank + state["epoch"])
         self.start_epoch = int(state["epoch"]) + 1
@@ -243,6 +262,8 @@ def start_session(model: nn.Module, data, validation_data, config: TrainConfig, 
     )
     session.good_state = _clone(model)
     session.params = list(model.parameters())
+    session.scaler = grad_scaler(device, session.amp_dtype)
+    session.last_scale = session.scaler.get_scale()
     if resume_from is not None:
         session.resume(resume_from)
     return session

@@ -1,4 +1,5 @@
-"""More PNG figures for the report: image grids, anomaly-score histograms, ROC/PR, probe bars.
+"""More PNG figures for the report: image grids, anomaly-score histograms, ROC/PR, probe bars,
+confusion matrices.
 
 They share the style of :mod:`aekit.viz.plots` (titles, labelled axes, light grid) and write
 their PNG atomically, returning the path.
@@ -126,4 +127,33 @@ def plot_probe_accuracies(accuracies: Mapping[str, float], path: str | os.PathLi
             ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v:.3f}", va="center", fontsize=8)
         ax.set(title=title, xlabel="accuracy", xlim=(0, max(1.0, max(values) * 1.1)))
         ax.invert_yaxis()
+        return _save(fig, path)
+
+
+def plot_confusion_matrix(
+    confusion: np.ndarray, classes: Sequence[str], path: str | os.PathLike, title: str = "Confusion matrix"
+) -> Path:
+    """Rows = true class, columns = predicted class, each row as a fraction of its samples (so the
+    diagonal is the per-class accuracy); counts are written in the cells for up to 20 classes."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or confusion.shape[0] != len(classes):
+        raise ValueError(f"confusion must be a square matrix with one row per class ({len(classes)}), "
+                         f"got shape {confusion.shape}")
+    rates = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
+    n = len(classes)
+    side = min(2.0 + 0.45 * n, 12.0)
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(side + 1.0, side))
+        image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+        if n <= 20:
+            for i in range(n):
+                for j in range(n):
+                    if confusion[i, j]:
+                        ax.text(j, i, f"{int(confusion[i, j])}", ha="center", va="center", fontsize=7,
+                                color="white" if rates[i, j] > 0.5 else "black")
+        ticks = np.arange(n) if n <= 30 else np.linspace(0, n - 1, 30).round().astype(int)
+        ax.set_xticks(ticks, [str(classes[t]) for t in ticks], fontsize=8, rotation=90 if n > 10 else 0)
+        ax.set_yticks(ticks, [str(classes[t]) for t in ticks], fontsize=8)
+        ax.set(title=title, xlabel="predicted class", ylabel="true class")
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
         return _save(fig, path)

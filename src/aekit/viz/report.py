@@ -2,19 +2,28 @@
 
 :func:`write_report` reads what ``aekit train`` left in a run folder (``summary.json``,
 ``run.json``, ``metrics.json``, ``arrays/*.npy``, the model) and writes ``report.html``, with
-every figure embedded as a base64 PNG: the page needs no network and no other file. Sections
-appear only when they apply:
+every figure embedded as a base64 PNG: the page needs no network and no other file. The page opens
+on what a person looks at first (the headline numbers, the loss curves, the reconstructions, the
+latent map) and ends with the configuration, folded. Sections appear only when they apply:
 
-- always: configuration, data summary, loss curves (each loss part), reconstructions
-  (input / corrupted input / output), the 2-D latent map (coloured by label when labels exist);
+- always: headline numbers, loss curves (each loss part), reconstructions (input / corrupted input /
+  output, one sample per class when labels exist), the 2-D latent map (coloured by label when
+  labels exist), and at the end the configuration and data summary;
+- ``aekit pretrain`` runs: the backbone's feature map in place of the latent map;
+- ``aekit restore`` runs: PSNR/SSIM of the corrupted input and of the restored output, and a grid
+  of corrupted / restored / clean held-out images;
+- evaluations (``aekit evaluate``, :mod:`aekit.runs.evaluation`): the accuracy of each protocol and
+  a confusion matrix per protocol;
 - VAEs (a Gaussian latent), when :mod:`aekit.models.generation` is available: prior samples,
   interpolations, the manifold grid;
 - detectors: the anomaly-score histogram with its threshold, and ROC/PR curves when labels exist
   (written into the run folder by :func:`add_detector_results`);
 - self-supervised runs: probe accuracies (written by :func:`add_probe_results`).
 
-The run's own plots (``loss.png``, ``reconstructions.png``, ``latent.png``) are redrawn in place, once
-each; the report's other figures (scores, ROC/PR, probes, VAE samples) are kept in ``RUN/figures/``.
+The run's own plots (``loss.png``, ``reconstructions.png`` (``restoration.png`` for restore runs),
+``latent.png``) are drawn here, once each (:func:`write_run_figures` draws them for a run without a
+report); the report's other figures (scores, ROC/PR, probes, confusion matrices, VAE samples) are
+kept in ``RUN/figures/``.
 """
 
 from __future__ import annotations
@@ -30,13 +39,22 @@ from typing import Any
 
 import numpy as np
 
+from .._files import replace_file
 from ..training.history import History
-from .figures import plot_probe_accuracies, plot_roc_pr, plot_score_histogram
+from .figures import (
+    plot_confusion_matrix,
+    plot_probe_accuracies,
+    plot_roc_pr,
+    plot_score_histogram,
+)
 from .plots import plot_latent_scatter, plot_loss_curves, plot_reconstructions
 
-__all__ = ["RunData", "load_run", "write_report", "add_detector_results", "add_probe_results"]
+__all__ = ["RunData", "add_detector_results", "add_probe_results", "load_run", "pick_examples", "write_report",
+           "write_run_figures"]
 
 REPORT_NAME = "report.html"
+EVALUATION_FILE = "evaluation.json"
+N_EXAMPLES = 10  # columns of the reconstruction grid
 
 
 @dataclass
@@ -50,6 +68,12 @@ class RunData:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     detector: dict[str, Any] = field(default_factory=dict)
     probe: dict[str, float] = field(default_factory=dict)
+    evaluation: dict[str, dict[str, Any]] = field(default_factory=dict)  # protocol -> accuracies, confusion
+
+    @property
+    def kind(self) -> str:
+        """What wrote the folder: "train" (also detect and demo), "pretrain", "restore" or "evaluate"."""
+        return str(self.summary.get("kind", "train"))
 
 
 def _read_json(path: Path) -> Any:
@@ -60,13 +84,15 @@ def _check_run_folder(run_dir: str | os.PathLike) -> Path:
     folder = Path(run_dir)
     if not folder.is_dir() or not (folder / "summary.json").is_file():
         raise FileNotFoundError(
-            f"run_dir {str(folder)!r} is not a run folder (no summary.json); give a folder written by `aekit train`"
+            f"run_dir {str(folder)!r} is not a run folder (no summary.json); give a folder written by `aekit train`, "
+            "`pretrain`, `restore` or `evaluate --out`"
         )
     return folder
 
 
 def load_run(run_dir: str | os.PathLike) -> RunData:
-    """Read a run folder written by ``aekit train`` (or :func:`aekit.runs.train_run`).
+    """Read a run folder written by ``aekit train`` (or :func:`aekit.runs.train_run`), ``pretrain``,
+    ``restore`` or ``evaluate``.
 
     Examples
     --------
@@ -76,7 +102,8 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
     """
     folder = _check_run_folder(run_dir)
     history = _read_json(folder / "metrics.json")
-    if history is None:  # older run folders only had the model's history
+    if not isinstance(history, dict) or "records" not in history:
+        # older run folders only had the model's history; a restore run's metrics.json holds its PSNR/SSIM
         history = _read_json(folder / "model" / "history.json") or {}
     arrays = {}
     for path in sorted((folder / "arrays").glob("*.npy")):
@@ -89,6 +116,7 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
         arrays=arrays,
         detector=_read_json(folder / "detector.json") or {},
         probe=_read_json(folder / "probe.json") or {},
+        evaluation=_read_json(folder / EVALUATION_FILE) or {},
     )
 
 
@@ -152,6 +180,7 @@ td, th { border: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vert
 th { background: #f5f5f5; } .cols { display: flex; flex-wrap: wrap; gap: 2rem; }
 figure { margin: 0.5rem 0 1.2rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.88rem; }
+details > summary { cursor: pointer; color: #444; margin: 0.4rem 0; }
 </style>
 </head>
 <body>
@@ -195,7 +224,89 @@ def _sample_shape(run: RunData) -> tuple[int, ...] | None:
     return tuple(shape) if shape else None
 
 
-def _overview(run: RunData) -> tuple[str, str, str]:
+def _model_name(run: RunData) -> str:
+    s = run.summary
+    return str(s.get("recipe") or s.get("method") or s.get("task") or "model")
+
+
+def pick_examples(n_rows: int, n: int = N_EXAMPLES, labels: np.ndarray | None = None) -> np.ndarray:
+    """Which of ``n_rows`` stored examples the reconstruction grid shows: a spread, not the first rows.
+
+    With ``labels`` (one per stored row, or more: the first ``n_rows`` are used) the classes take
+    turns in sorted order, one sample each, until ``n`` are picked, so ten classes and ``n=10``
+    give one sample per class. Without labels, ``n`` evenly spaced rows (the stored rows are
+    already a fixed-seed shuffle of the data).
+
+    Examples
+    --------
+    >>> pick_examples(6, 3, labels=np.array([0, 0, 1, 1, 2, 2])).tolist()
+    [0, 2, 4]
+    >>> pick_examples(100, 5).tolist()
+    [0, 25, 50, 74, 99]
+    """
+    n = min(int(n), int(n_rows))
+    if n <= 0:
+        return np.zeros(0, dtype=int)
+    if labels is not None and len(labels) >= n_rows:
+        labels = np.asarray(labels)[:n_rows]
+        members = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        picks: list[int] = []
+        for depth in range(n_rows):  # round robin over the classes; ends as soon as n are picked
+            picks += [int(m[depth]) for m in members if depth < len(m)][: n - len(picks)]
+            if len(picks) == n:
+                break
+        return np.asarray(picks, dtype=int)
+    return np.unique(np.linspace(0, n_rows - 1, n).round().astype(int))
+
+
+# -- sections -------------------------------------------------------------------------------------
+# The numbers of summary.json worth a first look, in the order they are shown.
+_HEADLINE = {
+    "reconstruction_mse": "reconstruction MSE (all samples)",
+    "val_total": "final validation loss",
+    "train_total": "final training loss",
+    "auroc": "AUROC",
+    "auprc": "average precision",
+    "threshold": "anomaly threshold",
+    "n_flagged": "flagged samples",
+    "feature_dim": "feature dimension",
+    "epochs_trained": "epochs",
+    "best_epoch": "best epoch",
+    "fit_seconds": "training time (s)",
+}
+
+
+def _accuracy_label(protocol: str, key: str) -> str:
+    k = key.removeprefix("accuracy").removeprefix("_k")
+    return f"{protocol} accuracy" + (f" (k={k})" if k else "")
+
+
+def _accuracies(result: dict[str, Any]) -> dict[str, float]:
+    return {k: v for k, v in result.items() if k.startswith("accuracy") and isinstance(v, (int, float))}
+
+
+def _headline(run: RunData) -> tuple[str, str, str] | None:
+    s = run.summary
+    rows = {}
+    for protocol, result in run.evaluation.items():
+        rows.update({_accuracy_label(protocol, k): v for k, v in _accuracies(result).items()})
+    rows.update({f"{name} accuracy": v for name, v in run.probe.items()})
+    rows.update({label: s[key] for key, label in _HEADLINE.items() if s.get(key) is not None})
+    parts = []
+    if "psnr_restored" in s:  # a restore run: the output against the corrupted input it started from
+        compare = {metric: (s.get(f"{metric.lower()}_corrupted"), s.get(f"{metric.lower()}_restored"))
+                   for metric in ("PSNR", "SSIM", "MSE")}
+        body = "".join(f"<tr><td>{m}</td><td>{_fmt(a)}</td><td>{_fmt(b)}</td></tr>" for m, (a, b) in compare.items())
+        parts.append("<table><tr><th>against the clean images</th><th>corrupted input</th><th>restored output</th>"
+                     f"</tr>{body}</table><p>PSNR in dB; means over the {s.get('n_test', '?')} held-out images.</p>")
+    if rows:
+        parts.append(_table(rows, ("", "value")))
+    if not parts:
+        return None
+    return _section("headline", "Headline numbers", "\n".join(parts))
+
+
+def _configuration(run: RunData) -> tuple[str, str, str]:
     s = run.summary
     data = {k: s[k] for k in ("data", "n_samples", "sample_shape") if k in s}
     labels = run.arrays.get("labels")
@@ -204,30 +315,41 @@ def _overview(run: RunData) -> tuple[str, str, str]:
         data["classes (in the shown subset)"] = ", ".join(f"{c}: {n}" for c, n in zip(classes[:20], counts[:20]))
     training = {k: v for k, v in s.items() if k not in data}
     params = run.run_info.get("params", {})
-    body = (f'<div class="cols"><div><h3>Data</h3>{_table(data)}<h3>Training</h3>{_table(training)}</div>'
-            f"<div><h3>Configuration</h3>{_table(params, ('parameter', 'value'))}</div></div>")
+    body = (f"<details><summary>{len(params)} settings, the data and every number of summary.json</summary>"
+            f'<div class="cols"><div><h3>Data</h3>{_table(data)}<h3>Run</h3>{_table(training)}</div>'
+            f"<div><h3>Configuration</h3>{_table(params, ('parameter', 'value'))}</div></div></details>")
     return _section("overview", "Configuration and data", body)
 
 
 def _losses(run: RunData) -> tuple[str, str, str] | None:
     if not len(run.history):
         return None
-    path = plot_loss_curves(run.history, run.folder / "loss.png", title=f"{run.summary.get('recipe', '')} loss")
+    path = plot_loss_curves(run.history, run.folder / "loss.png", title=f"{_model_name(run)} loss")
     return _section("losses", "Loss curves", _figure(path, "Per-sample loss by epoch; solid = train, dashed = validation."))
+
+
+# Rows of the reconstruction grid (array name -> row label) and its file, by the kind of run.
+_GRID_ROWS = {
+    "restore": ({"corrupted": "corrupted input", "reconstructions": "restored", "inputs": "clean"}, "restoration.png"),
+    "train": ({"inputs": "input", "corrupted": "corrupted input", "reconstructions": "output"}, "reconstructions.png"),
+}
 
 
 def _reconstructions(run: RunData) -> tuple[str, str, str] | None:
     if "inputs" not in run.arrays or "reconstructions" not in run.arrays:
         return None
-    rows = {"input": run.arrays["inputs"]}
-    if "corrupted" in run.arrays:
-        rows["corrupted input"] = run.arrays["corrupted"]
-    rows["output"] = run.arrays["reconstructions"]
+    names, filename = _GRID_ROWS.get(run.kind, _GRID_ROWS["train"])
+    n_stored = len(run.arrays["inputs"])
+    labels = run.arrays.get("labels")
+    picked = pick_examples(n_stored, int(run.run_info.get("figures", {}).get("n_examples", N_EXAMPLES)), labels)
+    rows = {label: run.arrays[name][picked] for name, label in names.items() if name in run.arrays}
     flat = {k: v.reshape(len(v), -1) for k, v in rows.items()}
-    path = plot_reconstructions(flat, run.folder / "reconstructions.png", _sample_shape(run))
-    err = float(np.mean((flat["input"] - flat["output"]) ** 2))
-    caption = (f"Rows: {', '.join(rows)}. Mean squared error of the output over the "
-               f"{len(flat['input'])} kept samples: {err:.4g}.")
+    path = plot_reconstructions(flat, run.folder / filename, _sample_shape(run), n=len(picked))
+    which = (f"one sample per class in turn (classes {', '.join(str(c) for c in labels[picked])})"
+             if labels is not None and len(labels) >= n_stored else f"{len(picked)} samples spread over the stored ones")
+    diff = run.arrays["inputs"].reshape(n_stored, -1) - run.arrays["reconstructions"].reshape(n_stored, -1)
+    caption = (f"Rows: {', '.join(rows)}; columns: {which}. Mean squared error of the output over the "
+               f"{n_stored} stored samples: {float(np.mean(diff ** 2)):.4g}.")
     return _section("reconstructions", "Reconstructions", _figure(path, caption))
 
 
@@ -235,9 +357,46 @@ def _latent(run: RunData) -> tuple[str, str, str] | None:
     codes = run.arrays.get("codes")
     if codes is None or len(codes) < 2:
         return None
-    path = plot_latent_scatter(codes, run.folder / "latent.png", run.arrays.get("labels"), title="Latent map")
-    how = "the code itself" if codes.shape[1] <= 2 else f"the first two principal components of the {codes.shape[1]}-d code"
-    return _section("latent", "Latent map", _figure(path, f"{len(codes)} samples placed by {how}."))
+    method = run.run_info.get("figures", {}).get("latent_method", "pca")
+    features = run.kind == "pretrain"
+    title = "Feature map" if features else "Latent map"
+    path = plot_latent_scatter(codes, run.folder / "latent.png", run.arrays.get("labels"), method=method, title=title)
+    what = f"{codes.shape[1]}-d backbone features" if features else f"{codes.shape[1]}-d code"
+    how = "the code itself" if codes.shape[1] <= 2 else (
+        f"the first two {'principal components' if method == 'pca' else 't-SNE coordinates'} of the {what}")
+    coloured = ", coloured by label" if run.arrays.get("labels") is not None else ""
+    return _section("latent", title, _figure(path, f"{len(codes)} samples placed by {how}{coloured}."))
+
+
+def _evaluation(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
+    """The accuracy of each evaluation protocol, and its confusion matrix when predictions were kept."""
+    if not run.evaluation:
+        return None
+    keys = list(dict.fromkeys(k for r in run.evaluation.values() for k in _accuracies(r)))
+    columns = keys + ["n_train", "n_test", "feature_dim", "data"]
+    names = {k: _accuracy_label("", k).strip() for k in keys}
+    head = "".join(f"<th>{html.escape(names.get(c, c))}</th>" for c in ["protocol"] + columns)
+    body = "".join(
+        f"<tr><td>{html.escape(p)}</td>" + "".join(f"<td>{html.escape(_fmt(r.get(c, '')))}</td>" for c in columns) + "</tr>"
+        for p, r in run.evaluation.items()
+    )
+    parts = [f"<table><tr>{head}</tr>{body}</table>"]
+    for protocol, result in run.evaluation.items():
+        confusion = result.get("confusion")
+        if not confusion:
+            continue
+        confusion = np.asarray(confusion, dtype=np.int64)
+        classes = [str(c) for c in result.get("classes", range(len(confusion)))]
+        per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
+        worst = int(np.argmin(per_class))
+        path = plot_confusion_matrix(confusion, classes, figdir / f"confusion_{protocol}.png",
+                                     title=f"{protocol}: confusion matrix")
+        of = f" ({result['confusion_of']})" if result.get("confusion_of") else ""
+        caption = (f"{protocol}{of}: rows are the true classes, columns the predicted ones, each row as a fraction of "
+                   f"its {int(confusion.sum(1).min())}-{int(confusion.sum(1).max())} test samples; the diagonal is "
+                   f"the per-class accuracy (lowest: class {classes[worst]}, {per_class[worst]:.3f}).")
+        parts.append(_figure(path, caption))
+    return _section("evaluation", "Evaluation", "\n".join(parts))
 
 
 _TOP_ROWS = 20  # flagged rows shown with their top features
@@ -309,13 +468,46 @@ def _load_estimator(folder: Path) -> Any:
         return None
 
 
+_TITLES = {"train": "aekit run", "pretrain": "aekit pretrain", "restore": "aekit restore",
+           "evaluate": "aekit evaluate"}
+
+
+def _title(run: RunData) -> tuple[str, str]:
+    s = run.summary
+    subject = s.get("model") if run.kind == "evaluate" else _model_name(run)
+    title = f"{_TITLES.get(run.kind, 'aekit run')}: {subject} on {s.get('data', 'data')}"
+    facts = []
+    if s.get("epochs_trained") is not None:
+        facts.append(f"{s['epochs_trained']} epochs")
+    if s.get("latent_dim") is not None:
+        facts.append(f"latent dimension {s['latent_dim']}")
+    facts.append(f"aekit {run.run_info.get('aekit_version', '?')}")
+    return title, ", ".join(facts)
+
+
+def write_run_figures(run_dir: str | os.PathLike) -> list[Path]:
+    """Draw a run folder's own plots (loss curves, reconstructions, latent map) without the page.
+
+    What a run written with ``report=False`` gets; :func:`write_report` draws the same files.
+    """
+    run = load_run(run_dir)
+    for draw in (_losses, _reconstructions, _latent):
+        draw(run)
+    names = ("loss.png", _GRID_ROWS.get(run.kind, _GRID_ROWS["train"])[1], "latent.png")
+    return [run.folder / name for name in names if (run.folder / name).is_file()]
+
+
 def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *, estimator: Any = None) -> Path:
     """Write the self-contained HTML report of a run folder and return its path.
+
+    The page opens on the headline numbers, the loss curves, the reconstructions and the latent
+    map; the configuration comes last, folded.
 
     Parameters
     ----------
     run_dir : path
-        A folder written by ``aekit train`` / ``aekit demo`` / :func:`aekit.runs.train_run`.
+        A folder written by ``aekit train`` / ``demo`` / ``pretrain`` / ``restore`` / ``evaluate --out``
+        or :func:`aekit.runs.train_run`.
     out : path, optional
         Where to write the page; ``RUN_DIR/report.html`` by default.
     estimator : Autoencoder, optional
@@ -328,17 +520,13 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     PosixPath('aekit-demo/report.html')
     """
     run = load_run(run_dir)
-    figdir = run.folder / "figures"
-    figdir.mkdir(exist_ok=True)
+    figdir = run.folder / "figures"  # created by the first figure drawn into it
     if estimator is None and run.summary.get("recipe") is not None:
         estimator = _load_estimator(run.folder)
-    sections = [_overview(run), _losses(run), _reconstructions(run), _latent(run),
-                _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir)]
+    sections = [_headline(run), _evaluation(run, figdir), _losses(run), _reconstructions(run), _latent(run),
+                _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir), _configuration(run)]
     sections = [s for s in sections if s is not None]
-    s = run.summary
-    title = f"aekit run: {s.get('recipe', 'model')} on {s.get('data', 'data')}"
-    subtitle = (f"{s.get('epochs_trained', '?')} epochs, latent dimension {s.get('latent_dim', '?')}, "
-                f"aekit {run.run_info.get('aekit_version', '?')}")
+    title, subtitle = _title(run)
     page = _PAGE.substitute(
         title=html.escape(title),
         subtitle=html.escape(subtitle),
@@ -348,5 +536,5 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     target = Path(out) if out is not None else run.folder / REPORT_NAME
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
+    replace_file(tmp, target)
     return target

@@ -18,6 +18,8 @@ N_SAMPLES = 20
 N_PAIRS = 4
 STEPS = 10
 MANIFOLD_SIDE = 15
+PER_CLASS = 10  # samples per class of a conditional model
+MAX_CLASS_ROWS = 20
 
 
 def _to_input_units(estimator: Any, out: torch.Tensor) -> np.ndarray:
@@ -37,6 +39,8 @@ def vae_figures(run: Any, figdir: Path, estimator: Any) -> list[tuple[Path, str]
         return []
     model = estimator.model_
     shape = tuple(run.summary.get("sample_shape") or estimator.input_shape_)
+    if getattr(model, "n_conditions", 0):
+        return _samples_per_class(estimator, generation, figdir, shape)
     figures = []
     samples = _to_input_units(estimator, generation.sample_prior(model, N_SAMPLES, seed=0))
     figures.append((plot_image_grid(samples, figdir / "vae_samples.png", shape, ncols=10, title="Samples from the prior"),
@@ -61,3 +65,19 @@ def vae_figures(run: Any, figdir: Path, estimator: Any) -> list[tuple[Path, str]
                         "The decoder over the 2-D code at Gaussian inverse-CDF spaced points (5% to 95%), "
                         "second dimension growing upwards."))
     return figures
+
+
+def _samples_per_class(estimator: Any, generation: Any, figdir: Path, shape: tuple[int, ...]) -> list[tuple[Path, str]]:
+    """A conditional model's samples: one row per class (the first ``MAX_CLASS_ROWS`` classes), the
+    same prior codes in every row, so the rows differ by the class alone."""
+    model = estimator.model_
+    classes = getattr(estimator, "condition_classes_", None)
+    names = [str(c) for c in (classes if classes is not None else range(model.n_conditions))][:MAX_CLASS_ROWS]
+    rows = [_to_input_units(estimator, generation.sample_prior(model, PER_CLASS, seed=0,
+                                                              condition=torch.full((PER_CLASS,), k)))
+            for k in range(len(names))]
+    path = plot_image_grid(np.concatenate(rows), figdir / "vae_samples.png", shape, ncols=PER_CLASS,
+                           title="Samples per class")
+    caption = (f"{PER_CLASS} codes drawn from the prior N(0, I), decoded with each class in turn (rows: "
+               f"{', '.join(names)}): the same codes in every row, so a column keeps its style.")
+    return [(path, caption)]
