@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
-from .app import main
+from .app import main, refuse_existing
 
 
 def _check_out(out: Path | None, overwrite: bool) -> None:
     """A page the user names with --out replaces nothing of theirs unless asked to; the run
     folder's own page (no --out) is aekit's and is rebuilt."""
-    if out is None:
-        return
-    if out.is_dir():
-        raise FileExistsError(f"--out {str(out)!r} is a folder; give a file name ending in .html")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+    if out is not None:
+        refuse_existing(out, overwrite)
 
 
 @main.command()
