@@ -111,6 +111,19 @@ def test_a_bare_model_exports_its_own_tensor_shapes(tmp_path, digits_images):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", aekit.list_recipes())
+def test_every_recipe_exports_with_a_free_batch_size(name, tmp_path, recwarn):
+    model = aekit.create_model(name, (1, 8, 8), latent_dim=3).eval()  # every recipe takes images
+    full = torch.export.load(aekit.export(model, tmp_path / "full.pt2")).module()
+    for n in (1, 6):  # the traced example had 3 rows
+        x = torch.rand(n, 1, 8, 8)
+        with torch.no_grad():
+            want = model.reconstruct(x)
+        torch.testing.assert_close(full(x), want, rtol=1e-5, atol=1e-6)
+    assert [str(w.message) for w in recwarn] == []  # nothing of torch's internals reaches the user
+
+
+@pytest.mark.slow
 def test_cli_exports_a_model_folder_and_refuses_to_overwrite(estimators, raw_rows, tmp_path):
     runner = CliRunner()
     folder = estimators["mlp"].save(tmp_path / "model")

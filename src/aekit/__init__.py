@@ -7,7 +7,7 @@ The public names, by concept (docs/architecture.md shows where each lives):
   ``Word2Vec``, ``MaskedTokenModel``; ``load`` reads any model folder, ``describe`` summarises it;
 - **models** (PyTorch): ``AutoencoderModel``, ``create_model``, ``build_autoencoder``,
   ``build_sequence_autoencoder``, ``SupervisedModel``, ``greedy_pretrain``, geometry tools;
-- **parts and registries**: ``Registry``, ``registries``, ``register_recipe`` and the ``list_*``
+- **parts and registries**: ``Registry``, ``registries``, ``register_recipe``, ``register_backbone`` and the ``list_*``
   functions of every family;
 - **training**: ``fit``, ``TrainConfig``, ``KLWarmup``, ``train_recirculation``, ``preset``;
 - **data**: ``TableEncoder``, series windows (``make_windows``, ``SeriesScaler``, ...);
@@ -50,6 +50,7 @@ from .registry import (
     list_regularisers,
     registries,
 )
+from .ssl.backbones import register_backbone
 from .ssl.base import list_methods
 
 # -- training -------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ __all__ = [
     "encoder_jacobian", "greedy_pretrain", "manifold_tangents", "score_field",
     # parts and registries
     "Registry", "list_augmentations", "list_backbones", "list_corruptions", "list_latents", "list_likelihoods",
-    "list_methods", "list_recipes", "list_regularisers", "register_recipe", "registries",
+    "list_methods", "list_recipes", "list_regularisers", "register_backbone", "register_recipe", "registries",
     # training
     "KLWarmup", "TrainConfig", "fit", "list_presets", "preset", "train_recirculation",
     # data

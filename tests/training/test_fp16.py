@@ -168,3 +168,15 @@ def test_aekit_train_and_the_estimator_take_fp16(tmp_path, digits_flat):
     assert est.get_params()["precision"] == "fp16"
     codes = est.transform(digits_flat[0][:5])
     assert codes.shape == (5, 2) and codes.dtype == np.float32 and np.isfinite(codes).all()
+
+
+def test_a_layer_without_a_cpu_fp16_kernel_gets_a_one_line_error():
+    """oneDNN has no fp16 LSTM on most CPUs: a clear ValueError, not its primitive-descriptor error
+    (where the CPU has the kernel, the fit simply works)."""
+    model = create_model("lstm", (8, 4), latent_dim=2)
+    try:
+        history = fit(model, torch.rand(32, 8, 4), _one_step_per_epoch(1))
+    except ValueError as err:
+        assert str(err).startswith("precision='fp16' on the CPU: torch has no fp16 kernel") and "bf16" in str(err)
+    else:
+        assert np.isfinite(history["train_total"]).all()

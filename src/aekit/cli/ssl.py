@@ -80,8 +80,20 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 @click.option("--data", "data_option", default=None, hidden=True)  # the older spelling, still accepted
 @click.option("--test-data", default=None, help="Held-out labelled data (default: the test split of a built-in "
               "data set, else a stratified 25% of --data).")
-@click.option("--protocol", type=click.Choice(["linear", "knn"]), default="linear", show_default=True,
-              help="linear: logistic regression on frozen features; knn: cosine kNN (k=20, 200), weighted.")
+@click.option("--protocol", type=click.Choice(["linear", "knn", "finetune"]), default="linear", show_default=True,
+              help="linear: logistic regression on frozen features; knn: cosine kNN (k=20, 200), weighted; "
+                   "finetune: the backbone plus a linear layer trained on the labels (see --trainable).")
+@click.option("--label-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Use this class-stratified share of the training labels (at least one per class), e.g. 0.01.")
+@click.option("--finetune-epochs", type=click.IntRange(min=1), default=30, show_default=True,
+              help="finetune: maximum epochs; a stratified 20% of the labeled rows picks the best one "
+                   "(classes with one labeled row stay in training).")
+@click.option("--trainable", type=click.Choice(["all", "head"]), default="all", show_default=True,
+              help="finetune: train the whole network, or only the linear head on the frozen backbone.")
+@click.option("--finetune-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
+              help="finetune: Adam's learning rate.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seeds the label subset and the fine-tuning.")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
@@ -92,6 +104,7 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="Folder for the report (accuracy table, confusion matrix): a new folder, or a run folder to add "
                    "this evaluation to [default: MODEL itself when it is the run folder of `aekit pretrain`].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+<<<<<<< HEAD
 def evaluate(model, data, data_option, test_data, protocol, label_column, limit, temperature, pool_grid,
              out, as_json) -> None:
     """Accuracy of MODEL's frozen backbone features on labelled DATA (a built-in name or a file with
@@ -103,6 +116,13 @@ def evaluate(model, data, data_option, test_data, protocol, label_column, limit,
     \b
         aekit evaluate runs/simclr fashion-mnist --protocol knn
     """
+=======
+def evaluate(model, data, data_option, test_data, protocol, label_fraction, finetune_epochs, trainable, finetune_lr,
+             seed, label_column, limit, temperature, pool_grid, out, as_json) -> None:
+    """Accuracy of MODEL's backbone on labelled DATA (a built-in name or a file with labels): its
+    frozen features by a linear probe or kNN, or the backbone fine-tuned on (a fraction of) the
+    labels. The result, with a confusion matrix, joins the report of MODEL's run folder (or of --out)."""
+>>>>>>> main
     if data is not None and data_option is not None and data != data_option:
         raise ValueError("give the labelled data once: as DATA or as --data, not both")
     data = data or data_option
@@ -110,7 +130,7 @@ def evaluate(model, data, data_option, test_data, protocol, label_column, limit,
         raise ValueError("evaluate needs labelled DATA: aekit evaluate MODEL DATA")
     from .app import load_data_arg
     from ..estimators import SelfSupervised
-    from ..evaluation import knn_probe, linear_probe
+    from ..evaluation import finetune_probe, knn_probe, label_subset, linear_probe
 
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
@@ -135,6 +155,19 @@ def evaluate(model, data, data_option, test_data, protocol, label_column, limit,
         raise ValueError("the test data has no labels")
     if limit:
         Xtr, ytr = Xtr[:limit], ytr[:limit]
+    if protocol == "finetune":
+        if pool_grid is not None:
+            raise click.UsageError("--pool-grid chooses the features of the linear and knn probes; finetune trains "
+                                   "on the backbone's output")
+        ft = finetune_probe(est, Xtr, ytr, Xte, yte, label_fraction=label_fraction, epochs=finetune_epochs,
+                            trainable=trainable, lr=finetune_lr, seed=seed)
+        result = {"protocol": "finetune", **ft.as_dict(), "n_train": ft.n_train + ft.n_val, "n_test": int(len(yte)),
+                  "feature_dim": int(est.backbone_.out_features)}
+        _report_evaluation(model, out, data, result, yte, ft.predictions, as_json, extra={})
+        return
+    if label_fraction < 1:
+        keep = label_subset(ytr, label_fraction, seed)
+        Xtr, ytr = Xtr[keep], ytr[keep]
     ftr, fte = est.transform(Xtr), est.transform(Xte)
     if protocol == "linear":
         accuracy, predictions = linear_probe(ftr, ytr, fte, yte, return_predictions=True)

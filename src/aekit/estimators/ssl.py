@@ -3,18 +3,20 @@ unlabeled data, ``transform(X)`` returns the backbone's features."""
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from ..evaluation.probes import extract_features
 from ..ssl.base import METHODS, create_method
-from ..ssl.persist import backbone_from_config, load_backbone
+from ..ssl.persist import UNSAVEABLE, backbone_from_config, load_backbone
 from .base import ModelFolderMixin, infer_input_shape
 from ..training import TrainConfig, fit as fit_model
 from ..training.history import History
@@ -30,8 +32,11 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     method : str, default="simclr"
         A name from :func:`aekit.ssl.list_methods` ("rotation", "jigsaw", "simclr", "byol", "dino",
         "mae", "masked_features", "triplet", ...). "triplet" also uses the labels given to ``fit``.
-    backbone : str, optional
-        "mlp", "conv", "resnet" or "vit" (default: conv for images, mlp for vectors; vit for mae/jepa).
+    backbone : str or nn.Module, optional
+        "mlp", "conv", "resnet", "vit" or a name given to :func:`aekit.register_backbone` (default:
+        conv for images, mlp for vectors; vit for mae/jepa); or your own ``nn.Module`` that maps a
+        batch to (batch, features), its width found by a dry forward. ``fit`` trains a copy of it
+        (``backbone_``); such a model cannot be saved (register the module's constructor instead).
     backbone_options : dict, optional
         E.g. ``{"out_features": 128, "channels": [32, 64]}``.
     method_options : dict, optional
@@ -75,7 +80,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     # type is checked here, and an unknown name is reported with the known ones when it is looked up.
     _parameter_constraints: dict = {
         "method": [str],
-        "backbone": [str, None],
+        "backbone": [str, nn.Module, None],
         "backbone_options": [dict, None],
         "method_options": [dict, None],
         "input_shape": [tuple, None],
@@ -167,7 +172,9 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         X = self._prepare(X, fitting=True)
         labels = self._labels(y, len(X))
         options = dict(self.method_options or {})
-        if self.backbone is not None:
+        if isinstance(self.backbone, nn.Module):
+            options["backbone"] = copy.deepcopy(self.backbone)  # the parameter stays as given; refits restart
+        elif self.backbone is not None:
             options["backbone"] = self.backbone
         if self.backbone_options is not None:
             options["backbone_options"] = dict(self.backbone_options)
@@ -208,6 +215,8 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         """The backbone's spec and weights (what :func:`aekit.ssl.load_backbone` reads too), the
         method's spec, the input shape and the tabular standardisation."""
         check_is_fitted(self, "backbone_")
+        if getattr(self.backbone_, "spec", None) is None:
+            raise ValueError(UNSAVEABLE)
         prep = None if self.offset_ is None else {"offset": self.offset_.tolist(), "scale": self.scale_.tolist()}
         backbone = self.backbone_
         config = {"fitted": {"input_shape_": list(self.input_shape_), "preprocessing": prep},

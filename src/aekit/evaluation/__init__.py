@@ -1,5 +1,6 @@
 """Evaluation: downstream probes of learned representations, metrics, and NAB time-series scoring."""
 
+from .finetune import FinetuneResult, finetune_probe
 from .latent import encode_dataset, latent_scatter, nearest_neighbours
 from .likelihood import elbo, iwae_bound
 from .nab import (
@@ -28,10 +29,12 @@ __all__ = [
     "NABProfile",
     "NABReport",
     "NABSeries",
+    "FinetuneResult",
     "elbo",
     "encode_dataset",
     "extract_features",
     "fine_tune",
+    "finetune_probe",
     "iwae_bound",
     "knn_probe",
     "label_subset",

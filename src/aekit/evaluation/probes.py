@@ -12,8 +12,9 @@
 - **kNN** (Wu et al. 2018; the DINO protocol): cosine similarity between L2-normalised features;
   each of the k nearest training samples votes for its class with weight ``exp(sim / T)``
   (T = 0.07); reported for k = 20 and k = 200.
-- **fine-tuning**: the backbone plus a linear classifier trained end to end with cross-entropy on
-  1% / 10% / 100% of the labels (a class-stratified subset), through :func:`aekit.fit`.
+- **fine-tuning** (:mod:`aekit.evaluation.finetune`): the backbone plus a linear classifier trained
+  with cross-entropy on 1% / 10% / 100% of the labels (a class-stratified subset), through
+  :func:`aekit.fit`; :func:`fine_tune` is its short form.
 
 Examples
 --------
@@ -25,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +33,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..models.autoencoder import LossOutput
 
 
 def _labels(y, name: str = "y") -> np.ndarray:
@@ -235,22 +234,6 @@ def label_subset(y, fraction: float, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(picks))
 
 
-class Classifier(nn.Module):
-    """Backbone + linear layer, with ``loss(x, y)`` so :func:`aekit.fit` trains it."""
-
-    def __init__(self, backbone: nn.Module, n_classes: int) -> None:
-        super().__init__()
-        self.backbone = backbone
-        self.fc = nn.Linear(backbone.out_features, n_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.backbone(x))
-
-    def loss(self, x: torch.Tensor, y: torch.Tensor) -> LossOutput:
-        ce = F.cross_entropy(self(x), y.long())
-        return LossOutput(total=ce, parts={"cross_entropy": ce, "total": ce})
-
-
 def fine_tune(
     backbone: nn.Module,
     X_train,
@@ -264,20 +247,10 @@ def fine_tune(
     seed: int = 0,
 ) -> float:
     """Test accuracy after fine-tuning a *copy* of ``backbone`` + a linear layer on ``fraction`` of
-    the labelled training data (the backbone passed in is left unchanged)."""
-    from ..training import TrainConfig, fit
+    the labelled training data, for all ``epochs`` (the backbone passed in is left unchanged).
+    :func:`aekit.evaluation.finetune_probe` is the full version (head-only training, the epoch
+    chosen on held-out labeled rows)."""
+    from .finetune import finetune_probe
 
-    y_train, y_test = _labels(y_train, "y_train"), _labels(y_test, "y_test")
-    classes, y_idx = np.unique(y_train, return_inverse=True)
-    subset = label_subset(y_train, fraction, seed)
-    model = Classifier(copy.deepcopy(backbone), len(classes))
-    config = TrainConfig(
-        epochs=epochs, lr=lr, batch_size=batch_size, validation_split=0.0, early_stopping=None, seed=seed,
-        progress=False, device="cpu",
-    )
-    fit(model, (np.asarray(X_train, dtype=np.float32)[subset], y_idx[subset].astype(np.int64)), config)
-    model.eval()
-    with torch.no_grad():
-        x = torch.as_tensor(np.asarray(X_test, dtype=np.float32))
-        pred = torch.cat([model(x[i : i + 512]).argmax(1) for i in range(0, len(x), 512)]).numpy()
-    return float((classes[pred] == y_test).mean())
+    return finetune_probe(backbone, X_train, y_train, X_test, y_test, label_fraction=fraction, epochs=epochs, lr=lr,
+                          batch_size=batch_size, seed=seed, validation_fraction=0.0).accuracy

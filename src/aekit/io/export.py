@@ -18,6 +18,7 @@ inputs, outputs, scaling) as JSON: ONNX metadata ``aekit``, or the ``.pt2`` arch
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import json
@@ -26,6 +27,7 @@ import math
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,24 +235,34 @@ def _dynamic_batch() -> dict[str, Any]:
     return {"x": {0: torch.export.Dim("batch")}}  # the argument of ExportGraph.forward
 
 
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """Silence what torch's exporters say about their own internals, which a user cannot act on:
+    the ONNX exporter's log lines about torchvision operators, deprecations inside the exporter,
+    and nn.LSTM/GRU's warning that their cached weight list is re-assigned while tracing."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.filterwarnings("ignore", message=r"The tensor attributes .*_flat_weights.* were assigned during export")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def _write_program(graph: ExportGraph, example: torch.Tensor, info: dict[str, Any], tmp: str) -> None:
-    program = torch.export.export(graph, (example,), dynamic_shapes=_dynamic_batch())
+    with _quiet_exporter():
+        program = torch.export.export(graph, (example,), dynamic_shapes=_dynamic_batch())
     torch.export.save(program, tmp, extra_files={f"{METADATA_KEY}.json": json.dumps(info)})
 
 
 def _write_onnx(graph: ExportGraph, example: torch.Tensor, info: dict[str, Any], tmp: str) -> None:
-    # The exporter logs that torchvision's operators are unavailable: true, and of no concern here.
-    quiet = logging.getLogger("torch.onnx")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # deprecations inside torch's exporter, not ours
-            program = torch.onnx.export(graph, (example,), dynamo=True, dynamic_shapes=_dynamic_batch(),
-                                        input_names=[info["input"]["name"]], output_names=[info["output"]["name"]],
-                                        verbose=False, report=False)
-    finally:
-        quiet.setLevel(level)
+    with _quiet_exporter():
+        program = torch.onnx.export(graph, (example,), dynamo=True, dynamic_shapes=_dynamic_batch(),
+                                    input_names=[info["input"]["name"]], output_names=[info["output"]["name"]],
+                                    verbose=False, report=False)
     program.model.metadata_props[METADATA_KEY] = json.dumps(info)
     program.save(tmp, external_data=False)
 

@@ -142,7 +142,7 @@ class RNNDecoder(nn.Module):
         return self.head(h), new_states
 
     def forward(self, z: torch.Tensor, target: torch.Tensor | None = None) -> torch.Tensor:
-        b = len(z)
+        b = z.shape[0]  # not len(z), which torch.export would fix to the traced batch size
         states = self._initial_states(z)
         start = z.new_zeros(b, 1, self.channels)  # the "previous value" before the first step
         truth = None if target is None else to_steps(target, self.length, self.channels)

@@ -30,7 +30,7 @@ def sequence_dims(shape: int | Sequence[int], name: str = "input_shape") -> tupl
 
 def to_steps(x: torch.Tensor, length: int, channels: int) -> torch.Tensor:
     """(B, *shape) -> (B, length, channels)."""
-    return x.reshape(len(x), length, channels)
+    return x.reshape(x.shape[0], length, channels)  # shape[0], not len(): torch.export keeps the batch free
 
 
 def from_steps(out: torch.Tensor, shape: tuple[int, ...], n_params: int) -> torch.Tensor:

@@ -5,8 +5,8 @@
   mined inside a labelled batch
 - triplet loss (Schroff et al. 2015): ``max(0, d(A,P) - d(A,N) + alpha)`` with Euclidean or cosine
   distance, on given triplets or mined inside a labelled batch (batch-hard, semi-hard)
-- InfoNCE (van den Oord et al. 2018) and NT-Xent, its symmetric two-view form used by SimCLR
-  (Chen et al. 2020)
+- InfoNCE (van den Oord et al. 2018), optionally with extra negatives (MoCo's queue), and
+  NT-Xent, its symmetric two-view form used by SimCLR (Chen et al. 2020)
 
 Torch built-ins do the work where they exist (``F.triplet_margin_loss``,
 ``F.triplet_margin_with_distance_loss``, ``F.cross_entropy``); the wrappers only validate.
@@ -259,10 +259,16 @@ class TripletLoss(nn.Module):
 
 
 # -- InfoNCE / NT-Xent -------------------------------------------------------------------------
-def info_nce(query: torch.Tensor, key: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
-    """InfoNCE: row i of ``query`` must pick row i of ``key`` among all keys (cosine / temperature)."""
-    logits = F.normalize(query, dim=1) @ F.normalize(key, dim=1).t() / temperature
-    return F.cross_entropy(logits, torch.arange(len(query), device=query.device))
+def info_nce(
+    query: torch.Tensor, key: torch.Tensor, temperature: float = 0.1, negatives: torch.Tensor | None = None
+) -> torch.Tensor:
+    """InfoNCE: row i of ``query`` must pick row i of ``key`` among all keys (cosine / temperature)
+    and the rows of ``negatives`` (K, D), if given: MoCo's queue of earlier keys (He et al. 2020)."""
+    q = F.normalize(query, dim=1)
+    logits = q @ F.normalize(key, dim=1).t()  # (B, B)
+    if negatives is not None and len(negatives):
+        logits = torch.cat([logits, q @ F.normalize(negatives, dim=1).t()], 1)  # (B, B + K)
+    return F.cross_entropy(logits / temperature, torch.arange(len(query), device=query.device))
 
 
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:

@@ -5,7 +5,8 @@ Every method is an ``nn.Module`` with ``loss(x) -> LossOutput`` (trained by :fun
 
 - pretext tasks: ``rotation``, ``jigsaw``, ``colorization``, ``mae``, ``masked_features``
   (tabular), ``inpainting``, ``augmentation_id``
-- joint embedding: ``simclr``, ``byol``, ``simsiam``, ``dino``, ``jepa``
+- joint embedding: ``simclr``, ``moco``, ``byol``, ``simsiam``, ``barlow_twins``, ``vicreg``, ``dino``,
+  ``jepa`` (the view-based ones take ``n_local_crops``: multi-crop, see :mod:`.views`)
 - metric learning: ``triplet`` (triplet or margin contrastive loss, mined in the batch; labels optional)
 
 Examples
@@ -17,9 +18,10 @@ Examples
 >>> history = fit(m, torch.rand(64, 1, 8, 8), TrainConfig(epochs=1, progress=False))
 """
 
-from . import augid, byol, colorization, dino, inpainting, jepa, jigsaw, masking, rotation, simclr, triplet  # noqa: F401
+from . import augid, barlow, byol, colorization, dino, inpainting, jepa, jigsaw, masking, moco, rotation  # noqa: F401
+from . import simclr, triplet, vicreg  # noqa: F401
 from ..transforms.augment import AUGMENTATIONS, PRESETS, Augment, register_augmentation
-from .backbones import BACKBONES, make_backbone, make_head, projection_head
+from .backbones import BACKBONES, make_backbone, make_head, projection_head, register_backbone
 from .base import METHODS, EMATarget, SSLMethod, create_method, list_methods, register_method
 from .persist import load_backbone, load_method, save_backbone, save_method
 
@@ -38,6 +40,7 @@ __all__ = [
     "make_backbone",
     "make_head",
     "projection_head",
+    "register_backbone",
     "register_augmentation",
     "register_method",
     "save_backbone",

@@ -1,7 +1,9 @@
 """Backbones (what users keep) and heads (what solves the pretext, then is thrown away).
 
 A backbone is any encoder of :mod:`aekit.nn`, named in JSON: ``"mlp"``, ``"conv"``, ``"resnet"``,
-``"vit"``. A head is a *block list*, e.g. ``["linear:256", "batchnorm", "relu", "linear:128"]``,
+``"vit"``; or your own: a constructor registered with :func:`register_backbone` (saved and rebuilt
+by name like the built-in ones), or any ``nn.Module`` instance mapping a batch to (batch, features)
+(trained as given, not rebuildable from JSON). A head is a *block list*, e.g. ``["linear:256", "batchnorm", "relu", "linear:128"]``,
 so heads are declared, saved and changed without code.
 
 Examples
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
 from torch import nn
 from torch.nn import functional as F
 
@@ -56,21 +59,88 @@ def _vit(shape, **options) -> nn.Module:
     return SmallViT(shape, **options)
 
 
+def register_backbone(name: str, factory: Callable[..., nn.Module] | None = None):
+    """Make ``factory(input_shape, **options) -> nn.Module`` a backbone named ``name`` (also a decorator).
+
+    The module must map a batch of samples of ``input_shape`` to (batch, features); its
+    ``out_features`` is found by a dry forward when it has none. A registered backbone is saved
+    with the model as its name and options, so loading needs the registration again (import the
+    module that registers it first).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> @register_backbone("tiny-linear")
+    ... def tiny(shape, out_features=4):
+    ...     return nn.Sequential(nn.Flatten(), nn.Linear(int(torch.tensor(shape).prod()), out_features))
+    >>> make_backbone((1, 8, 8), "tiny-linear").out_features
+    4
+    >>> _ = BACKBONES.unregister("tiny-linear")
+    """
+    if factory is not None:
+        return BACKBONES.register(name, factory)
+    return BACKBONES.register(name)
+
+
+def infer_out_features(module: nn.Module, input_shape: Sequence[int]) -> int:
+    """The width of ``module``'s output for one sample of ``input_shape``: its ``out_features``, or
+    else found by a forward pass of two zero samples (two: BatchNorm cannot train on one)."""
+    if isinstance(getattr(module, "out_features", None), int):
+        return module.out_features
+    param = next(module.parameters(), None)
+    probe = torch.zeros(2, *as_shape(input_shape), device=None if param is None else param.device)
+    was_training = module.training
+    try:
+        with torch.no_grad():
+            out = module.eval()(probe)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:  # torch's shape errors among them
+        raise ValueError(f"backbone {type(module).__name__} failed on a batch of shape {tuple(probe.shape)}: {err}") from None
+    finally:
+        module.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"a backbone must return features of shape (batch, features); {type(module).__name__} "
+                         f"returned {shape} for input {tuple(probe.shape)} (end it with nn.Flatten() or pooling)")
+    return int(out.shape[1])
+
+
 def default_backbone(input_shape: Sequence[int]) -> str:
     """``"conv"`` for images, ``"mlp"`` for vectors."""
     return "conv" if is_image_shape(as_shape(input_shape)) else "mlp"
 
 
-def make_backbone(input_shape: Sequence[int], name: str | None = None, options: dict[str, Any] | None = None) -> nn.Module:
-    """Build the backbone ``name`` for samples of ``input_shape`` (default: by the shape)."""
+def make_backbone(
+    input_shape: Sequence[int], name: str | nn.Module | None = None, options: dict[str, Any] | None = None
+) -> nn.Module:
+    """Build the backbone ``name`` for samples of ``input_shape`` (default: by the shape).
+
+    ``name`` may also be an ``nn.Module`` instance, used as it is (``options`` must then be empty).
+    Every backbone returned has ``out_features``; only named ones have the ``spec`` that rebuilds them.
+    """
+    if isinstance(name, nn.Module):
+        if options:
+            raise ValueError(f"backbone_options {options} apply to named backbones; a backbone given as an "
+                             "nn.Module instance is used as it is")
+        if not isinstance(getattr(name, "out_features", None), int):
+            name.out_features = infer_out_features(name, input_shape)  # what heads and probes read
+        return name
     name = name or default_backbone(input_shape)
     factory = BACKBONES.get(name)
     options = dict(options or {})
     try:
         net = factory(as_shape(input_shape), **options)
     except TypeError as err:
+<<<<<<< HEAD
         raise ValueError(f"backbone {name!r} rejected its options {options}: {err}; its options are "
                          f"{accepted_options(factory, err)}") from None
+=======
+        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"backbone {name!r} must build an nn.Module, got {type(net).__name__}")
+    if not isinstance(getattr(net, "out_features", None), int):
+        net.out_features = infer_out_features(net, input_shape)
+>>>>>>> main
     net.spec = {"name": name, "input_shape": list(as_shape(input_shape)), "options": options}
     return net
 

@@ -68,7 +68,9 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
     """Build the registered method ``name`` for samples of ``input_shape``.
 
     Options are the method's keyword arguments (``backbone``, ``backbone_options``, ``head``, and
-    method-specific ones such as ``temperature``); all must be JSON-able.
+    method-specific ones such as ``temperature``); all must be JSON-able, except ``backbone``, which
+    may be an ``nn.Module`` instance (the method is then not saveable: register the backbone's
+    constructor with :func:`aekit.register_backbone` to save it by name).
     """
     cls = METHODS.get(name)
     shape = as_shape(input_shape)
@@ -77,18 +79,24 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
     except TypeError as err:
         raise ValueError(f"method {name!r} rejected its options {sorted(options)}: {err}; its options are "
                          f"{method_options(cls)}") from None
-    model.spec = {"method": name, "input_shape": list(shape), "options": options}
+    # a backbone given as an nn.Module instance has no JSON that rebuilds it: nor has the method
+    model.spec = None if isinstance(options.get("backbone"), nn.Module) else {
+        "method": name, "input_shape": list(shape), "options": options}
     return model
 
 
 class SSLMethod(nn.Module, abc.ABC):
-    """Base class: holds ``backbone`` and defines ``encode``; subclasses define ``loss``."""
+    """Base class: holds ``backbone`` (a registered name or any ``nn.Module`` returning (batch,
+    features)) and defines ``encode``; subclasses define ``loss``."""
 
     method_name = "base"
     needs_image = False
 
     def __init__(
-        self, input_shape: Sequence[int], backbone: str | None = None, backbone_options: dict[str, Any] | None = None
+        self,
+        input_shape: Sequence[int],
+        backbone: str | nn.Module | None = None,
+        backbone_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.input_shape = as_shape(input_shape)
@@ -145,4 +153,10 @@ class EMATarget:
 def check_fraction(value: float, name: str, low: float = 0.0, high: float = 1.0) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
         raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
+def check_non_negative(value: float, name: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)

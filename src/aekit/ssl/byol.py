@@ -20,35 +20,36 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
 from ..objectives.ssl_losses import regression_loss
-from ..transforms.augment import Augment
 from .backbones import make_head, projection_head
-from .base import EMATarget, SSLMethod, check_fraction, register_method
-from .simclr import default_augment
-
+from .base import EMATarget, check_fraction, register_method
+from .views import MultiViewMethod
 
 
 @register_method("byol")
-class BYOL(SSLMethod):
+class BYOL(MultiViewMethod):
     """Parameters: ``momentum`` of the EMA target (0 = SimSiam's stop-gradient), ``head``
-    (projector block list), ``predictor`` (block list), ``augment``."""
+    (projector block list), ``predictor`` (block list), ``augment``, ``n_local_crops`` /
+    ``local_crop_scale`` (multi-crop: the target reads the two global views only)."""
 
     default_momentum = 0.99
 
     def __init__(
         self,
         input_shape: Sequence[int],
-        backbone: str | None = None,
+        backbone: str | nn.Module | None = None,
         backbone_options: dict[str, Any] | None = None,
         head: Sequence[str] | None = None,
         predictor: Sequence[str] | None = None,
         augment: str | list[dict[str, Any]] | None = None,
         momentum: float | None = None,
+        n_local_crops: int = 0,
+        local_crop_scale: Sequence[float] = (0.05, 0.4),
     ) -> None:
-        super().__init__(input_shape, backbone, backbone_options)
+        super().__init__(input_shape, backbone, backbone_options, augment, n_local_crops, local_crop_scale)
         self.momentum = check_fraction(self.default_momentum if momentum is None else momentum, "momentum", 0.0, 1.0)
-        self.augment = Augment(augment or default_augment(self.input_shape))
         self.projector = make_head(self.feature_dim, head or projection_head(256, 64))
         self.predictor = make_head(self.projector.out_features, predictor or projection_head(256, self.projector.out_features))
         if self.momentum > 0:
@@ -66,10 +67,12 @@ class BYOL(SSLMethod):
             # EMA step for the optimizer step that followed the previous loss() call
             EMATarget.update(self.target_backbone, self.backbone, self.momentum)
             EMATarget.update(self.target_projector, self.projector, self.momentum)
-        views = torch.cat([self.augment(x), self.augment(x)])
-        p1, p2 = self.predictor(self.projector(self.backbone(views))).chunk(2)
-        t1, t2 = self._targets(views).chunk(2)
-        return self._output(**{self.method_name: regression_loss(p1, t2) + regression_loss(p2, t1)})
+        views = self.views(x)
+        p = self.predictor(self.projector(self.backbone(views)))
+        targets = self._targets(views[: 2 * len(x)])  # the global views
+        # the paper's symmetrised loss is the sum over the two pairs: twice their mean
+        pairs = self.mean_over_pairs(lambda t, q: regression_loss(q, t), targets, p)
+        return self._output(**{self.method_name: 2 * pairs["loss"]})
 
 
 @register_method("simsiam")

@@ -4,7 +4,8 @@ centred softmax output of an EMA teacher on another view:
     loss = - sum_k softmax((t(v1) - c) / T_t)_k log softmax(s(v2) / T_s)_k   (+ the swapped pair)
 
 Centering (``c``, an EMA of the teacher's mean output) and sharpening (``T_t < T_s``) together
-prevent collapse. Only the two global views are used here (no multi-crop).
+prevent collapse. With ``n_local_crops`` (multi-crop) the student also reads small local crops
+and the teacher only the two global views, as in the paper (see :mod:`aekit.ssl.views`).
 
 Examples
 --------
@@ -21,25 +22,24 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
 from ..objectives.ssl_losses import dino_loss
-from ..transforms.augment import Augment
 from .backbones import make_head
-from .base import EMATarget, SSLMethod, check_fraction, register_method
-from .simclr import default_augment
-
+from .base import EMATarget, check_fraction, register_method
+from .views import MultiViewMethod
 
 
 @register_method("dino")
-class DINO(SSLMethod):
+class DINO(MultiViewMethod):
     """Parameters: ``out_dim`` (prototypes K), ``head`` (block list before the prototypes; it ends
     in ``l2norm`` as in the paper), ``student_temp`` 0.1, ``teacher_temp`` 0.04, ``center_momentum``
-    0.9, ``momentum`` (teacher EMA), ``augment``."""
+    0.9, ``momentum`` (teacher EMA), ``augment``, ``n_local_crops`` / ``local_crop_scale``."""
 
     def __init__(
         self,
         input_shape: Sequence[int],
-        backbone: str | None = None,
+        backbone: str | nn.Module | None = None,
         backbone_options: dict[str, Any] | None = None,
         head: Sequence[str] = ("linear:256", "gelu", "linear:64", "l2norm"),
         out_dim: int = 256,
@@ -48,14 +48,15 @@ class DINO(SSLMethod):
         teacher_temp: float = 0.04,
         center_momentum: float = 0.9,
         momentum: float = 0.99,
+        n_local_crops: int = 0,
+        local_crop_scale: Sequence[float] = (0.05, 0.4),
     ) -> None:
-        super().__init__(input_shape, backbone, backbone_options)
+        super().__init__(input_shape, backbone, backbone_options, augment, n_local_crops, local_crop_scale)
         if not (0 < teacher_temp and 0 < student_temp):
             raise ValueError(f"temperatures must be positive, got student_temp={student_temp}, teacher_temp={teacher_temp}")
         self.student_temp, self.teacher_temp = float(student_temp), float(teacher_temp)
         self.center_momentum = check_fraction(center_momentum, "center_momentum")
         self.momentum = check_fraction(momentum, "momentum")
-        self.augment = Augment(augment or default_augment(self.input_shape))
         self.head = make_head(self.feature_dim, [*head, f"linear:{out_dim}"])
         self.teacher_backbone = EMATarget.make(self.backbone)
         self.teacher_head = EMATarget.make(self.head)
@@ -68,18 +69,16 @@ class DINO(SSLMethod):
         if self.training:
             EMATarget.update(self.teacher_backbone, self.backbone, self.momentum)
             EMATarget.update(self.teacher_head, self.head, self.momentum)
-        views = torch.cat([self.augment(x), self.augment(x)])
-        s1, s2 = self.head(self.backbone(views)).chunk(2)
+        views = self.views(x)
+        student = self.head(self.backbone(views))
         with torch.no_grad():
-            teacher = self.teacher_head(self.teacher_backbone(views))
+            teacher = self.teacher_head(self.teacher_backbone(views[: 2 * len(x)]))  # global views only
             if self.training and not self.center_ready:
                 self.center.copy_(teacher.mean(0, keepdim=True))
                 self.center_ready.fill_(True)
-        t1, t2 = teacher.chunk(2)
-        loss = 0.5 * (
-            dino_loss(s2, t1, self.center, self.student_temp, self.teacher_temp)
-            + dino_loss(s1, t2, self.center, self.student_temp, self.teacher_temp)
+        pairs = self.mean_over_pairs(
+            lambda t, s: dino_loss(s, t, self.center, self.student_temp, self.teacher_temp), teacher, student
         )
         if self.training:
             self.center.mul_(self.center_momentum).add_(teacher.mean(0, keepdim=True), alpha=1 - self.center_momentum)
-        return self._output(dino=loss)
+        return self._output(dino=pairs["loss"])

@@ -30,10 +30,15 @@ from .backbones import make_backbone
 from .base import SSLMethod, create_method
 
 
+UNSAVEABLE = ("this backbone was given as an nn.Module instance (not built by name by aekit.ssl.make_backbone), so "
+              "it cannot be rebuilt from JSON: register its constructor with aekit.register_backbone(name) and pass "
+              "the name, or save its state_dict yourself")
+
+
 def _backbone_of(model: nn.Module) -> nn.Module:
     backbone = model.backbone if isinstance(model, SSLMethod) else model
     if getattr(backbone, "spec", None) is None:
-        raise ValueError("this backbone was not built by aekit.ssl.make_backbone, so it cannot be rebuilt from JSON")
+        raise ValueError(UNSAVEABLE)
     return backbone
 
 
@@ -81,7 +86,8 @@ def save_method(
 ) -> Path:
     """Save a whole method (backbone, heads, targets) made by :func:`create_method`."""
     if getattr(model, "spec", None) is None:
-        raise ValueError("only methods built by aekit.ssl.create_method can be saved and rebuilt")
+        raise ValueError("only methods built by aekit.ssl.create_method with a backbone given by name can be saved "
+                         "and rebuilt (see aekit.register_backbone)")
     return write_model_folder(path, {"ssl_method": model.spec}, model.state_dict(), history=history, overwrite=overwrite)
 
 

@@ -16,39 +16,38 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
 from ..objectives.contrastive import NTXentLoss
-from ..transforms.augment import Augment
 from .backbones import make_head, projection_head
-from .base import SSLMethod, register_method
-
-
-def default_augment(input_shape: Sequence[int]) -> str:
-    """The SimCLR pipeline for images, feature corruption (SCARF) for tabular rows."""
-    return "simclr" if len(input_shape) == 3 else "tabular"
+from .base import register_method
+from .views import MultiViewMethod, default_augment  # noqa: F401  (default_augment: its former home)
 
 
 @register_method("simclr")
-class SimCLR(SSLMethod):
+class SimCLR(MultiViewMethod):
     """Parameters: ``augment`` (preset or steps), ``head`` (projector block list),
-    ``temperature`` (0.5 in the paper for batch 256-4096 on CIFAR; 0.1-0.5 are common)."""
+    ``temperature`` (0.5 in the paper for batch 256-4096 on CIFAR; 0.1-0.5 are common),
+    ``n_local_crops`` / ``local_crop_scale`` (multi-crop, see :mod:`aekit.ssl.views`)."""
+
+    symmetric_loss = True
 
     def __init__(
         self,
         input_shape: Sequence[int],
-        backbone: str | None = None,
+        backbone: str | nn.Module | None = None,
         backbone_options: dict[str, Any] | None = None,
         head: Sequence[str] | None = None,
         augment: str | list[dict[str, Any]] | None = None,
         temperature: float = 0.5,
+        n_local_crops: int = 0,
+        local_crop_scale: Sequence[float] = (0.05, 0.4),
     ) -> None:
-        super().__init__(input_shape, backbone, backbone_options)
-        self.augment = Augment(augment or default_augment(self.input_shape))
+        super().__init__(input_shape, backbone, backbone_options, augment, n_local_crops, local_crop_scale)
         self.projector = make_head(self.feature_dim, head or projection_head())
         self.criterion = NTXentLoss(temperature)
 
     def loss(self, x: torch.Tensor) -> Any:
-        # both views in one backbone call: one pass, and BatchNorm sees both views' statistics
-        z = self.projector(self.backbone(torch.cat([self.augment(x), self.augment(x)])))
-        z1, z2 = z.chunk(2)
-        return self._output(nt_xent=self.criterion(z1, z2))
+        # every view in one backbone call: one pass, and BatchNorm sees every view's statistics
+        z = self.projector(self.backbone(self.views(x)))
+        return self._output(nt_xent=self.mean_over_pairs(self.criterion, z, z)["loss"])

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from ..objectives.contrastive import (
@@ -35,10 +36,9 @@ from ..objectives.contrastive import (
     batch_triplet_loss,
     check_mining,
 )
-from ..transforms.augment import Augment
 from .backbones import make_head, projection_head
-from .base import SSLMethod, register_method
-from .simclr import default_augment
+from .base import register_method
+from .views import MultiViewMethod
 
 # loss name -> (function on (embeddings, labels), default margin for unit-length embeddings)
 LOSSES = {
@@ -50,18 +50,19 @@ LOSSES = {
 
 
 @register_method("triplet")
-class TripletMethod(SSLMethod):
+class TripletMethod(MultiViewMethod):
     """Parameters: ``loss`` ("triplet" or "margin-contrastive"), ``mining`` ("semi_hard",
     "batch_hard" or "all"; "semi-hard" and "hard" also accepted), ``margin`` (default 0.2 for
     "triplet", 1.0 for "margin-contrastive"), ``distance`` ("euclidean" or "cosine"), ``head``
-    (projector block list), ``augment``."""
+    (projector block list), ``augment``, ``n_local_crops`` / ``local_crop_scale`` (multi-crop:
+    every view of an image is a positive for the others)."""
 
     uses_labels = True  # loss(x, y) takes optional class labels; the estimator passes fit's y
 
     def __init__(
         self,
         input_shape: Sequence[int],
-        backbone: str | None = None,
+        backbone: str | nn.Module | None = None,
         backbone_options: dict[str, Any] | None = None,
         head: Sequence[str] | None = None,
         augment: str | list[dict[str, Any]] | None = None,
@@ -69,15 +70,16 @@ class TripletMethod(SSLMethod):
         mining: str = "semi_hard",
         margin: float | None = None,
         distance: str = "euclidean",
+        n_local_crops: int = 0,
+        local_crop_scale: Sequence[float] = (0.05, 0.4),
     ) -> None:
-        super().__init__(input_shape, backbone, backbone_options)
+        super().__init__(input_shape, backbone, backbone_options, augment, n_local_crops, local_crop_scale)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
         self.loss_name = loss
         self.mining = check_mining(mining)
         self.margin = _check_margin(LOSSES[loss][1] if margin is None else margin)
         self.distance = _check_distance(distance)
-        self.augment = Augment(augment or default_augment(self.input_shape))
         self.projector = make_head(self.feature_dim, head or projection_head())
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Any:
@@ -85,7 +87,7 @@ class TripletMethod(SSLMethod):
             raise ValueError(f"y must hold one class label per sample, shape ({len(x)},), got {tuple(y.shape)}")
         # without labels each image is its own class: its two views are the positive pair
         labels = torch.arange(len(x), device=x.device) if y is None else y.to(x.device)
-        z = self.projector(self.backbone(torch.cat([self.augment(x), self.augment(x)])))
+        z = self.projector(self.backbone(self.views(x)))
         fn = LOSSES[self.loss_name][0]
-        value = fn(F.normalize(z, dim=1), labels.repeat(2), self.margin, self.distance, self.mining)
+        value = fn(F.normalize(z, dim=1), labels.repeat(self.n_views), self.margin, self.distance, self.mining)
         return self._output(**{self.loss_name.replace("-", "_"): value})

@@ -98,6 +98,23 @@ def grad_scaler(device: torch.device, dtype: torch.dtype | None) -> torch.amp.Gr
                          f"{device.type!r} ({err}); use precision='bf16' or 'fp32'") from None
 
 
+@contextlib.contextmanager
+def explain_fp16_cpu_errors(device: torch.device, dtype: torch.dtype | None):
+    """fp16 on the CPU: torch lacks fp16 kernels for some layers (oneDNN's LSTM on CPUs without
+    AVX512-FP16, for one). Say that in one line instead of oneDNN's primitive-descriptor error."""
+    try:
+        yield
+    except RuntimeError as err:
+        text = str(err)
+        missing = "primitive descriptor" in text or "'Half'" in text
+        if dtype != torch.float16 or device.type != "cpu" or not missing:
+            raise
+        raise ValueError(
+            f"precision='fp16' on the CPU: torch has no fp16 kernel for a layer of this model "
+            f"({text.strip().splitlines()[0][:100]}); use precision='bf16' or 'fp32' on the CPU, or a GPU"
+        ) from None
+
+
 def seed_everything(seed: int | None) -> None:
     """Seed Python, NumPy and torch (all devices). ``None`` leaves them as they are."""
     if seed is None:

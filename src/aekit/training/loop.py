@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
-from .device import autocast
+from .device import autocast, explain_fp16_cpu_errors
 from .distributed import all_reduce_sums, any_rank
 from .history import History
 from .progress import Progress
@@ -108,7 +108,8 @@ def fit(
     config.validate()
     with deterministic_mode(config.deterministic):
         run = start_session(model, data, validation_data, config, resume_from)
-        return _train(run, list(callbacks))
+        with explain_fp16_cpu_errors(run.device, run.amp_dtype):
+            return _train(run, list(callbacks))
 
 
 def _train(run, callbacks: list[Callback]) -> History:
