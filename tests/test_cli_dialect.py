@@ -9,7 +9,8 @@ from aekit.cli import main
 from aekit.cli.app import GLOBAL_OPTIONS
 
 #: Commands that train a model: each takes every global option.
-TRAINING_COMMANDS = ("train", "demo", "detect", "detect-series", "restore", "pretrain", "word2vec", "masked-lm")
+TRAINING_COMMANDS = ("train", "demo", "detect", "detect-series", "restore", "pretrain", "evaluate", "word2vec",
+                     "masked-lm")
 #: Commands that read rows of DATA: each takes --limit.
 ROW_READING_COMMANDS = ("train", "detect", "detect-series", "restore", "restore-images", "pretrain", "encode",
                         "reconstruct")

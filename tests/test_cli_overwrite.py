@@ -71,6 +71,19 @@ def test_an_existing_output_is_never_replaced_without_overwrite(runs, tmp_path, 
         assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
 
 
+@pytest.mark.slow
+def test_evaluating_again_replaces_a_result_only_with_overwrite(runs, tmp_path):
+    out = tmp_path / "eval"
+    args = ["evaluate", str(runs / "ssl"), "digits", "--out", str(out), "--limit", "100"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = (out / "evaluation.json").read_text()
+    again = CliRunner().invoke(main, [*args, "--limit", "80"])
+    assert again.exit_code == 2 and "already holds a 'linear' result" in again.output
+    assert (out / "evaluation.json").read_text() == before
+    assert CliRunner().invoke(main, [*args, "--limit", "80", "--overwrite"]).exit_code == 0
+    assert (out / "evaluation.json").read_text() != before
+
+
 def test_every_command_with_an_output_is_tried_above():
     tried = {case[0].split()[0] for case in _cases()}
     writers = {name for name, command in main.commands.items()

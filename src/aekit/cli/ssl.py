@@ -92,8 +92,7 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="finetune: train the whole network, or only the linear head on the frozen backbone.")
 @click.option("--finetune-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="finetune: Adam's learning rate.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seeds the label subset and the fine-tuning.")
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
@@ -104,25 +103,18 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="Folder for the report (accuracy table, confusion matrix): a new folder, or a run folder to add "
                    "this evaluation to [default: MODEL itself when it is the run folder of `aekit pretrain`].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-<<<<<<< HEAD
-def evaluate(model, data, data_option, test_data, protocol, label_column, limit, temperature, pool_grid,
-             out, as_json) -> None:
-    """Accuracy of MODEL's frozen backbone features on labelled DATA (a built-in name or a file with
-    labels), by a linear probe or kNN. The result, with a confusion matrix, joins the report of
-    MODEL's run folder (or of --out).
+def evaluate(model, data, data_option, test_data, protocol, label_fraction, finetune_epochs, trainable, finetune_lr,
+             seed, device, quiet, verbose, overwrite, label_column, limit, temperature, pool_grid, out, as_json) -> None:
+    """Accuracy of MODEL's backbone on labelled DATA (a built-in name or a file with labels): its
+    frozen features by a linear probe or kNN, or the backbone fine-tuned on (a fraction of) the
+    labels. The result, with a confusion matrix, joins the report of MODEL's run folder (or of --out).
 
     Example:
 
     \b
         aekit evaluate runs/simclr fashion-mnist --protocol knn
+        aekit evaluate runs/simclr fashion-mnist --protocol finetune --label-fraction 0.01
     """
-=======
-def evaluate(model, data, data_option, test_data, protocol, label_fraction, finetune_epochs, trainable, finetune_lr,
-             seed, label_column, limit, temperature, pool_grid, out, as_json) -> None:
-    """Accuracy of MODEL's backbone on labelled DATA (a built-in name or a file with labels): its
-    frozen features by a linear probe or kNN, or the backbone fine-tuned on (a fraction of) the
-    labels. The result, with a confusion matrix, joins the report of MODEL's run folder (or of --out)."""
->>>>>>> main
     if data is not None and data_option is not None and data != data_option:
         raise ValueError("give the labelled data once: as DATA or as --data, not both")
     data = data or data_option
@@ -132,9 +124,12 @@ def evaluate(model, data, data_option, test_data, protocol, label_fraction, fine
     from ..estimators import SelfSupervised
     from ..evaluation import finetune_probe, knn_probe, label_subset, linear_probe
 
+    from ..runs.evaluation import refuse_existing_evaluation
+
+    refuse_existing_evaluation(model, out, protocol, overwrite)  # before measuring, not after
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
-    est = SelfSupervised.load(model)
+    est = SelfSupervised.load(model).set_params(device=device)
     if pool_grid is not None:
         est.set_params(pool_grid=pool_grid)
     train = load_data_arg(data, "train", label_column)
@@ -160,7 +155,8 @@ def evaluate(model, data, data_option, test_data, protocol, label_fraction, fine
             raise click.UsageError("--pool-grid chooses the features of the linear and knn probes; finetune trains "
                                    "on the backbone's output")
         ft = finetune_probe(est, Xtr, ytr, Xte, yte, label_fraction=label_fraction, epochs=finetune_epochs,
-                            trainable=trainable, lr=finetune_lr, seed=seed)
+                            trainable=trainable, lr=finetune_lr, seed=seed, device=device,
+                            progress=verbosity(quiet, verbose))
         result = {"protocol": "finetune", **ft.as_dict(), "n_train": ft.n_train + ft.n_val, "n_test": int(len(yte)),
                   "feature_dim": int(est.backbone_.out_features)}
         _report_evaluation(model, out, data, result, yte, ft.predictions, as_json, extra={})

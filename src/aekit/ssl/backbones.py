@@ -131,16 +131,12 @@ def make_backbone(
     try:
         net = factory(as_shape(input_shape), **options)
     except TypeError as err:
-<<<<<<< HEAD
         raise ValueError(f"backbone {name!r} rejected its options {options}: {err}; its options are "
                          f"{accepted_options(factory, err)}") from None
-=======
-        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
     if not isinstance(net, nn.Module):
         raise TypeError(f"backbone {name!r} must build an nn.Module, got {type(net).__name__}")
     if not isinstance(getattr(net, "out_features", None), int):
         net.out_features = infer_out_features(net, input_shape)
->>>>>>> main
     net.spec = {"name": name, "input_shape": list(as_shape(input_shape)), "options": options}
     return net
 

@@ -116,7 +116,7 @@ def _train(run, callbacks: list[Callback]) -> History:
     model, config, optimizer, device = run.model, run.config, run.optimizer, run.device
     epochs = range(run.start_epoch, config.epochs + 1)
     samples = len(run.train_src) if hasattr(run.train_src, "__len__") else None  # this rank counts its share
-    progress = Progress(config.progress and run.where.is_main, run.start_epoch, config.epochs,
+    progress = Progress(config.progress if run.where.is_main else False, run.start_epoch, config.epochs,
                         None if samples is None else -(-samples // run.where.world_size))
     try:
         for epoch in epochs:
