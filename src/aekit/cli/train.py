@@ -186,9 +186,10 @@ def train(data, out, split, label_column, limit, condition_column, condition_fil
             raise ValueError("give either DATA or --resume RUN_DIR, not both")
         saved = read_resume_info(resume)
         bundle = load_data_arg(saved["data"], saved["split"], saved["label_column"])
-        from ..estimators import Autoencoder
+        from ..estimators.base import ESTIMATORS
 
-        summary = train_resumable(bundle, Autoencoder(**saved["params"]), resume, data=saved["data"],
+        estimator = ESTIMATORS.get(saved["estimator"])(**saved["params"])  # a VAE run resumes as a VAE
+        summary = train_resumable(bundle, estimator, resume, data=saved["data"],
                                   split=saved["split"], label_column=saved["label_column"],
                                   checkpoint_every=saved["checkpoint_every"], resume=True)
         if summary is not None:
