@@ -94,7 +94,8 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="finetune: Adam's learning rate.")
 @common_options("seed", "device", "quiet", "verbose", "overwrite")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Use only the first N rows of DATA's training part.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
 @click.option("--pool-grid", type=click.IntRange(min=1), default=None,
               help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
