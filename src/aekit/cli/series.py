@@ -31,9 +31,12 @@ from .types import RegistryChoice
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
 @click.option("--label-column", default=None, help="CSV column with per-step 0/1 labels: reported, never used to train.")
+@click.option("--run-dir", type=click.Path(path_type=Path), default=None,
+              help="Also write a run folder: the detector (model/), scores.csv and report.html with the series "
+                   "and its scores, the score histogram and ROC/PR curves when labels exist.")
 @common_options("limit", "seed", "device", "quiet", "verbose", "overwrite")
 def detect_series(series, out, window, stride, recipe, train_fraction, contamination, scaling, latent_dim, hidden_dims,
-                  options, epochs, batch_size, lr, label_column, limit, seed, device, quiet, verbose,
+                  options, epochs, batch_size, lr, label_column, run_dir, limit, seed, device, quiet, verbose,
                   overwrite) -> None:
     """Fit a windowed sequence autoencoder on SERIES (rows = time steps, columns = channels) and
     write a per-step anomaly score and 0/1 flag to CSV.
@@ -42,6 +45,7 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
 
     \b
         aekit detect-series cpu_load.csv --window 64 --train-fraction 0.5 --out scores.csv
+        aekit detect-series cpu_load.csv --label-column is_anomaly --out scores.csv --run-dir runs/cpu
     """
     from ..estimators import TimeSeriesAnomalyDetector
     from ..evaluation.metrics import auprc, auroc
@@ -50,6 +54,11 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     if out.suffix.lower() != ".csv":  # refuse before training, not after
         raise ValueError(f"--out must end in .csv, got {out.name!r}")
     refuse_existing(out, overwrite)
+    if run_dir is not None:  # refuse before training, not after
+        from .._files import check_target
+        from ..runs.folders import RUN_FORMAT, RUN_MARKER
+
+        check_target(run_dir, overwrite, RUN_MARKER, RUN_FORMAT, "--run-dir")
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
     bundle = load_data_arg(series, "train", label_column, limit)
@@ -66,8 +75,13 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
         epochs=epochs, batch_size=batch_size, lr=lr, random_state=seed, device=device,
         verbose=verbosity(quiet, verbose),
     )
-    det.fit(X[:n_train])
-    scores = det.decision_scores_ if n_train == len(X) else det.decision_function(X)
+    if run_dir is not None:
+        from ..runs.series import series_run
+
+        _, scores = series_run(bundle, det, run_dir, n_train=n_train, overwrite=overwrite)
+    else:
+        det.fit(X[:n_train])
+        scores = det.decision_scores_ if n_train == len(X) else det.decision_function(X)
     flags = (scores > det.threshold_).astype(int)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_scores_csv(out, scores, flags, bundle.y)
@@ -75,3 +89,7 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     y = bundle.y
     if y is not None and set(np.unique(y)) <= {0, 1} and len(np.unique(y)) == 2:
         click.echo(f"against the labels: AUROC {auroc(y, scores):.4f}, AUPRC {auprc(y, scores):.4f}")
+    if run_dir is not None:
+        from ..runs.folders import folder_contents
+
+        click.echo(f"wrote {run_dir}/: {folder_contents(run_dir)}")

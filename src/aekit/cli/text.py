@@ -16,9 +16,9 @@ DEFAULT_PROBES = ("int", "list", "true", "read", "exception")
 def _check_out(out: Path, overwrite: bool) -> None:
     """Fail before training, not after, when the output folder may not be written."""
     from .._files import check_target
-    from ..io import CONFIG_FILE, FORMAT
+    from ..runs.folders import RUN_FORMAT, RUN_MARKER
 
-    check_target(out, overwrite, CONFIG_FILE, FORMAT, "model")
+    check_target(out, overwrite, RUN_MARKER, RUN_FORMAT, "--out")
 
 
 def _probes(est, show: str | None) -> list[str]:
@@ -79,16 +79,18 @@ def word2vec(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed,
         aekit word2vec corpus.txt --dim 100 --epochs 5 --out runs/w2v --show python,list
     """
     from ..estimators import Word2Vec
+    from ..runs.folders import folder_contents
+    from ..runs.text import text_run
 
     _check_out(out, overwrite)
     est = Word2Vec(mode=mode, dim=dim, window=window, negatives=negatives, subsample=subsample, random_state=seed,
                    device=device, verbose=verbosity(quiet, verbose),
                    **_params(epochs=epochs, min_count=min_count, max_vocab=max_vocab, batch_size=batch_size, lr=lr))
-    est.fit(str(text_file) if text_file else "python-docs")
-    est.save(out, overwrite=overwrite)
+    text_run(est, str(text_file) if text_file else "python-docs", out, kind="word2vec",
+             probes=lambda fitted: _probes(fitted, show), overwrite=overwrite)
     curve = est.loss_curve_
     click.echo(f"trained {mode} on {est.n_tokens_:,} tokens ({len(est.vocabulary_):,} words, {est.epochs} epochs): "
-               f"loss {curve[0]:.4f} -> {curve[-1]:.4f}; saved to {out}/")
+               f"loss {curve[0]:.4f} -> {curve[-1]:.4f}; wrote {out}/: {folder_contents(out)}")
     _print_neighbours(est, _probes(est, show), 5)
 
 
@@ -115,6 +117,8 @@ def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed
         aekit masked-lm corpus.txt --encoder transformer --epochs 5 --out runs/mlm
     """
     from ..estimators import MaskedTokenModel
+    from ..runs.folders import folder_contents
+    from ..runs.text import text_run
 
     _check_out(out, overwrite)
     est = MaskedTokenModel(encoder=encoder, dim=dim, depth=depth, heads=heads, seq_len=seq_len,
@@ -122,15 +126,15 @@ def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed
                            verbose=verbosity(quiet, verbose),
                            **_params(epochs=epochs, min_count=min_count, max_vocab=max_vocab, batch_size=batch_size,
                                      lr=lr))
-    est.fit(str(text_file) if text_file else "python-docs")
-    est.save(out, overwrite=overwrite)
+    text_run(est, str(text_file) if text_file else "python-docs", out, kind="masked-lm",
+             probes=lambda fitted: _probes(fitted, None), overwrite=overwrite)
     ev = est.evaluation_
     if as_json:
         click.echo(json.dumps(ev))
         return
     curve = est.loss_curve_
     click.echo(f"trained {encoder} on {len(est.vocabulary_):,} words ({est.epochs} epochs): loss {curve[0]:.4f} -> "
-               f"{curve[-1]:.4f}; saved to {out}/")
+               f"{curve[-1]:.4f}; wrote {out}/: {folder_contents(out)}")
     if ev is not None:
         click.echo(f"held-out masked-token accuracy {ev['accuracy']:.4f} (at [MASK] {ev['mask_accuracy']:.4f}) vs "
                    f"unigram baseline {ev['baseline_accuracy']:.4f}; cross-entropy {ev['cross_entropy']:.3f} vs "
