@@ -86,3 +86,38 @@ def test_detect_series_run_dir_holds_the_detector_and_a_report_of_the_scores_in_
     detector = load(run / "model")
     assert np.allclose(detector.decision_function(np.loadtxt(series_csv, delimiter=",", skiprows=1)[:, :2]), scores,
                        atol=1e-5)
+
+
+@pytest.mark.slow  # 600 rows scored row by row (~0.2 s)
+def test_detect_series_streaming_scores_each_row_from_the_past(tmp_path):
+    x = np.sin(np.arange(600) / 8.0) + 0.05 * np.random.default_rng(0).normal(size=600)
+    x[450] += 3.0
+    labels = np.zeros(600, dtype=int)
+    labels[445:460] = 1
+    path = tmp_path / "stream.csv"
+    np.savetxt(path, np.c_[x, labels], delimiter=",", header="value,label", comments="", fmt="%.6g")
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(main, ["detect-series", str(path), "--streaming", "--probation", "150",
+                                       "--label-column", "label", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "streamed 600 steps (learned on the first 150); flagged 1 (score >= 0.3)" in result.output
+    rows = list(csv.DictReader(out.open()))
+    scores = np.array([float(r["score"]) for r in rows])
+    assert len(rows) == 600 and np.all(scores[:150] == 0) and int(np.argmax(scores)) == 450
+    assert [int(r["anomaly"]) for r in rows].index(1) == 450
+    bad = CliRunner().invoke(main, ["detect-series", str(path), "--streaming", "--probation", "5", "--out",
+                                    str(tmp_path / "b.csv")])
+    assert bad.exit_code != 0 and "--probation 5 must be between 20 and the 600 rows" in bad.output
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--streaming", "--window", "16"], "--window is an option of the windowed autoencoder"),
+    (["--streaming", "--epochs", "3"], "--epochs is an option of the windowed autoencoder"),
+    (["--probation", "100"], "--probation applies to --streaming only"),
+])
+def test_streaming_refuses_options_it_would_ignore(tmp_path, extra, message):
+    path = tmp_path / "s.csv"
+    np.savetxt(path, np.sin(np.arange(300) / 5.0)[:, None], delimiter=",", header="v", comments="")
+    result = CliRunner().invoke(main, ["detect-series", str(path), "--out", str(tmp_path / "o.csv"), *extra])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "o.csv").exists()

@@ -24,6 +24,7 @@ ORDER = [
     ("Scaling", "scaling.md"),
     ("Reports, explorer and logs", "reports.md"),
     ("Export and deployment", "deployment.md"),
+    ("Benchmark protocol", "benchmarks.md"),
     ("CLI reference", "cli.md"),
     ("API reference", "api.md"),
 ]

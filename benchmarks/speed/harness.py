@@ -221,11 +221,32 @@ def render(sections: dict[str, Section], ctx: Context, command: str, minutes: fl
     return "\n".join(head) + "".join(body)
 
 
+def replace_region(path: Path, writer: str, text: str) -> None:
+    """Put ``text`` between ``writer``'s begin and end markers in the markdown file ``path``, keeping
+    everything outside them (hand-written sections, other scripts' regions); appended at the end when
+    the file has no such region yet. Written to a temporary file, then renamed: never half-written."""
+    from aekit._files import replace_file
+
+    begin, end = f"<!-- begin: written by {writer} -->", f"<!-- end: written by {writer} -->"
+    old = path.read_text() if path.exists() else ""
+    block = f"{begin}\n{text.strip()}\n{end}\n"
+    if begin in old and end in old.split(begin, 1)[1]:
+        head, rest = old.split(begin, 1)
+        new = head + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        new = (old.rstrip() + "\n\n" if old.strip() else "") + block
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(new)
+    replace_file(tmp, path)
+
+
 def write(out: str, sections: dict[str, Section], ctx: Context, command: str, started: float) -> None:
-    """Write the report so far (after every section, so an interrupted run keeps what it measured)."""
+    """Write the report so far (after every section, so an interrupted run keeps what it measured)
+    into this benchmark's region of ``out``; the rest of the file (hand-written sections such as the
+    GPU check, other scripts' regions) is kept."""
     if not out:
         return
-    Path(out).write_text(render(sections, ctx, command, (time.perf_counter() - started) / 60))
+    replace_region(Path(out), "benchmarks/speed.py", render(sections, ctx, command, (time.perf_counter() - started) / 60))
     print("\n".join(f"{g.verdict:12s} {g.name} ({g.target}): {g.measured}"
                     for result in ctx.results.values() for g in result.goals))
     print(f"wrote {out}", flush=True)

@@ -59,10 +59,8 @@ def run(ctx: Context) -> Result:
     out.tables.append(Table(["batch", "contender", "median s", "/ hand", "/ hand fused", "train GFLOP/s",
                              "% of peak"], rows))
     for bs in (128, 512):
-        r = results[bs]
-        out.goals.append(Goal.compare(f"aekit / hand-written loop (fp32, batch {bs})",
-                                      r["aekit fit (fp32)"] / r["hand (minimal, Adam default)"], "<=", 1.05))
-        out.goals.append(Goal.compare(f"(stricter) aekit / hand loop with fused Adam (batch {bs})",
+        r = results[bs]  # like with like: aekit's Adam is fused, so the reference's is too
+        out.goals.append(Goal.compare(f"aekit / hand loop, both with fused Adam (fp32, batch {bs})",
                                       r["aekit fit (fp32)"] / r["hand, fused Adam"], "<=", 1.05))
     for bs in (128, 512):
         r = results[bs]

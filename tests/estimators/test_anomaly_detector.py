@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import check_param_validation
 
 import aekit
 from aekit.estimators import anomaly as anomaly_module
+from aekit.models import blockwise
 from aekit.models.ensemble import MemberEnsemble
 
 
@@ -31,7 +32,7 @@ FAST = dict(epochs=40, n_estimators=1, robust=False, device="cpu", random_state=
 
 @pytest.mark.slow
 def test_defaults_rank_outliers_high_with_one_network_and_neighbours(monkeypatch):
-    monkeypatch.setattr(anomaly_module, "_CHUNK_TERMS", 8 * 10 * 128)  # score in chunks of 128 rows
+    monkeypatch.setattr(blockwise, "INFERENCE_BLOCK", 128)  # score in blocks of 128 rows
     X, y = _data()
     det = aekit.AnomalyDetector(contamination=0.05, random_state=0).fit(X)
     assert isinstance(det.network_, MemberEnsemble) and det.network_.n_members == 8

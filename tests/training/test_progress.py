@@ -62,7 +62,9 @@ def test_a_resumed_fit_summarises_the_epochs_it_ran(capsys, tmp_path):
 def test_a_step_reads_no_tensor_from_the_device(monkeypatch):
     """Host syncs come from reading tensors: log every read while a fit runs with progress on,
     beside each step's progress call. After the first step only the once-per-epoch reads of the
-    loss sums (train, then validation) may appear; before it, setup checks the data once."""
+    loss sums (train, then validation) may appear; before it, setup checks the data once. On the
+    CPU the gradient-norm guard (grad_clip) also reads its norm once a step, to skip multiplying
+    the gradients by 1: a read of host memory, with no device to wait for (training/clipping.py)."""
     events = []
     for name in ("item", "tolist", "__float__", "__int__", "__bool__"):
         original = getattr(torch.Tensor, name)
@@ -71,7 +73,8 @@ def test_a_step_reads_no_tensor_from_the_device(monkeypatch):
     monkeypatch.setattr(progress.Progress, "step", lambda self, n: events.append("step") or step(self, n))
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # the in-epoch log lines run after every step too
     _fit(epochs=3)
-    assert events[events.index("step"):] == (["step"] * 3 + ["tolist"] * 2) * 3  # 80 rows: 3 steps an epoch
+    first = events.index("step") - 1  # the first step's norm
+    assert events[first:] == (["item", "step"] * 3 + ["tolist"] * 2) * 3  # 80 rows: 3 steps an epoch
 
 
 def test_verbose_progress_writes_a_line_per_epoch_above_the_bar(monkeypatch, capsys):

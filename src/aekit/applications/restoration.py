@@ -26,12 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..transforms.corruption import CorruptionSpec, make_corruption
-from ..transforms.image_corruptions import BlockMask
 from ..evaluation.metrics import mse, psnr, ssim
 from ..models.autoencoder import AutoencoderModel
-
-_BATCH = 1024
+from ..models.blockwise import infer_rows
+from ..transforms.corruption import CorruptionSpec, make_corruption
+from ..transforms.image_corruptions import BlockMask
 
 
 def _model_of(model_or_estimator) -> AutoencoderModel:
@@ -73,16 +72,10 @@ def restore(model_or_estimator, corrupted_images, *, mask=None) -> np.ndarray:
     x = _images(corrupted_images, model.input_shape, "corrupted_images")
     if est is not None:  # the estimator applies its own scaling
         out = est.reconstruct(x.reshape(len(x), -1)).reshape(x.shape).astype(np.float32)
+    elif len(x):  # fixed blocks of rows: an image's restoration does not depend on the others passed with it
+        out = infer_rows(model.reconstruct, torch.from_numpy(x), module=model).float().numpy()
     else:
-        device = next(model.parameters()).device
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            out = np.concatenate([
-                model.reconstruct(torch.from_numpy(x[i : i + _BATCH]).to(device)).float().cpu().numpy()
-                for i in range(0, len(x), _BATCH)
-            ]) if len(x) else np.empty_like(x)
-        model.train(was_training)
+        out = np.empty_like(x)
     if mask is not None:
         out = np.where(np.asarray(mask, dtype=bool), out, x)
     return out
@@ -134,13 +127,17 @@ def evaluate_restoration(model_or_estimator, clean_images, corruption: Corruptio
     clean = _images(clean_images, model.input_shape, "clean_images")
     corrupted, mask = corrupt_images(clean, spec, seed=seed)
     restored = restore(model_or_estimator, corrupted, mask=mask if keep_known else None)
-    corrupted_c, restored_c = np.clip(corrupted, 0, data_range), np.clip(restored, 0, data_range)
     result: dict[str, Any] = {"n": len(clean)}
-    for label, arr in (("corrupted", corrupted_c), ("restored", restored_c)):
-        result[f"psnr_{label}"] = float(np.mean(psnr(arr, clean, data_range)))
-        result[f"ssim_{label}"] = float(np.mean(ssim(arr, clean, data_range)))
-        result[f"mse_{label}"] = float(np.mean(mse(arr, clean)))
+    for label, arr in (("corrupted", corrupted), ("restored", restored)):
+        result.update({f"{k}_{label}": v for k, v in restoration_metrics(clean, arr, data_range).items()})
     return (result, corrupted, restored) if return_images else result
+
+
+def restoration_metrics(clean, images, data_range: float = 1.0) -> dict[str, float]:
+    """Mean ``psnr``, ``ssim`` and ``mse`` of ``images`` against ``clean``, after clipping to ``[0, data_range]``."""
+    arr = np.clip(images, 0, data_range)
+    return {"psnr": float(np.mean(psnr(arr, clean, data_range))), "ssim": float(np.mean(ssim(arr, clean, data_range))),
+            "mse": float(np.mean(mse(arr, clean)))}
 
 
 def save_restoration_figure(corrupted, restored, clean, path, n: int = 8, title: str | None = None) -> None:

@@ -34,23 +34,30 @@ from .types import RegistryChoice
 @click.option("--run-dir", type=click.Path(path_type=Path), default=None,
               help="Also write a run folder: the detector (model/), scores.csv and report.html with the series "
                    "and its scores, the score histogram and ROC/PR curves when labels exist.")
+@click.option("--streaming", is_flag=True,
+              help="Score each row from the rows before it only (StreamingAnomalyDetector, NAB's rules): learn on "
+                   "the first --probation rows, then go on learning. Takes none of the model options above.")
+@click.option("--probation", type=click.IntRange(min=1), default=None,
+              help="With --streaming: rows learned before scoring starts [default: NAB's min(15% of rows, 750)].")
 @common_options("limit", "seed", "device", "quiet", "verbose", "overwrite")
 def detect_series(series, out, window, stride, recipe, train_fraction, contamination, scaling, latent_dim, hidden_dims,
-                  options, epochs, batch_size, lr, label_column, run_dir, limit, seed, device, quiet, verbose,
-                  overwrite) -> None:
+                  options, epochs, batch_size, lr, label_column, run_dir, streaming, probation, limit, seed, device,
+                  quiet, verbose, overwrite) -> None:
     """Fit a windowed sequence autoencoder on SERIES (rows = time steps, columns = channels) and
-    write a per-step anomaly score and 0/1 flag to CSV.
+    write a per-step anomaly score and 0/1 flag to CSV (--streaming: score it as a stream).
 
     Example:
 
     \b
         aekit detect-series cpu_load.csv --window 64 --train-fraction 0.5 --out scores.csv
         aekit detect-series cpu_load.csv --label-column is_anomaly --out scores.csv --run-dir runs/cpu
+        aekit detect-series cpu_load.csv --streaming --out scores.csv
     """
     from ..estimators import TimeSeriesAnomalyDetector
     from ..evaluation.metrics import auprc, auroc
     from ..runs.folders import write_scores_csv
 
+    _refuse_model_options(streaming, probation)
     if out.suffix.lower() != ".csv":  # refuse before training, not after
         raise ValueError(f"--out must end in .csv, got {out.name!r}")
     refuse_existing(out, overwrite)
@@ -65,6 +72,9 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
     if len(bundle.sample_shape) != 1:
         raise ValueError(f"SERIES must be a table of time steps x channels, got samples of shape {bundle.sample_shape}")
     X = bundle.flat()
+    if streaming:
+        _detect_stream(X, bundle.y, probation, out, seed)
+        return
     n_train = int(round(len(X) * train_fraction))
     if n_train < window:
         raise ValueError(f"{n_train} training rows (--train-fraction {train_fraction} of {len(X)} rows) are fewer than "
@@ -93,3 +103,39 @@ def detect_series(series, out, window, stride, recipe, train_fraction, contamina
         from ..runs.folders import folder_contents
 
         click.echo(f"wrote {run_dir}/: {folder_contents(run_dir)}")
+
+
+#: Options of the windowed autoencoder that a streaming detector has no use for.
+_MODEL_OPTIONS = ("window", "stride", "recipe", "train_fraction", "contamination", "scaling", "latent_dim",
+                  "hidden_dims", "options", "epochs", "batch_size", "lr", "run_dir", "device")
+
+
+def _refuse_model_options(streaming: bool, probation) -> None:
+    """--streaming takes none of the windowed model's options, and --probation needs --streaming:
+    an option that would be ignored is an error."""
+    ctx = click.get_current_context()
+    given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.DEFAULT_MAP)
+    if streaming:
+        unused = [name for name in _MODEL_OPTIONS if ctx.get_parameter_source(name) in given]
+        if unused:
+            raise click.UsageError(f"--{unused[0].replace('_', '-')} is an option of the windowed autoencoder; "
+                                   "--streaming takes --probation (and --label-column, --limit, --seed)")
+    elif probation is not None:
+        raise click.UsageError("--probation applies to --streaming only")
+
+
+def _detect_stream(X: np.ndarray, y, probation: int | None, out: Path, seed: int = 0) -> None:
+    from ..estimators.streaming import StreamingAnomalyDetector
+    from ..evaluation.nab import probationary_length
+    from ..runs.folders import write_scores_csv
+
+    probation = probation or max(probationary_length(len(X)), 1)
+    det = StreamingAnomalyDetector(random_state=seed)
+    if probation < 2 * det.window or probation > len(X):
+        raise ValueError(f"--probation {probation} must be between {2 * det.window} and the {len(X)} rows of SERIES")
+    scores = det.score_stream(X, probation=probation)
+    flags = (scores >= det.alarm_level).astype(int)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_scores_csv(out, scores, flags, y)
+    click.echo(f"streamed {len(X)} steps (learned on the first {probation}); flagged {flags.sum()} "
+               f"(score >= {det.alarm_level}); wrote {out}")

@@ -48,16 +48,20 @@ def recipes() -> None:
         click.echo(f"{name:14s} {recipe_help(name)}")
 
 
+AUTO_DEFAULT = "[default: the recipe's own (docs/autoencoders.md), else %s]"
+
+
 def _train_options(f):
     options = [
         click.option("--recipe", type=RegistryChoice("recipe"), default="deep", show_default=True,
                      help="Model recipe (see `aekit recipes`)."),
         click.option("--latent-dim", type=click.IntRange(min=1), default=8, show_default=True, help="Code size."),
         click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True),
-        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
-        click.option("--optimizer", default="adam", show_default=True,
-                     help="Any torch.optim optimizer by name (adam, adamw, sgd, ...)."),
+        # Training options left out are "auto": the recipe's own training defaults, else the shared ones.
+        click.option("--batch-size", type=click.IntRange(min=1), default=None, help=AUTO_DEFAULT % 128),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help=AUTO_DEFAULT % "0.001"),
+        click.option("--optimizer", default=None,
+                     help="Any torch.optim optimizer by name (adam, adamw, sgd, ...). " + AUTO_DEFAULT % "adam"),
         click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True),
         click.option("--grad-clip", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True,
                      help="Clip the gradient norm (a guard rail against one bad batch)."),
@@ -76,15 +80,16 @@ def _train_options(f):
                      help="Further recipe option, value as JSON (repeatable), e.g. --option channels=[16,32]."),
         click.option("--preprocessing", type=click.Choice(["auto", "standard", "minmax", "center", "none"]),
                      default="auto", show_default=True),
-        click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True),
-        click.option("--patience", type=click.IntRange(min=1), default=10, show_default=True,
-                     help="Early-stopping patience in epochs."),
+        click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=None,
+                     help=AUTO_DEFAULT % "0.1"),
+        click.option("--patience", type=click.IntRange(min=1), default=None,
+                     help="Early-stopping patience in epochs. " + AUTO_DEFAULT % 10),
         common_options("seed", "device", "quiet", "verbose"),
         click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
                      help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32. "
                           "fp16: autocast with loss scaling, for GPUs without bf16."),
         click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "plateau", "onecycle"]),
-                     default="none", show_default=True, help="Learning-rate schedule."),
+                     default=None, help="Learning-rate schedule. " + AUTO_DEFAULT % "none"),
         click.option("--beta", type=click.FloatRange(min=0), default=None,
                      help="VAE (--recipe vae): weight of the KL term [default: 1]."),
         click.option("--kl-warmup", type=click.IntRange(min=0), default=None,
@@ -111,11 +116,11 @@ def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_dec
     params = dict(
         recipe=recipe, latent_dim=latent_dim, hidden_dims=parse_ints(hidden_dims, "--hidden-dims"),
         likelihood=likelihood, corruption=corruption, recipe_options=parse_options(options) or None,
-        preprocessing=preprocessing, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-        weight_decay=weight_decay, grad_clip=grad_clip, refine_codes=refine_codes,
+        preprocessing=preprocessing, epochs=epochs, batch_size=_auto(batch_size), lr=_auto(lr),
+        optimizer=_auto(optimizer), weight_decay=weight_decay, grad_clip=grad_clip, refine_codes=refine_codes,
         input_shape=None if input_shape is None else tuple(parse_ints(input_shape, "--input-shape")),
-        validation_split=validation_split, early_stopping=patience, random_state=seed, device=device,
-        precision=precision, scheduler=None if scheduler == "none" else scheduler,
+        validation_split=_auto(validation_split), early_stopping=_auto(patience), random_state=seed, device=device,
+        precision=precision, scheduler=None if scheduler == "none" else _auto(scheduler), 
         verbose=verbosity(quiet, verbose),
     )
     if preset is not None:  # the preset's values, except where an option was given on the command line
@@ -135,6 +140,11 @@ def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_dec
     if vae:
         raise ValueError(f"--{next(iter(vae)).replace('_', '-')} is an option of the VAE: use --recipe vae")
     return Autoencoder(**params)
+
+
+def _auto(value):
+    """An option left out on the command line: the estimator's "auto" (the recipe's default)."""
+    return "auto" if value is None else value
 
 
 def _report(summary: dict, out: Path) -> None:

@@ -16,6 +16,9 @@ __all__ += ["VariationalAutoencoder"]
 from .timeseries import TimeSeriesAnomalyDetector  # noqa: E402
 
 __all__ += ["TimeSeriesAnomalyDetector"]
+from .streaming import StreamingAnomalyDetector  # noqa: E402
+
+__all__ += ["StreamingAnomalyDetector"]
 from .word2vec import Word2Vec  # noqa: E402
 from .masked_lm import MaskedTokenModel  # noqa: E402
 

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data.table_encoding import TableEncoder
+from ..models.blockwise import infer_rows
 from ..models.ensemble import MemberEnsemble
 from ..training import TrainConfig, fit as fit_model
 from ..training.device import resolve_device
@@ -47,8 +48,6 @@ TRIM_ROUND_STEPS = 200
 # on one core); on fold A of benchmarks/adbench.py, 32 coordinates above 32 features scored 83.29
 # mean AUROC against 82.55 without a front end and 83.12 with 16 above 16 (RESULTS.md).
 PCA_MIN_FEATURES, PCA_COMPONENTS = 32, 32
-_ROW_BLOCK = 64  # inference pads chunks to whole blocks of rows (see _network_errors)
-_CHUNK_TERMS = 2**21  # squared-error terms (members x rows x features) held at once when scoring
 
 
 def default_architecture(n_features: int) -> tuple[list[int], int]:
@@ -427,35 +426,25 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         w = np.asarray(self.feature_weights, dtype=np.float64)
         return w / max(w.sum(), 1e-12)
 
-    @torch.no_grad()
-    def _network_errors(self, Xs: np.ndarray, reduce, axis: int) -> np.ndarray:
-        """``reduce(err)`` of every chunk of rows, err = (n_members, rows, features) squared errors,
-        joined along ``axis`` (the rows axis of what ``reduce`` returns).
+    def _network_errors(self, Xs: np.ndarray, reduce) -> np.ndarray:
+        """``reduce(err)`` for every row, in float64, err = (n_members, rows, features) squared errors
+        (a float64 tensor); ``reduce`` returns the rows first. Rows go through the network in the
+        fixed blocks of :func:`aekit.models.blockwise.infer_rows`, and ``reduce`` runs on whole
+        blocks too (a matrix-vector product over 7 rows may add up in another order than over 512),
+        so a row's score does not depend on its batch-mates."""
+        def reduced(xb: torch.Tensor) -> torch.Tensor:
+            return reduce((self.network_.reconstruct(xb) - xb).pow(2).double())
 
-        Chunks are padded to whole blocks of rows: BLAS picks other kernels for a handful of rows
-        than for many, and padding keeps a row's score independent of its batch-mates.
-        """
-        device = next(self.network_.parameters()).device
-        rows = int(np.clip(_CHUNK_TERMS // (self.network_.n_members * Xs.shape[1] * _ROW_BLOCK), 1, 64)) * _ROW_BLOCK
-        out = []
-        for i in range(0, len(Xs), rows):
-            chunk = torch.tensor(Xs[i : i + rows], dtype=torch.float32)
-            n, pad = len(chunk), -len(chunk) % _ROW_BLOCK
-            if pad:
-                chunk = torch.cat([chunk, chunk.new_zeros((pad, chunk.shape[1]))])
-            chunk = chunk.to(device)
-            err = (self.network_.reconstruct(chunk) - chunk)[:, :n].pow(2).double().cpu().numpy()
-            out.append(reduce(err))
-        return np.concatenate(out, axis=axis)
+        return infer_rows(reduced, torch.from_numpy(np.asarray(Xs, dtype=np.float32)), module=self.network_).numpy()
 
     def _member_raw(self, X: np.ndarray, Xs: np.ndarray) -> np.ndarray:
         """(n_members, n) raw autoencoder scores."""
         if self._uses_network():
-            w = self._feature_weights(Xs.shape[1])
-            return self._network_errors(Xs, lambda err: err @ w, axis=1)
+            w = torch.from_numpy(self._feature_weights(Xs.shape[1]))
+            # (err * w).sum, not err @ w: BLAS splits a matrix-vector product over threads by rows
+            return self._network_errors(Xs, lambda err: (err * w.to(err.device)).sum(-1).T).T
         return np.stack([self._estimator_raw(i, X) for i in range(len(self.estimators_))])
 
-    @torch.no_grad()
     def _estimator_raw(self, i: int, X: np.ndarray) -> np.ndarray:
         est = self.estimators_[i]
         if self.score == "latent":
@@ -465,13 +454,14 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         if self.score in ("elbo", "iwae"):
             from ..evaluation.likelihood import elbo, iwae_bound
 
-            x = est._to_model_space(X)
+            x = est._to_model_space(X)  # the same noise for every row: a row's score does not depend on the others
             if self.score == "elbo":
-                return -elbo(est.model_, x, n_samples=self.n_samples, seed=0).numpy().astype(np.float64)
-            return -iwae_bound(est.model_, x, k=self.n_samples, seed=0).numpy().astype(np.float64)
+                return -elbo(est.model_, x, n_samples=self.n_samples, seed=0, shared_noise=True).numpy().astype(np.float64)
+            return -iwae_bound(est.model_, x, k=self.n_samples, seed=0, shared_noise=True).numpy().astype(np.float64)
         if est.model_.likelihood.name != "gaussian":
             return -est.score_samples(X)
-        return self._element_errors(i, X) @ self._feature_weights(X.shape[1])
+        # einsum, not a BLAS matrix-vector product: that adds a row up in an order that depends on the row count
+        return np.einsum("nd,d->n", self._element_errors(i, X), self._feature_weights(X.shape[1]))
 
     def _element_errors(self, i: int, X: np.ndarray) -> np.ndarray:
         """Squared reconstruction error of every feature of X, (n, n_features), in the member's

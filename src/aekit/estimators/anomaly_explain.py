@@ -8,6 +8,7 @@ up to its score. :class:`FeatureContributions` is mixed into the detector.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -52,7 +53,8 @@ class FeatureContributions:
         w = self._feature_weights(n_features)
         inv = 1.0 / (len(self.member_spread_) * self.member_spread_)  # each member's weight in the mean
         if self._uses_network():
-            terms = self._network_errors(Xs, lambda err: np.einsum("mnd,m->nd", err, inv), axis=0) * w
+            member_weights = torch.from_numpy(inv)[:, None, None]
+            terms = self._network_errors(Xs, lambda err: (err * member_weights.to(err.device)).sum(0)) * w
         else:
             terms = sum(self._element_errors(i, X) * inv[i] for i in range(len(self.estimators_))) * w
         terms -= float(self.member_center_ @ inv) / n_features

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from numbers import Integral, Real
 from typing import Any
 
@@ -14,22 +15,20 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import ModelFolderError, build_from_config, load_state_checked
+from ..models.blockwise import infer_rows
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
-from ..models.registry import create_model
+from ..models.registry import RECIPE_TRAINING_OPTIONS, create_model, recipe_training_defaults
 from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood
 from ..training import TrainConfig, fit as fit_model
-from ..training.config import PRECISIONS, SCHEDULERS
-from ..training.device import autocast, resolve_device, resolve_precision
+from ..training.config import PRECISIONS, SCHEDULERS, optimizer_spec
+from ..training.device import resolve_device
 from ..training.history import History
 from ..transforms.corruption import Corruption
 from ..data.streaming import is_stream
 from ..data.scaling import PREPROCESSING, affine_from_stats, fit_affine
 from .base import ModelFolderMixin, fit_seed, json_params, recipe_input_shape
 from .conditions import condition_indices, describe_classes, fit_condition_classes
-
-_INFERENCE_BATCH = 4096
-_ROW_BLOCK = 64
 
 
 class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -66,6 +65,12 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         prediction): a model trained in bf16 is evaluated in bf16, about twice as fast on CPUs
         with AVX512-BF16/AMX, to about 3 significant digits. ``set_params(precision="fp32")``
         after ``fit`` gives full-precision outputs from the same weights.
+        ``optimizer`` is a name or a dict of the name and its options (``{"name": "adam",
+        "betas": [0.9, 0.9]}``). ``batch_size``, ``lr``, ``optimizer``, ``scheduler``,
+        ``validation_split`` and ``early_stopping`` default to "auto": the recipe's own training
+        defaults where it has some (:func:`aekit.models.recipe_training_defaults`; "linear" trains
+        full-batch without a validation split, see docs/autoencoders.md), else TrainConfig's
+        (128, 1e-3, "adam", None, 0.1, 10). :meth:`training_options` says what "auto" stands for.
     refine_codes : int, default=0
         Adam steps that refine each code at inference (``transform``, ``reconstruct``,
         ``score_samples``): starting from the encoder's code, only the code moves, to lower its
@@ -122,13 +127,13 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         "input_shape": ["array-like", Interval(Integral, 1, None, closed="left"), None],
         "preprocessing": [StrOptions(set(PREPROCESSING))],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [str],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "optimizer": [str, dict],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "scheduler": [StrOptions({s for s in SCHEDULERS if s is not None}), None],
-        "validation_split": [Interval(Real, 0, 1, closed="left")],
-        "early_stopping": [Interval(Integral, 1, None, closed="left"), None],
+        "scheduler": [StrOptions({s for s in SCHEDULERS if s is not None} | {"auto"}), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "early_stopping": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
         "precision": [StrOptions(set(PRECISIONS))],
         "device": [str, torch.device],
@@ -151,13 +156,13 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         input_shape: tuple[int, ...] | None = None,
         preprocessing: str = "auto",
         epochs: int = 100,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
+        batch_size: int | str = "auto",
+        lr: float | str = "auto",
+        optimizer: str | dict = "auto",
         weight_decay: float = 0.0,
-        scheduler: str | None = None,
-        validation_split: float = 0.1,
-        early_stopping: int | None = 10,
+        scheduler: str | None = "auto",
+        validation_split: float | str = "auto",
+        early_stopping: int | str | None = "auto",
         grad_clip: float | None = 1000.0,
         precision: str = "fp32",
         device: str = "auto",
@@ -226,19 +231,31 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             options["regularisers"] = list(self.regularisers)
         return options
 
+    def training_options(self) -> dict[str, Any]:
+        """The values the parameters left at "auto" stand for with this recipe: the recipe's
+        training defaults, else :class:`aekit.TrainConfig`'s (what ``fit`` trains with)."""
+        recipe_defaults = recipe_training_defaults(self.recipe)
+        shared = {f.name: f.default for f in fields(TrainConfig) if f.name in RECIPE_TRAINING_OPTIONS}
+        given = {name: getattr(self, name) for name in RECIPE_TRAINING_OPTIONS}
+        return {name: recipe_defaults.get(name, shared[name]) if _is_auto(value) else value
+                for name, value in given.items()}
+
     def _train_config(self, seed: int, checkpoint_dir=None, checkpoint_every: int | None = None) -> TrainConfig:
+        options = self.training_options()
+        optimizer, optimizer_options = optimizer_spec(options["optimizer"])
         return TrainConfig(
             checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
             checkpoint_every=checkpoint_every,
             # numpy numbers pass the constraints; TrainConfig wants Python ones
             epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            lr=float(self.lr),
-            optimizer=self.optimizer,
+            batch_size=int(options["batch_size"]),
+            lr=float(options["lr"]),
+            optimizer=optimizer,
+            optimizer_options=optimizer_options,
             weight_decay=float(self.weight_decay),
-            scheduler=self.scheduler,
-            validation_split=float(self.validation_split),
-            early_stopping=None if self.early_stopping is None else int(self.early_stopping),
+            scheduler=options["scheduler"],
+            validation_split=float(options["validation_split"]),
+            early_stopping=None if options["early_stopping"] is None else int(options["early_stopping"]),
             grad_clip=None if self.grad_clip is None else float(self.grad_clip),
             seed=seed,
             device=self.device,
@@ -247,8 +264,9 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         )
 
     def _to_model_space(self, X: np.ndarray, copy: bool = True) -> torch.Tensor:
-        """X as the model's float32 input tensor. ``copy=False`` (inference only: nothing writes
-        to the result) shares X's memory where no scaling is needed, which saves a pass over X."""
+        """X as the model's float32 input tensor. ``copy=False`` (for readers only: inference, and
+        training, whose steps see rows through shuffled index copies, never X itself) shares X's
+        memory where no scaling is needed, which saves a pass over X."""
         if self.preprocessing_ == "none":  # no float64 temporaries when there is nothing to scale
             if copy or X.dtype != np.float32 or not X.flags.c_contiguous or not X.flags.writeable:
                 X = np.array(X, dtype=np.float32)  # training must never share memory with the user's X
@@ -265,27 +283,11 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             return out.astype(dtype, copy=False)
         return (out.astype(np.float64) * self.scale_ + self.offset_).astype(dtype, copy=False)
 
-    @torch.no_grad()
     def _batched(self, fn, X: torch.Tensor, condition: torch.Tensor | None = None) -> np.ndarray:
-        """``fn(chunk)`` over X in chunks (``fn(chunk, condition_chunk)`` when a condition is given)."""
-        device = next(self.model_.parameters()).device
-        amp_dtype = resolve_precision(getattr(self, "precision", "fp32"), device)
-        self.model_.eval()
-        out = None  # filled in place: no list of chunks to concatenate at the end
-        for i in range(0, len(X), _INFERENCE_BATCH):
-            chunks = [X[i : i + _INFERENCE_BATCH]] + ([] if condition is None else [condition[i : i + _INFERENCE_BATCH]])
-            n = len(chunks[0])
-            # BLAS picks other kernels (and summation orders) for a handful of rows than for many;
-            # padding to whole row blocks makes a sample's output independent of its batch-mates.
-            pad = -n % _ROW_BLOCK
-            if pad:  # (a padded condition is class 0: a valid label, and its rows are dropped)
-                chunks = [torch.cat([c, c.new_zeros((pad, *c.shape[1:]))]) for c in chunks]
-            with autocast(device, amp_dtype):
-                result = fn(*(c.to(device) for c in chunks))[:n]
-            if out is None:
-                out = torch.empty((len(X), *result.shape[1:]), dtype=torch.float32)
-            out[i : i + n] = result
-        return (out if out is not None else torch.empty(0)).numpy()
+        """``fn(rows, conditions)`` over the model-space rows X, at the estimator's ``precision``, in the
+        fixed blocks of :func:`aekit.models.blockwise.infer_rows`: a row's output does not depend on
+        its batch-mates."""
+        return infer_rows(fn, X, condition, module=self.model_, precision=getattr(self, "precision", "fp32")).numpy()
 
     # -- the API ---------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -330,7 +332,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             X, self.preprocessing, model.likelihood.needs_unit_interval
         )
         self.input_shape_ = tuple(shape)
-        x = self._to_model_space(X)
+        x = self._to_model_space(X, copy=False)  # a copy of 20,000 x 784 cost 35 ms of every fit
         self.history_ = fit_model(model, x if condition is None else (x, cond), config,
                                   callbacks=self._callbacks(model), resume_from=resume_from)
         self.model_ = model
@@ -504,3 +506,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             raise ModelFolderError(f"{where!r} lacks the preprocessing tensors its estimator needs") from None
         est.history_ = History.from_dict(history or {})
         return est
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"

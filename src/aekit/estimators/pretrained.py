@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..io import build_from_config, load_state_checked
+from ..models.blockwise import infer_rows
 from ..models.finetune import SupervisedModel
 from ..models.registry import create_model
 from ..models.stacked import greedy_pretrain
@@ -25,7 +26,6 @@ from .base import ModelFolderMixin, fit_seed, recipe_input_shape
 from ..data.scaling import PREPROCESSING, fit_affine
 
 PRETRAINING = ("greedy", "joint", "none")
-_BATCH = 4096
 
 
 class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
@@ -207,15 +207,11 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
         self.autoencoder_, self.model_ = ae, model.eval()
         return self
 
-    @torch.no_grad()
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        device = next(self.model_.parameters()).device
-        Xt = self._to_model_space(X)
-        self.model_.eval()
-        logits = torch.cat([self.model_(Xt[i : i + _BATCH].to(device)).cpu() for i in range(0, len(Xt), _BATCH)])
+        logits = infer_rows(self.model_, self._to_model_space(X), module=self.model_)  # fixed blocks of rows
         return torch.softmax(logits.double(), dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:

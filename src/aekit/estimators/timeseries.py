@@ -162,7 +162,7 @@ class TimeSeriesAnomalyDetector(AnomalyDetector):
             return self._estimator_raw(i, flat)
         err = self._element_errors(i, flat).reshape(len(flat), self.window, self.n_features_in_)
         w = np.ones(self.n_features_in_) if self.feature_weights is None else np.asarray(self.feature_weights, float)
-        return err @ w / max(w.sum(), 1e-12)
+        return np.einsum("nsc,c->ns", err, w) / max(w.sum(), 1e-12)  # not BLAS: its sums depend on the row count
 
     def _member_step_scores(self, series: np.ndarray, flat: np.ndarray) -> np.ndarray:
         """(n_members, n_steps) raw scores: each member's window scores spread over the steps."""

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..models.blockwise import infer_rows
 
-@torch.no_grad()
+
 def encode_dataset(model, X, *, condition=None, batch_size: int = 1024) -> np.ndarray:
     """Codes of every sample of X, shape (n, latent_dim): posterior means for a VAE.
 
@@ -33,15 +34,8 @@ def encode_dataset(model, X, *, condition=None, batch_size: int = 1024) -> np.nd
     x = x.reshape(len(x), *model.input_shape)
     if condition is not None:
         condition = torch.as_tensor(np.asarray(condition))
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, len(x), batch_size):
-        c = None if condition is None else condition[i : i + batch_size].to(device)
-        out.append(model.encode(x[i : i + batch_size].to(device), c).float().cpu())
-    model.train(was_training)
-    return torch.cat(out).numpy()
+    # fixed blocks of batch_size rows: a sample's code does not depend on the others encoded with it
+    return infer_rows(model.encode, x, condition, module=model, block=batch_size).float().numpy()
 
 
 def nearest_neighbours(codes: np.ndarray, queries: np.ndarray, k: int = 5, metric: str = "euclidean"):

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..models.autoencoder import AutoencoderModel
+from ..models.blockwise import infer_rows
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -40,23 +41,6 @@ def _as_input(model: AutoencoderModel, x, device: torch.device) -> torch.Tensor:
     if tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"x must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}")
     return x.to(device)
-
-
-_ROW_BLOCK = 64  # batches are padded to whole blocks of rows (see _batches)
-
-
-def _batches(x: torch.Tensor, condition, batch_size: int) -> Iterator[tuple[torch.Tensor, object, int]]:
-    """``(rows, condition, n)`` per batch, padded with copies of the first row to a whole number of
-    row blocks: BLAS picks other kernels (and summation orders) for a handful of rows than for many,
-    so without padding a row's bound would depend on its batch-mates. Outputs keep their first n."""
-    for i in range(0, len(x), batch_size):
-        xb = x[i : i + batch_size]
-        cb = None if condition is None else condition[i : i + batch_size]
-        n, pad = len(xb), -len(xb) % _ROW_BLOCK
-        if pad:
-            xb = torch.cat([xb, xb[:1].expand(pad, *xb.shape[1:])])
-            cb = None if cb is None else torch.cat([cb, cb[:1].expand(pad, *cb.shape[1:])])
-        yield xb, cb, n
 
 
 def _log_weights(
@@ -95,7 +79,6 @@ def _prepare(model, x, condition, seed):
     return x, condition, generator
 
 
-@torch.no_grad()
 def iwae_bound(
     model: AutoencoderModel,
     x,
@@ -118,14 +101,17 @@ def iwae_bound(
     condition : labels or vectors, optional
         For a conditional model.
     batch_size : int
-        Data points encoded together.
+        Data points encoded together: every batch has exactly this many rows (the last one padded,
+        see :func:`aekit.models.blockwise.infer_rows`), so a point's bound does not depend on how
+        many others are scored with it.
     chunk_size : int
         Most rows (samples x data points) decoded at once: bounds memory for large k.
     seed : int or None
         Seeds the importance samples (None: fresh randomness).
     shared_noise : bool
-        Use the same k standard-normal draws for every data point, so each point's estimate does
-        not depend on how ``x`` is batched or ordered (each stays an unbiased estimate).
+        Use the same k standard-normal draws for every data point (drawn again from ``seed`` for
+        every batch), so each point's estimate does not depend on how ``x`` is batched or ordered
+        (each stays an unbiased estimate). Without it a point's draws depend on its place in ``x``.
 
     Examples
     --------
@@ -137,25 +123,20 @@ def iwae_bound(
     for name, value in (("k", k), ("batch_size", batch_size), ("chunk_size", chunk_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    was_training = model.training
-    model.eval()
-    try:
-        x, condition, generator = _prepare(model, x, condition, seed)
-        out = []
-        base = generator.initial_seed()
-        for xb, cb, n in _batches(x, condition, batch_size):
-            if shared_noise:
-                generator.manual_seed(base)
-            total = torch.full((len(xb),), -math.inf, device=x.device)
-            for log_w in _log_weights(model, xb, cb, k, chunk_size, generator, shared_noise):
-                total = torch.logaddexp(total, torch.logsumexp(log_w, dim=0))  # running log-sum-exp
-            out.append(total[:n] - math.log(k))
-        return torch.cat(out).cpu()
-    finally:
-        model.train(was_training)
+    x, condition, generator = _prepare(model, x, condition, seed)
+    base = generator.initial_seed()
+
+    def bound(xb: torch.Tensor, cb) -> torch.Tensor:
+        if shared_noise:
+            generator.manual_seed(base)
+        total = torch.full((len(xb),), -math.inf, device=xb.device)
+        for log_w in _log_weights(model, xb, cb, k, chunk_size, generator, shared_noise):
+            total = torch.logaddexp(total, torch.logsumexp(log_w, dim=0))  # running log-sum-exp
+        return total - math.log(k)
+
+    return infer_rows(bound, x, condition, module=model, block=batch_size)
 
 
-@torch.no_grad()
 def elbo(
     model: AutoencoderModel,
     x,
@@ -169,7 +150,7 @@ def elbo(
     """Evidence lower bound per sample, shape (n,), in nats: ``E_q[log p(x|z)] - KL``.
 
     The expectation is a Monte-Carlo mean over ``n_samples`` draws of z; the KL is analytic.
-    ``shared_noise`` as in :func:`iwae_bound`.
+    ``batch_size`` and ``shared_noise`` as in :func:`iwae_bound`.
 
     Examples
     --------
@@ -178,27 +159,24 @@ def elbo(
     >>> bool((elbo(model, torch.rand(3, 6).round()) < 0).all())
     True
     """
-    if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
-    was_training = model.training
-    model.eval()
-    try:
-        x, condition, generator = _prepare(model, x, condition, seed)
-        out = []
-        base = generator.initial_seed()
-        for xb, cb, n in _batches(x, condition, batch_size):
-            if shared_noise:
-                generator.manual_seed(base)
-            mu, logvar = model.latent.split(model.encode_params(xb, cb))
-            c = model._condition(cb, xb)
-            rec = torch.zeros(len(xb), device=x.device)
-            rows = 1 if shared_noise else len(xb)
-            for _ in range(n_samples):
-                eps = torch.randn((rows, mu.shape[1]), generator=generator, device=mu.device)
-                z = mu + torch.exp(0.5 * logvar) * eps
-                rec += model.likelihood.nll(model._decode_params(z, c), xb)
-            kl = model.latent.kl_per_dim(mu, logvar).sum(dim=1)
-            out.append((-rec / n_samples - kl)[:n])
-        return torch.cat(out).cpu()
-    finally:
-        model.train(was_training)
+    for name, value in (("n_samples", n_samples), ("batch_size", batch_size)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    x, condition, generator = _prepare(model, x, condition, seed)
+    base = generator.initial_seed()
+
+    def bound(xb: torch.Tensor, cb) -> torch.Tensor:
+        if shared_noise:
+            generator.manual_seed(base)
+        mu, logvar = model.latent.split(model.encode_params(xb, cb))
+        c = model._condition(cb, xb)
+        rec = torch.zeros(len(xb), device=xb.device)
+        rows = 1 if shared_noise else len(xb)
+        for _ in range(n_samples):
+            eps = torch.randn((rows, mu.shape[1]), generator=generator, device=mu.device)
+            z = mu + torch.exp(0.5 * logvar) * eps
+            rec += model.likelihood.nll(model._decode_params(z, c), xb)
+        kl = model.latent.kl_per_dim(mu, logvar).sum(dim=1)
+        return -rec / n_samples - kl
+
+    return infer_rows(bound, x, condition, module=model, block=batch_size)

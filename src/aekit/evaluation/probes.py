@@ -33,6 +33,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..models.blockwise import INFERENCE_BLOCK, infer_rows
 
 
 def _labels(y, name: str = "y") -> np.ndarray:
@@ -42,11 +43,10 @@ def _labels(y, name: str = "y") -> np.ndarray:
     return y
 
 
-@torch.no_grad()
 def extract_features(
     backbone: nn.Module,
     X,
-    batch_size: int = 512,
+    batch_size: int = INFERENCE_BLOCK,
     device: str | torch.device = "cpu",
     pool_grid: int | None = None,
 ) -> np.ndarray:
@@ -54,6 +54,10 @@ def extract_features(
 
     Parameters
     ----------
+    batch_size : int
+        Samples per forward pass; every pass has exactly this many (the last padded, see
+        :func:`aekit.models.blockwise.infer_rows`), so a sample's features do not depend on the
+        others passed with it.
     pool_grid : int, optional
         None: the backbone's output, (n, out_features). An int g: the last convolutional stage's
         map (``backbone.feature_map``, which the ``conv`` and ``resnet`` backbones have),
@@ -80,12 +84,9 @@ def extract_features(
             return backbone(x)
         return F.adaptive_avg_pool2d(backbone.feature_map(x), pool_grid).flatten(1)
 
-    was_training = backbone.training
-    backbone.eval().to(device)
+    backbone.to(device)
     x = torch.as_tensor(np.asarray(X, dtype=np.float32)) if not isinstance(X, torch.Tensor) else X.float()
-    out = [features(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
-    backbone.train(was_training)
-    return torch.cat(out).numpy()
+    return infer_rows(features, x, module=backbone, block=batch_size).numpy()
 
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # candidates for C="auto" (inverse L2 strength, as in scikit-learn)

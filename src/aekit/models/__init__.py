@@ -9,7 +9,7 @@ from .latents import DeterministicLatent, GaussianLatent, make_latent
 from .latents import TopKLatent
 from .recipes import build_autoencoder
 from .recipes_sequence import build_sequence_autoencoder
-from .registry import create_model, get_recipe, list_recipes, recipe_help, register_recipe
+from .registry import create_model, get_recipe, list_recipes, recipe_help, recipe_training_defaults, register_recipe
 
 __all__ = [
     "AutoencoderModel",
@@ -23,6 +23,7 @@ __all__ = [
     "list_recipes",
     "make_latent",
     "recipe_help",
+    "recipe_training_defaults",
     "register_recipe",
 ]
 __all__ += ["TopKLatent"]

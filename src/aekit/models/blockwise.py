@@ -23,10 +23,10 @@ from torch import nn
 
 from ..training.device import autocast, resolve_precision
 
-#: Rows per forward pass. Large enough that the per-pass overhead is small (a transform of 10,000
-#: digits rows takes about as long as with 4,096-row chunks), small enough that one row alone
-#: costs little (512 rows of a small MLP: a fraction of a millisecond).
-INFERENCE_BLOCK = 512
+#: Rows per forward pass: enough that the per-pass overhead is small (a transform of 10,000 digits
+#: rows takes as long as with the 4,096-row chunks aekit used before), few enough that one row
+#: alone costs little (docs/performance.md, "Inference in fixed blocks", has the numbers).
+INFERENCE_BLOCK = 256
 
 _HALF = (torch.float16, torch.bfloat16)
 
@@ -39,7 +39,7 @@ def _padded(rows: torch.Tensor, block: int) -> torch.Tensor:
 
 
 def infer_rows(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor | None, module: nn.Module,
-               block: int = INFERENCE_BLOCK, precision: str = "fp32") -> torch.Tensor:
+               block: int | None = None, precision: str = "fp32") -> torch.Tensor:
     """``fn`` over the rows of ``inputs``, in blocks of exactly ``block`` rows; (n, ...) on the CPU.
 
     Parameters
@@ -52,8 +52,9 @@ def infer_rows(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor | None, mo
     module : nn.Module
         The network ``fn`` uses: it runs in eval mode (its training flag is restored after) and
         its device receives the blocks.
-    block : int
-        Rows per call of ``fn``; the last block is padded with copies of its last row.
+    block : int, optional
+        Rows per call of ``fn`` (default :data:`INFERENCE_BLOCK`); the last block is padded with
+        copies of its last row.
     precision : {"fp32", "bf16", "auto"}
         Autocast for the forward passes, as the estimators' ``precision`` parameter.
 
@@ -74,6 +75,7 @@ def infer_rows(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor | None, mo
     >>> torch.equal(infer_rows(net, x, module=net, block=4)[7:8], infer_rows(net, x[7:8], module=net, block=4))
     True
     """
+    block = INFERENCE_BLOCK if block is None else block
     if not isinstance(block, int) or isinstance(block, bool) or block < 1:
         raise ValueError(f"block must be a positive int, got {block!r}")
     given = [x for x in inputs if x is not None]

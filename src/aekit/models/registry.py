@@ -8,27 +8,74 @@ A recipe is a function ``(input_shape, **options) -> AutoencoderModel`` register
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from ..nn.shapes import as_shape
 from ..registry import Registry, accepted_options
+from ..training.config import TrainConfig, optimizer_spec
 from .autoencoder import AutoencoderModel
 
 Recipe = Callable[..., AutoencoderModel]
 RECIPES: Registry[Recipe] = Registry("recipe", spec_hint="")
 
+#: The training options a recipe may choose defaults for. The estimator's parameters of these
+#: names default to "auto": the recipe's value, else :class:`aekit.TrainConfig`'s.
+RECIPE_TRAINING_OPTIONS = ("batch_size", "lr", "optimizer", "scheduler", "validation_split", "early_stopping")
 
-def register_recipe(name: str) -> Callable[[Recipe], Recipe]:
+
+def register_recipe(name: str, *, training_defaults: Mapping[str, Any] | None = None) -> Callable[[Recipe], Recipe]:
     """Decorator that registers a recipe under ``name``.
+
+    ``training_defaults`` are the recipe's own values of some of :data:`RECIPE_TRAINING_OPTIONS`
+    (e.g. ``{"validation_split": 0.0}``), for a model that trains best otherwise than the
+    shared defaults. :class:`aekit.Autoencoder` uses them for the parameters a user left at
+    "auto"; a value the user gives always wins.
 
     Examples
     --------
-    >>> @register_recipe("my-wide")  # doctest: +SKIP
+    >>> @register_recipe("my-wide", training_defaults={"lr": 3e-4})  # doctest: +SKIP
     ... def my_wide(input_shape, latent_dim=128, **options):
     ...     return build_autoencoder(input_shape, latent_dim, hidden_dims=(1024,), **options)
     """
-    return RECIPES.register(name)
+    defaults = _checked_training_defaults(name, training_defaults or {})
+
+    def add(recipe: Recipe) -> Recipe:
+        RECIPES.register(name, recipe)
+        if defaults:  # kept on the function, so that the defaults leave the registry with it
+            recipe.training_defaults = MappingProxyType(defaults)
+        return recipe
+
+    return add
+
+
+def _checked_training_defaults(name: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(defaults, Mapping):
+        raise TypeError(f"training_defaults of recipe {name!r} must be a dict, got {type(defaults).__name__}")
+    unknown = sorted(set(defaults) - set(RECIPE_TRAINING_OPTIONS))
+    if unknown:
+        raise ValueError(f"training_defaults of recipe {name!r} may set {list(RECIPE_TRAINING_OPTIONS)}, "
+                         f"not {unknown}")
+    try:  # the config's own checks, each naming its option
+        config = {k: v for k, v in defaults.items() if k != "optimizer"}
+        if "optimizer" in defaults:
+            config["optimizer"], config["optimizer_options"] = optimizer_spec(defaults["optimizer"])
+        TrainConfig(**config)
+    except ValueError as err:
+        raise ValueError(f"training_defaults of recipe {name!r}: {err}") from None
+    return dict(defaults)
+
+
+def recipe_training_defaults(name: str) -> dict[str, Any]:
+    """The training options recipe ``name`` chooses for itself (empty for most recipes).
+
+    Examples
+    --------
+    >>> recipe_training_defaults("deep")
+    {}
+    """
+    return dict(getattr(get_recipe(name), "training_defaults", {}))
 
 
 def list_recipes() -> list[str]:

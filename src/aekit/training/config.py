@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -99,6 +100,25 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training options {sorted(unknown)}; known: {sorted(known)}")
         return cls(**values)
+
+
+def optimizer_spec(spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(name, options)`` of an optimizer given as a name (``"adam"``) or, as the registries take
+    parts, as a dict of the name and its options (``{"name": "adam", "betas": [0.9, 0.9]}``).
+
+    Examples
+    --------
+    >>> optimizer_spec({"name": "sgd", "momentum": 0.9})
+    ('sgd', {'momentum': 0.9})
+    """
+    if isinstance(spec, str):
+        return spec, {}
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"optimizer must be a name such as 'adam' or a dict, got {type(spec).__name__}")
+    if "name" not in spec:  # the name itself is checked with the optimizer's other options, by make_optimizer
+        raise ValueError(f"optimizer must be a name such as 'adam' or a dict with 'name' and the optimizer's "
+                         f"options, e.g. {{'name': 'adam', 'betas': [0.9, 0.9]}}; got {spec!r}")
+    return spec["name"], {k: v for k, v in spec.items() if k != "name"}
 
 
 def _positive_int(value: Any, name: str) -> None:

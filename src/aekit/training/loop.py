@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
+from .clipping import clip_grad_norm
 from .config import TrainConfig
 from .device import autocast, explain_fp16_cpu_errors
 from .distributed import all_reduce_sums, any_rank
@@ -136,7 +137,7 @@ def _train(run, callbacks: list[Callback]) -> History:
                 run.scaler.scale(out.total).backward()  # under DDP, gradients are averaged over ranks here
                 if config.grad_clip is not None:
                     run.scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-                    nn.utils.clip_grad_norm_(run.params, config.grad_clip)
+                    clip_grad_norm(run.params, config.grad_clip)  # torch's, minus its multiply by 1 on the CPU
                 run.scaler.step(optimizer)  # fp16: skipped when a gradient overflowed (inf/NaN)
                 run.after_step()  # loss scale update, per-batch schedules ("onecycle"; not after a skip)
                 sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch

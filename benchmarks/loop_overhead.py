@@ -1,0 +1,186 @@
+"""The training loop's own cost (issue #19, item 7): ``aekit.Autoencoder(...).fit`` against a
+hand-written fused-Adam loop that trains the same network on the same rows, batch and epochs.
+
+    python benchmarks/loop_overhead.py --threads 1                 # prints the table
+    python benchmarks/loop_overhead.py --threads 2 --write         # also updates BENCHMARKS.md
+    python benchmarks/loop_overhead.py --only short --batches 128  # one part, e.g. on a busy machine
+
+- aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
+  random_state=0, device="cpu")``, every other option at its default: the ``deep`` recipe
+  (784-256-128-8, mirrored decoder), ``preprocessing="auto"`` (Fashion-MNIST is in [0, 1]: none),
+  Adam lr 1e-3 (fused by default), ``grad_clip=1000``, ``restore_best=True``, fp32. The time is the
+  whole ``fit`` call on a float32 NumPy array: validation, preprocessing, model and optimizer setup,
+  training, the end-of-fit bookkeeping.
+- hand: ``torch.from_numpy`` of the same array, the same layers as ``nn.Sequential`` (checked:
+  identical parameter shapes), ``torch.optim.Adam(lr=1e-3, fused=True)``, every epoch a
+  ``torch.randperm`` and index slices of the in-memory tensor, ``F.mse_loss``, no clipping. Its time
+  includes building the network and the optimizer.
+
+Both run in this one process with the same torch thread count, alternating (hand, aekit) within
+each of ``--repeats`` rounds, after one untimed warm-up of each; the median of each is reported
+and the ratio is median(aekit) / median(hand). 'short' is 2 epochs over ``--rows`` rows (what
+exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the same rows. Needs
+Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Read before the speed package is imported (it sets a default for its own runs); OpenMP read it
+# when torch loaded, above, so this is the policy both contenders run with.
+OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "(unset: OpenMP's default)")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the speed package's harness, next to this file
+from speed.harness import (
+    ROOT,
+    alternate,
+    cpu_flags,
+    cpu_model,
+    markdown_table,
+    med,
+    replace_region,
+    uptime,
+)
+
+import aekit
+
+GOAL = 1.05  # issue #19: aekit / fused hand loop at most this, at batch 128 and 512, short and long
+REGION = "loop_overhead.py"  # the part of BENCHMARKS.md this script writes
+
+
+def hand_network() -> nn.Sequential:
+    """The default ``deep`` recipe on 784 features, as a user would write it."""
+    return nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 8),
+        nn.Linear(8, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 784),
+    )
+
+
+def hand_fit(X: np.ndarray, batch_size: int, epochs: int, seed: int = 0) -> nn.Module:
+    """The fused-Adam hand loop: randperm, index slices of an in-memory tensor, MSE, Adam."""
+    torch.manual_seed(seed)
+    x = torch.from_numpy(X)
+    model = hand_network()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), batch_size):
+            xb = x[order[start : start + batch_size]]
+            loss = F.mse_loss(model(xb), xb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def aekit_fit(X: np.ndarray, batch_size: int, epochs: int) -> aekit.Autoencoder:
+    """``Autoencoder.fit`` with the issue's settings and every other option at its default."""
+    est = aekit.Autoencoder(epochs=epochs, batch_size=batch_size, validation_split=0, early_stopping=None,
+                            random_state=0, device="cpu")
+    return est.fit(X)
+
+
+def check_same_network(X: np.ndarray) -> None:
+    """The two contenders must train the same layers, or the ratio measures the networks."""
+    ours = [tuple(p.shape) for p in aekit_fit(X[:256], 128, 1).model_.parameters()]
+    theirs = [tuple(p.shape) for p in hand_network().parameters()]
+    if ours != theirs:
+        raise SystemExit(f"the hand network {theirs} is not aekit's default deep recipe {ours}")
+
+
+def load_rows(n: int) -> np.ndarray:
+    from aekit.data import load_fashion_mnist
+
+    train = load_fashion_mnist("train")
+    return np.ascontiguousarray(np.asarray(train.X, dtype=np.float32).reshape(len(train.X), -1)[:n])
+
+
+def measure(X: np.ndarray, batches: list[int], lengths: dict[str, int], repeats: int) -> list[dict]:
+    rows = []
+    for batch in batches:
+        for name, epochs in lengths.items():
+            times = alternate({"hand": lambda b=batch, e=epochs: hand_fit(X, b, e),
+                               "aekit": lambda b=batch, e=epochs: aekit_fit(X, b, e)}, repeats)
+            row = {"batch": batch, "fit": name, "epochs": epochs, "hand": times["hand"], "aekit": times["aekit"],
+                   "ratio": med(times["aekit"]) / med(times["hand"])}
+            print(f"batch {batch} {name} ({epochs} epochs): hand {fmt_times(row['hand'])}, aekit "
+                  f"{fmt_times(row['aekit'])}, ratio {row['ratio']:.3f}", flush=True)
+            rows.append(row)
+    return rows
+
+
+def describe_cpu() -> str:
+    """The model name, and the instruction sets that matter here (a VM may hide the model)."""
+    flags = cpu_flags()
+    extras = [name for name in ("avx512f", "avx512_bf16", "amx_bf16") if name in flags]
+    return f"{cpu_model()} ({', '.join(extras) or 'no AVX-512'}; {os.cpu_count()} logical CPUs)"
+
+
+def fmt_times(ts: list[float]) -> str:
+    return f"{med(ts):.3f} s ({min(ts):.3f}-{max(ts):.3f})"
+
+
+def report(rows: list[dict], args: argparse.Namespace, load_start: str, command: str) -> str:
+    table = [[r["batch"], f"{r['fit']} ({r['epochs']} epochs)", fmt_times(r["hand"]), fmt_times(r["aekit"]),
+              f"{r['ratio']:.3f}", "**met**" if r["ratio"] <= GOAL else "**not met**"] for r in rows]
+    met = all(r["ratio"] <= GOAL for r in rows)
+    lines = [
+        "## Training loop overhead: Autoencoder.fit / fused-Adam hand loop (issue #19)\n",
+        (f"Written by `{command}`. CPU: {describe_cpu()}, {torch.get_num_threads()} torch thread(s), OMP_WAIT_POLICY "
+         f"{OMP_WAIT_POLICY}, torch "
+         f"{torch.__version__}, aekit {aekit.__version__}; {args.rows} Fashion-MNIST training rows, float32. "
+         f"{args.repeats} alternating repeats, median (min-max in brackets); ratio = median aekit / median hand. "
+         f"The settings are in the docstring of `benchmarks/loop_overhead.py`.\n"),
+        f"- load at start: `{load_start}`\n- load at end: `{uptime()}`\n",
+        markdown_table(["batch", "fit", "hand, fused Adam: s", "aekit Autoencoder.fit: s", "aekit / hand",
+                        f"<= {GOAL}"], table),
+        f"Goal (every row <= {GOAL}): {'**met**' if met else '**not met**'} in this run.\n",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for both contenders (default 1)")
+    parser.add_argument("--rows", type=int, default=20000, help="Fashion-MNIST training rows (default 20000)")
+    parser.add_argument("--long-epochs", type=int, default=20, help="epochs of the long fit (default 20)")
+    parser.add_argument("--batches", default="128,512", help="comma-separated batch sizes (default 128,512)")
+    parser.add_argument("--only", choices=["short", "long"], default=None, help="run one of the two fit lengths")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating repeats (default 3)")
+    parser.add_argument("--write", action="store_true", help="replace this script's section of BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    load_start = uptime()
+    X = load_rows(args.rows)
+    check_same_network(X)
+    lengths = {"short": 2, "long": args.long_epochs}
+    if args.only:
+        lengths = {args.only: lengths[args.only]}
+    batches = [int(b) for b in args.batches.split(",")]
+    for batch in batches:  # untimed warm-up: thread pools, kernels and allocator caches for both
+        hand_fit(X[:2048], batch, 1)
+        aekit_fit(X[:2048], batch, 1)
+    started = time.perf_counter()
+    rows = measure(X, batches, lengths, args.repeats)
+    command = "python benchmarks/loop_overhead.py " + " ".join(argv)
+    text = report(rows, args, load_start, command)
+    print(f"\n{text}\n({(time.perf_counter() - started) / 60:.1f} minutes)")
+    if args.write:
+        replace_region(ROOT / "BENCHMARKS.md", REGION, text)
+        print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
+
+
+if __name__ == "__main__":
+    main()

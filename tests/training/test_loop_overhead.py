@@ -1,0 +1,124 @@
+"""The training loop's own cost (issue #19): what was removed must leave the numbers unchanged."""
+
+import numpy as np
+import pytest
+import torch
+
+from aekit import create_model
+from aekit.training.clipping import clip_grad_norm
+
+
+def _gradients(scale: float, poison: float | None) -> list[torch.nn.Parameter]:
+    torch.manual_seed(0)
+    model = create_model("deep", (64,), latent_dim=4, hidden_dims=[32])
+    x = torch.rand(48, 64) * scale
+    model.loss(x).total.backward()
+    params = list(model.parameters())
+    if poison is not None:
+        params[0].grad[0, 0] = poison
+    return params
+
+
+def _copy(params: list[torch.nn.Parameter]) -> list[torch.nn.Parameter]:
+    copies = [torch.nn.Parameter(p.detach().clone()) for p in params]
+    for c, p in zip(copies, params):
+        c.grad = p.grad.clone()
+    return copies
+
+
+@pytest.mark.parametrize("poison", [None, float("inf"), float("nan")])
+@pytest.mark.parametrize("max_norm", [1000.0, "norm", "just above", 1.0, 0.01])
+def test_clipping_is_bitwise_torchs(max_norm, poison):
+    """Below the threshold (no multiplication), at it, above it, and with non-finite gradients."""
+    params = _gradients(3.0, poison)
+    norm = float(torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params])))
+    limit = {"norm": norm, "just above": norm * 1.0005}.get(max_norm, max_norm)
+    theirs = _copy(params)
+    torch.nn.utils.clip_grad_norm_(theirs, limit)
+    clip_grad_norm(params, limit)
+    for ours, ref in zip(params, theirs):
+        assert torch.equal(ours.grad.isnan(), ref.grad.isnan())
+        assert torch.equal(ours.grad.nan_to_num(), ref.grad.nan_to_num())
+    if poison is None and isinstance(max_norm, float) and max_norm < norm:
+        clipped = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params]))
+        np.testing.assert_allclose(float(clipped), max_norm, rtol=1e-5)  # it did clip, to max_norm
+
+
+def test_unscaled_data_skips_the_per_feature_statistics_with_the_same_result():
+    """fit_affine's shortcut ("none", or "auto" on data in [0, 1]) returns what the statistics give."""
+    from aekit.data.scaling import affine_from_stats, fit_affine
+
+    rng = np.random.default_rng(0)
+    unit = rng.random((50, 7), dtype=np.float32)
+    wide = unit * 4 - 1
+    for X, method in [(unit, "auto"), (unit, "none"), (wide, "none")]:
+        stats = {"min": X.min(axis=0).astype(np.float64), "max": X.max(axis=0).astype(np.float64)}
+        expected = affine_from_stats(stats, method, False)
+        got = fit_affine(X, method, False)
+        assert got[2] == expected[2] == "none"
+        for a, b in zip(got[:2], expected[:2]):
+            assert a.dtype == b.dtype == np.float64 and np.array_equal(a, b)
+    offset, scale, method = fit_affine(wide, "auto", False)  # outside [0, 1]: standardised as before
+    assert method == "standard" and np.allclose(offset, wide.mean(axis=0)) and np.allclose(scale, wide.std(axis=0))
+    with pytest.raises(ValueError, match="preprocessing must be one of"):
+        fit_affine(unit, "bogus", False)
+
+
+def test_the_finiteness_check_rejects_nan_and_inf_and_accepts_sums_that_overflow():
+    from aekit.training.batching import as_float_tensor
+
+    huge = torch.full((4, 3), 3e38)  # finite, but the sum overflows: the exact test decides
+    assert as_float_tensor(huge) is huge
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        x = torch.rand(4, 3)
+        x[2, 1] = bad
+        with pytest.raises(ValueError, match="contains NaN or infinite values"):
+            as_float_tensor(x)
+
+
+@pytest.mark.slow  # two short fits: about 0.3 s
+def test_fit_trains_on_the_callers_array_without_copying_or_changing_it():
+    """Training reads float32 rows through shuffled index copies: the same weights as from a copy,
+    and the caller's array unchanged."""
+    import aekit
+
+    X = np.random.default_rng(0).random((300, 20), dtype=np.float32)
+    before = X.copy()
+    options = {"latent_dim": 3, "hidden_dims": (8,), "epochs": 2, "validation_split": 0.0, "early_stopping": None,
+               "random_state": 0, "device": "cpu"}
+    shared = aekit.Autoencoder(**options).fit(X)
+    copied = aekit.Autoencoder(**options).fit(X.copy())
+    assert np.array_equal(X, before)
+    for a, b in zip(shared.model_.state_dict().values(), copied.model_.state_dict().values()):
+        assert torch.equal(a, b)
+    assert shared.history_["train_total"] == copied.history_["train_total"]
+
+
+def _harness():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "speed" / "harness.py"
+    spec = importlib.util.spec_from_file_location("speed_harness", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
+    """benchmarks/speed.py and benchmarks/loop_overhead.py each replace their marked region of
+    BENCHMARKS.md and keep the hand-written sections (the GPU check) and each other's."""
+    replace_region = _harness().replace_region
+    report = tmp_path / "BENCHMARKS.md"
+    replace_region(report, "a.py", "# generated by a\nold numbers")
+    report.write_text(report.read_text() + "\n## GPU check\nwritten by hand\n")
+    replace_region(report, "b.py", "## b\nfirst")
+    replace_region(report, "a.py", "# generated by a\nnew numbers")
+    replace_region(report, "b.py", "## b\nsecond")
+    text = report.read_text()
+    assert "old numbers" not in text and "first" not in text
+    assert text.index("new numbers") < text.index("## GPU check\nwritten by hand") < text.index("second")
+    assert text.count("<!-- begin: written by a.py -->") == 1 and text.count("<!-- end: written by b.py -->") == 1
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed into place
