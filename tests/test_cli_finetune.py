@@ -11,7 +11,7 @@ from aekit.cli import main
 
 def run(*args):
     result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.output  # progress goes to stderr
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,12 @@ def _metrics(folder):
 
 
 @pytest.mark.slow
-def test_crash_then_resume_matches_an_uninterrupted_run(tmp_path, digits_flat, monkeypatch):
+@pytest.mark.parametrize("recipe", [[], ["--recipe", "vae", "--kl-warmup", "3"]], ids=["autoencoder", "vae"])
+def test_crash_then_resume_matches_an_uninterrupted_run(tmp_path, digits_flat, monkeypatch, recipe):
     data = tmp_path / "d.npy"
     np.save(data, digits_flat[0][:240])
     args = ["train", str(data), "--epochs", "4", "--checkpoint-every", "1", "--latent-dim", "2", "--hidden-dims", "8",
-            "--quiet", "--device", "cpu", "--corruption", "gaussian"]
+            "--quiet", "--device", "cpu", "--corruption", "gaussian", *recipe]
     runner = CliRunner()
     full = runner.invoke(main, args + ["--out", str(tmp_path / "full")])
     assert full.exit_code == 0, full.output
@@ -45,6 +46,8 @@ def test_crash_then_resume_matches_an_uninterrupted_run(tmp_path, digits_flat, m
     assert _metrics(tmp_path / "run") == _metrics(tmp_path / "full")  # same losses, digit for digit
     assert (tmp_path / "run" / "model" / "model.safetensors").read_bytes() == \
         (tmp_path / "full" / "model" / "model.safetensors").read_bytes()
+    kind = "VariationalAutoencoder" if recipe else "Autoencoder"  # a VAE run resumes as a VAE
+    assert f"{kind}" in runner.invoke(main, ["info", str(tmp_path / "run")]).output.splitlines()[0]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -63,6 +63,31 @@ def test_train_accepts_sequence_recipes(tmp_path):
     assert "(16, 2)" in info.output
 
 
+@pytest.mark.slow
+def test_detect_series_run_dir_holds_the_detector_and_a_report_of_the_scores_in_time(series_csv, tmp_path):
+    from aekit.estimators import load
+
+    run = tmp_path / "run"
+    args = ["detect-series", str(series_csv), "--window", "30", "--stride", "3", "--epochs", "3", "--label-column",
+            "label", "--train-fraction", "0.5", "--option", "channels=[8]", "--out", str(tmp_path / "s.csv"),
+            "--run-dir", str(run), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {run}/:" in result.output and "report.html" in result.output
+    page = (run / "report.html").read_text()
+    assert "Anomaly score per step" not in page  # figures are embedded images, not text
+    assert page.index('id="headline"') < page.index('id="detector"') < page.index('id="overview"')
+    assert (run / "figures" / "series_scores.png").stat().st_size > 5000
+    summary = __import__("json").loads((run / "summary.json").read_text())
+    assert summary["kind"] == "detect-series" and summary["n_train"] == 500 and summary["n_steps"] == 1000
+    assert 0.5 < summary["auroc"] <= 1
+    scores = np.loadtxt(run / "scores.csv", delimiter=",", skiprows=1, usecols=1)
+    assert np.allclose(scores, np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1, usecols=1))
+    detector = load(run / "model")
+    assert np.allclose(detector.decision_function(np.loadtxt(series_csv, delimiter=",", skiprows=1)[:, :2]), scores,
+                       atol=1e-5)
+
+
 @pytest.mark.slow  # 600 rows scored row by row (~0.2 s)
 def test_detect_series_streaming_scores_each_row_from_the_past(tmp_path):
     x = np.sin(np.arange(600) / 8.0) + 0.05 * np.random.default_rng(0).normal(size=600)
@@ -83,3 +108,16 @@ def test_detect_series_streaming_scores_each_row_from_the_past(tmp_path):
     bad = CliRunner().invoke(main, ["detect-series", str(path), "--streaming", "--probation", "5", "--out",
                                     str(tmp_path / "b.csv")])
     assert bad.exit_code != 0 and "--probation 5 must be between 10 and the 600 rows" in bad.output
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--streaming", "--window", "16"], "--window is an option of the windowed autoencoder"),
+    (["--streaming", "--epochs", "3"], "--epochs is an option of the windowed autoencoder"),
+    (["--probation", "100"], "--probation applies to --streaming only"),
+])
+def test_streaming_refuses_options_it_would_ignore(tmp_path, extra, message):
+    path = tmp_path / "s.csv"
+    np.savetxt(path, np.sin(np.arange(300) / 5.0)[:, None], delimiter=",", header="v", comments="")
+    result = CliRunner().invoke(main, ["detect-series", str(path), "--out", str(tmp_path / "o.csv"), *extra])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "o.csv").exists()

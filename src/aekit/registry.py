@@ -30,10 +30,32 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def _named_options(fn: Callable) -> list[str]:
+    target = fn.__init__ if inspect.isclass(fn) else fn
+    return [p.name for p in inspect.signature(target).parameters.values()  # required ones (the shape) are no option
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.default is not p.empty]
+
+
+def accepted_options(factory: Callable, err: TypeError | None = None) -> list[str]:
+    """The keyword options ``factory`` accepts: its own, and, when it passes ``**options`` on to
+    another function or class (a recipe to ``build_autoencoder``, a backbone factory to
+    ``ConvEncoder``), that one's. ``err`` is the TypeError the inner call raised, which names it;
+    it is looked up among ``factory``'s globals. Used to list the valid options when one is wrong.
+    """
+    names = _named_options(factory)
+    match = re.match(r"([\w.]+)\(\) got an unexpected keyword argument", str(err)) if err is not None else None
+    inner_name = match.group(1).removesuffix(".__init__") if match else None
+    inner = getattr(factory, "__globals__", {}).get(inner_name) if inner_name else None
+    if callable(inner) and inner is not factory:
+        names += [n for n in _named_options(inner) if n not in names]
+    return sorted(names)
 
 
 class Registry(Mapping[str, T], Generic[T]):

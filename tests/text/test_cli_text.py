@@ -74,3 +74,22 @@ def test_neighbors_refuses_a_model_that_is_not_a_text_model(tmp_path):
     ae.save(tmp_path / "ae")
     code, text = _run(["neighbors", tmp_path / "ae", "the"])
     assert code == 2 and "is not a text model" in text, text
+
+
+def test_word2vec_writes_a_run_folder_with_a_report(tmp_path, text_file):
+    import aekit
+
+    out = tmp_path / "w2v"
+    code, text = _run(["word2vec", text_file, "--out", out, "--epochs", 2, "--dim", 8, "--quiet", "--show", "the"])
+    assert code == 0, text
+    assert f"wrote {out}/:" in text and "report.html" in text and "model/" in text
+    page = (out / "report.html").read_text()
+    assert page.index('id="headline"') < page.index('id="losses"') < page.index('id="neighbours"') \
+        < page.index('id="overview"')
+    neighbours = json.loads((out / "neighbours.json").read_text())
+    assert list(neighbours) == ["the"] and len(neighbours["the"]) == 5
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kind"] == "word2vec" and summary["epochs_trained"] == 2
+    assert isinstance(aekit.load(out), aekit.Word2Vec)  # the run folder loads like its model/
+    code, text = _run(["report", out])
+    assert code == 0 and "report.html" in text, text

@@ -75,3 +75,23 @@ def test_a_step_reads_no_tensor_from_the_device(monkeypatch):
     _fit(epochs=3)
     first = events.index("step") - 1  # the first step's norm
     assert events[first:] == (["item", "step"] * 3 + ["tolist"] * 2) * 3  # 80 rows: 3 steps an epoch
+
+
+def test_verbose_progress_writes_a_line_per_epoch_above_the_bar(monkeypatch, capsys):
+    import sys
+
+    from aekit.training.progress import Progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    lines = {}
+    for level in (1, 2):
+        progress = Progress(level, 1, 3, samples_per_epoch=10)
+        for epoch in (1, 2, 3):
+            progress.step(10)
+            progress.epoch({"epoch": epoch, "train_total": 0.5 / epoch})
+        progress.close()
+        lines[level] = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
+                        if line.startswith("epoch ")]
+    assert lines[1] == []
+    assert [line.split(" (")[0] for line in lines[2]] == [
+        "epoch 1/3 train_total=0.5", "epoch 2/3 train_total=0.25", "epoch 3/3 train_total=0.1667"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import QUIET_HELP, load_data_arg, main, parse_ints, parse_options
+from .app import common_options, limit_bundle, limit_rows, load_data_arg, main, parse_ints, parse_options, refuse_existing, verbosity
 from .types import RegistryChoice
 
 
@@ -57,11 +57,8 @@ def _read_table(source: str, label_column, as_text: bool):
 @click.option("--hidden-dims", default=None, help="MLP widths, e.g. 64,32 (default: sized from the data).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Default: AnomalyDetector's.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Default: AnomalyDetector's.")
-@click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default: auto).")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Any other AnomalyDetector parameter, value as JSON (repeatable), e.g. --option n_neighbors=0.")
-@click.option("--quiet", is_flag=True, help=QUIET_HELP + " The default for detect (it trains in seconds).")
-@click.option("--verbose", is_flag=True, help="Show the training progress bar.")
 @click.option("--label-column", default=None, help="CSV column with 0/1 labels: reported, never used to train.")
 @click.option("--missing", type=click.Choice(["error", "impute"]), default="error", show_default=True,
               help="Missing cells of a table (empty, NA, NaN, null, ?, ...): stop with an error naming the first, "
@@ -72,15 +69,20 @@ def _read_table(source: str, label_column, as_text: bool):
 @click.option("--run-dir", type=click.Path(path_type=Path), default=None,
               help="Also write a run folder: the detector (model/), plots, scores.csv and report.html with the "
                    "score histogram, the threshold and ROC/PR curves when labels exist.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out file or aekit run folder.")
+@common_options("limit", "seed", "device", "quiet", "verbose", "overwrite")
 def detect(data, out, score_data, recipe, score_kind, contamination, estimators, epochs, latent_dim, hidden_dims,
-           batch_size, lr, device, options, quiet, verbose, label_column, missing, unseen, run_dir, seed,
+           batch_size, lr, options, label_column, missing, unseen, run_dir, limit, seed, device, quiet, verbose,
            overwrite) -> None:
     """Fit an anomaly detector on DATA (unsupervised) and write scores and 0/1 flags to CSV.
 
     A table (.csv/.tsv/.txt) may hold text columns, which are one-hot encoded, and missing cells
     (see --missing).
+
+    Example:
+
+    \b
+        aekit detect transactions.csv --out scores.csv --run-dir runs/fraud
+        aekit detect train.csv --score-data new.csv --label-column is_fraud --out scores.csv
     """
     from sklearn.utils._param_validation import InvalidParameterError
 
@@ -90,8 +92,7 @@ def detect(data, out, score_data, recipe, score_kind, contamination, estimators,
     from ..runs.folders import RUN_FORMAT, RUN_MARKER, detect_run, flagged_top_features, write_scores_csv
 
     given = {"n_estimators": estimators, "epochs": epochs, "latent_dim": latent_dim,
-             "hidden_dims": parse_ints(hidden_dims, "--hidden-dims"), "batch_size": batch_size, "lr": lr,
-             "device": device}
+             "hidden_dims": parse_ints(hidden_dims, "--hidden-dims"), "batch_size": batch_size, "lr": lr}
     params = {k: v for k, v in given.items() if v is not None}
     extra = parse_options(options)
     unknown = sorted(set(extra) - set(AnomalyDetector().get_params()))
@@ -99,12 +100,11 @@ def detect(data, out, score_data, recipe, score_kind, contamination, estimators,
         raise ValueError(f"--option: AnomalyDetector has no parameter {unknown[0]!r}; its parameters are "
                          f"{sorted(AnomalyDetector().get_params())}")
     chosen = dict(recipe=recipe, score=score_kind, contamination=contamination, missing=missing, unseen=unseen,
-                  random_state=seed, verbose=verbose and not quiet)
+                  random_state=seed, device=device, verbose=verbosity(quiet, verbose))
     det = AnomalyDetector(**{**chosen, **params, **extra})  # --option overrides the named options
     if out.suffix.lower() != ".csv":
         raise ValueError(f"--out must end in .csv, got {out.name!r}")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+    refuse_existing(out, overwrite)
     if run_dir is not None:  # refuse before training, not after
         check_target(run_dir, overwrite, RUN_MARKER, RUN_FORMAT, "--run-dir")
     if label_column is not None and label_column.isdigit():
@@ -112,8 +112,9 @@ def detect(data, out, score_data, recipe, score_kind, contamination, estimators,
     fit_input, names = None, None
     if _is_table(data):
         fit_input, names, train = _read_table(data, label_column, as_text=False)
+        fit_input, train = limit_rows(fit_input, limit), limit_bundle(train, limit)
     else:
-        train = load_data_arg(data, "train", label_column)
+        train = load_data_arg(data, "train", label_column, limit)
     target, score_input = train, fit_input
     if score_data is not None:
         if _is_table(score_data):

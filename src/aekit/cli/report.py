@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
-from .app import main
+from .app import main, refuse_existing
 
 
 def _check_out(out: Path | None, overwrite: bool) -> None:
     """A page the user names with --out replaces nothing of theirs unless asked to; the run
     folder's own page (no --out) is aekit's and is rebuilt."""
-    if out is None:
-        return
-    if out.is_dir():
-        raise FileExistsError(f"--out {str(out)!r} is a folder; give a file name ending in .html")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it")
+    if out is not None:
+        refuse_existing(out, overwrite)
 
 
 @main.command()
@@ -33,6 +29,11 @@ def report(run_dir, out, overwrite) -> None:
     that apply (VAE samples, anomaly scores, probe accuracies, evaluation table and confusion
     matrices); the configuration last, folded. Images are embedded: the page opens without network
     or other files.
+
+    Example:
+
+    \b
+        aekit report runs/conv --out report.html
     """
     from ..viz.report import write_report
 
@@ -53,6 +54,11 @@ def explore(run_dir, out, grid, overwrite) -> None:
 
     The plane is the code when it is 2-D, else its first two principal components. Clicking a
     data point shows its input and reconstruction.
+
+    Example:
+
+    \b
+        aekit explore runs/conv --out explorer.html
     """
     from ..viz.explorer import write_explorer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .app import QUIET_HELP, load_data_arg, main, parse_options, write_array
+from .app import common_options, load_data_arg, main, parse_options, verbosity, write_array
 
 TASKS = ("denoise", "inpaint", "colorize", "superres", "dewatermark")
 RESTORE_FORMAT = "aekit-restore"
@@ -23,25 +23,27 @@ RESTORE_FORMAT = "aekit-restore"
               help="Split of a built-in data set.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1,
               show_default=True, help="Held-out images the metrics are measured on.")
-@click.option("--limit", "--max-samples", "max_samples", type=click.IntRange(min=2), default=None,
-              help="Use at most this many images, drawn at random (--max-samples is the older name).")
+@click.option("--limit", "--max-samples", "limit", type=click.IntRange(min=2), default=None, metavar="N",
+              help="Use only the first N rows of DATA (--max-samples is the older name).")
 @click.option("--latent-dim", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=2e-3, show_default=True)
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Recipe option, value as JSON (repeatable), e.g. --option std=0.5 or --option mode=random_block.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--device", default="auto", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace a run folder written by `aekit restore`.")
-@click.option("--quiet", is_flag=True, help=QUIET_HELP)
-def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epochs, batch_size, lr, options, seed,
-            device, overwrite, quiet) -> None:
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
+def restore(data, task, out, split, test_fraction, limit, latent_dim, epochs, batch_size, lr, options, seed,
+            device, quiet, verbose, overwrite) -> None:
     """Train a restoration model for TASK on the images in DATA; write model/, metrics.json, report.html,
     restoration.png (corrupted / restored / clean held-out images) and loss.png.
 
     The model learns to map corrupted images to clean ones; PSNR/SSIM of the corrupted input and of
     the restored output are measured on held-out images (e.g. `aekit restore --task inpaint digits --out runs/inp`).
+
+    Example:
+
+    \b
+        aekit restore digits --task inpaint --epochs 10 --out runs/inpaint
     """
     import torch
 
@@ -53,13 +55,13 @@ def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epoc
     from ..runs.restoration import write_restoration_run
     from ..training import TrainConfig, fit
 
-    bundle = load_data_arg(data, split, None)
+    bundle = load_data_arg(data, split, None, limit)
     if not bundle.is_image:
         raise click.BadParameter(f"{task} needs images (channels, height, width); {data!r} holds vectors", param_hint="DATA")
     X = np.asarray(bundle.X, dtype=np.float32)
     if X.min() < 0 or X.max() > 1:
         raise click.BadParameter("restoration expects pixel values in [0, 1]", param_hint="DATA")
-    order = np.random.default_rng(seed).permutation(len(X))[:max_samples]
+    order = np.random.default_rng(seed).permutation(len(X))
     n_test = max(1, int(round(test_fraction * len(order))))
     if n_test >= len(order):
         raise click.BadParameter(f"{len(order)} images leave none to train on", param_hint="--test-fraction")
@@ -70,7 +72,7 @@ def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epoc
     torch.manual_seed(seed)
     model = create_model(task, X.shape[1:], latent_dim=latent_dim, **parse_options(options))
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, early_stopping=None, validation_split=0,
-                         seed=seed, device=device, progress=not quiet)
+                         seed=seed, device=device, progress=verbosity(quiet, verbose))
     with atomic_folder(out, overwrite=overwrite, marker="metrics.json", fmt=RESTORE_FORMAT, what="output") as tmp:
         history = fit(model, torch.from_numpy(train), config)
         model = model.cpu()
@@ -81,7 +83,7 @@ def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epoc
                   "final_train_loss": history["train_total"][-1], **metrics}
         (tmp / "metrics.json").write_text(json.dumps(record, indent=2))
         params = {"task": task, "latent_dim": latent_dim, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-                  "options": parse_options(options), "seed": seed, "test_fraction": test_fraction, "limit": max_samples}
+                  "options": parse_options(options), "seed": seed, "test_fraction": test_fraction, "limit": limit}
         write_restoration_run(tmp, out, record=record, history=history, clean=test, corrupted=corrupted,
                               restored=restored, labels=None if bundle.y is None else np.asarray(bundle.y)[order[:n_test]],
                               params=params)
@@ -100,15 +102,21 @@ def restore(data, task, out, split, test_fraction, max_samples, latent_dim, epoc
                    "those pixels are replaced, known ones are kept.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True,
               help="Split of a built-in data set.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-def restore_images(model, data, out, mask_file, split, overwrite) -> None:
+@common_options("limit", "overwrite")
+def restore_images(model, data, out, mask_file, split, limit, overwrite) -> None:
     """Restore the (corrupted) images in DATA with a trained MODEL: the run folder of
-    `aekit restore` (or its model/ folder), or any autoencoder trained to undo a corruption."""
+    `aekit restore` (or its model/ folder), or any autoencoder trained to undo a corruption.
+
+    Example:
+
+    \b
+        aekit restore-images runs/inpaint damaged.npy --mask holes.npy --out restored.npy
+    """
     from ..applications.restoration import restore as restore_fn
     from ..estimators import load
 
     est = load(model)
-    images = load_data_arg(data, split, None).X
+    images = load_data_arg(data, split, None, limit).X
     mask = None
     if mask_file is not None:
         mask = np.load(mask_file, allow_pickle=False).astype(bool)

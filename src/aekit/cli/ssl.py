@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import QUIET_HELP, main, parse_options
+from .app import common_options, main, parse_options, verbosity
 from .types import RegistryChoice
 
 
@@ -25,20 +25,23 @@ from .types import RegistryChoice
               help="Method option, value as JSON (repeatable), e.g. --option temperature=0.2.")
 @click.option("--input-shape", default=None, help="Shape of one sample, e.g. 1,28,28 (inferred when omitted).")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N samples.")
+@common_options("limit")
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=2), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--device", default="auto", show_default=True)
 @click.option("--use-labels", is_flag=True,
               help="Give DATA's labels to a method that takes them (triplet): same label = positive pair.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit.")
-@click.option("--quiet", is_flag=True, help=QUIET_HELP)
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
-             lr, seed, device, use_labels, overwrite, quiet) -> None:
+             lr, use_labels, seed, device, quiet, verbose, overwrite) -> None:
     """Pretrain a backbone on DATA (labels unused unless --use-labels) with a self-supervised METHOD and save it
-    in a run folder with its report (labels, when DATA has them, colour the feature map)."""
+    in a run folder with its report (labels, when DATA has them, colour the feature map).
+
+    Example:
+
+    \b
+        aekit pretrain fashion-mnist --method simclr --epochs 20 --out runs/simclr
+    """
     from ..estimators import SelfSupervised
     from ..ssl.base import METHODS
     from .app import load_data_arg, parse_ints
@@ -47,16 +50,17 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
         labelled = [name for name in METHODS.names() if getattr(METHODS[name], "uses_labels", False)]
         raise click.BadParameter(f"method {method!r} takes no labels; methods that do: {labelled}",
                                  param_hint="--use-labels")
-    bundle = load_data_arg(data, split, None)
+    bundle = load_data_arg(data, split, None, limit)
     if use_labels and bundle.y is None:
         raise click.BadParameter(f"{data!r} has no labels", param_hint="--use-labels")
-    X = bundle.X[:limit] if limit else bundle.X
-    y = (bundle.y[:limit] if limit else bundle.y) if use_labels else None
+    X = bundle.X
+    y = bundle.y if use_labels else None
     shape = parse_ints(input_shape, "--input-shape")
     est = SelfSupervised(
         method=method, backbone=backbone, backbone_options=parse_options(backbone_options) or None,
         method_options=parse_options(options) or None, input_shape=tuple(shape) if shape else None,
-        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed, verbose=not quiet,
+        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed,
+        verbose=verbosity(quiet, verbose),
     )
     from ..data import DataBundle
     from ..runs.folders import folder_contents
@@ -88,10 +92,10 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
               help="finetune: train the whole network, or only the linear head on the frozen backbone.")
 @click.option("--finetune-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="finetune: Adam's learning rate.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seeds the label subset and the fine-tuning.")
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use only the first N training samples.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Use only the first N rows of DATA's training part.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
 @click.option("--pool-grid", type=click.IntRange(min=1), default=None,
               help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
@@ -101,10 +105,17 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
                    "this evaluation to [default: MODEL itself when it is the run folder of `aekit pretrain`].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def evaluate(model, data, data_option, test_data, protocol, label_fraction, finetune_epochs, trainable, finetune_lr,
-             seed, label_column, limit, temperature, pool_grid, out, as_json) -> None:
+             seed, device, quiet, verbose, overwrite, label_column, limit, temperature, pool_grid, out, as_json) -> None:
     """Accuracy of MODEL's backbone on labelled DATA (a built-in name or a file with labels): its
     frozen features by a linear probe or kNN, or the backbone fine-tuned on (a fraction of) the
-    labels. The result, with a confusion matrix, joins the report of MODEL's run folder (or of --out)."""
+    labels. The result, with a confusion matrix, joins the report of MODEL's run folder (or of --out).
+
+    Example:
+
+    \b
+        aekit evaluate runs/simclr fashion-mnist --protocol knn
+        aekit evaluate runs/simclr fashion-mnist --protocol finetune --label-fraction 0.01
+    """
     if data is not None and data_option is not None and data != data_option:
         raise ValueError("give the labelled data once: as DATA or as --data, not both")
     data = data or data_option
@@ -114,9 +125,12 @@ def evaluate(model, data, data_option, test_data, protocol, label_fraction, fine
     from ..estimators import SelfSupervised
     from ..evaluation import finetune_probe, knn_probe, label_subset, linear_probe
 
+    from ..runs.evaluation import refuse_existing_evaluation
+
+    refuse_existing_evaluation(model, out, protocol, overwrite)  # before measuring, not after
     if label_column is not None and label_column.isdigit():
         label_column = int(label_column)
-    est = SelfSupervised.load(model)
+    est = SelfSupervised.load(model).set_params(device=device)
     if pool_grid is not None:
         est.set_params(pool_grid=pool_grid)
     train = load_data_arg(data, "train", label_column)
@@ -142,7 +156,8 @@ def evaluate(model, data, data_option, test_data, protocol, label_fraction, fine
             raise click.UsageError("--pool-grid chooses the features of the linear and knn probes; finetune trains "
                                    "on the backbone's output")
         ft = finetune_probe(est, Xtr, ytr, Xte, yte, label_fraction=label_fraction, epochs=finetune_epochs,
-                            trainable=trainable, lr=finetune_lr, seed=seed)
+                            trainable=trainable, lr=finetune_lr, seed=seed, device=device,
+                            progress=verbosity(quiet, verbose))
         result = {"protocol": "finetune", **ft.as_dict(), "n_train": ft.n_train + ft.n_val, "n_test": int(len(yte)),
                   "feature_dim": int(est.backbone_.out_features)}
         _report_evaluation(model, out, data, result, yte, ft.predictions, as_json, extra={})

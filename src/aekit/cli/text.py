@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import QUIET_HELP, main
+from .app import common_options, main, verbosity
 
 # Words with clear neighbours in the built-in corpus (the Python documentation).
 DEFAULT_PROBES = ("int", "list", "true", "read", "exception")
@@ -16,9 +16,9 @@ DEFAULT_PROBES = ("int", "list", "true", "read", "exception")
 def _check_out(out: Path, overwrite: bool) -> None:
     """Fail before training, not after, when the output folder may not be written."""
     from .._files import check_target
-    from ..io import CONFIG_FILE, FORMAT
+    from ..runs.folders import RUN_FORMAT, RUN_MARKER
 
-    check_target(out, overwrite, CONFIG_FILE, FORMAT, "model")
+    check_target(out, overwrite, RUN_MARKER, RUN_FORMAT, "--out")
 
 
 def _probes(est, show: str | None) -> list[str]:
@@ -46,14 +46,10 @@ def _common(f):
         click.option("--max-vocab", type=click.IntRange(min=1), default=None, help="Keep the most frequent N words."),
         click.option("--batch-size", type=click.IntRange(min=1), default=None),
         click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
-        click.option("--device", default="auto", show_default=True),
-        click.option("--overwrite", is_flag=True, help="Replace an existing model folder written by aekit."),
-        click.option("--quiet", is_flag=True, help=QUIET_HELP),
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    return common_options("seed", "device", "quiet", "verbose", "overwrite")(f)
 
 
 def _params(**given) -> dict:
@@ -70,24 +66,31 @@ def _params(**given) -> dict:
 @click.option("--subsample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
               help="Frequent-word subsampling threshold t (0: off).")
 @click.option("--show", default=None, help="Comma-separated words whose nearest neighbours to print.")
-def word2vec(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed, device, overwrite, quiet, mode, dim,
-             window, negatives, subsample, show) -> None:
+def word2vec(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed, device, overwrite, quiet, verbose,
+             mode, dim, window, negatives, subsample, show) -> None:
     """Learn word vectors from TEXT_FILE (skip-gram or CBOW), save them, print some neighbours.
 
     TEXT_FILE is a UTF-8 text file (documents split at blank lines); without it, the built-in
     corpus (the Python documentation topics that ship with Python, about 64,000 words).
+
+    Example:
+
+    \b
+        aekit word2vec corpus.txt --dim 100 --epochs 5 --out runs/w2v --show python,list
     """
     from ..estimators import Word2Vec
+    from ..runs.folders import folder_contents
+    from ..runs.text import text_run
 
     _check_out(out, overwrite)
     est = Word2Vec(mode=mode, dim=dim, window=window, negatives=negatives, subsample=subsample, random_state=seed,
-                   device=device, verbose=not quiet,
+                   device=device, verbose=verbosity(quiet, verbose),
                    **_params(epochs=epochs, min_count=min_count, max_vocab=max_vocab, batch_size=batch_size, lr=lr))
-    est.fit(str(text_file) if text_file else "python-docs")
-    est.save(out, overwrite=overwrite)
+    text_run(est, str(text_file) if text_file else "python-docs", out, kind="word2vec",
+             probes=lambda fitted: _probes(fitted, show), overwrite=overwrite)
     curve = est.loss_curve_
     click.echo(f"trained {mode} on {est.n_tokens_:,} tokens ({len(est.vocabulary_):,} words, {est.epochs} epochs): "
-               f"loss {curve[0]:.4f} -> {curve[-1]:.4f}; saved to {out}/")
+               f"loss {curve[0]:.4f} -> {curve[-1]:.4f}; wrote {out}/: {folder_contents(out)}")
     _print_neighbours(est, _probes(est, show), 5)
 
 
@@ -101,29 +104,37 @@ def word2vec(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed,
 @click.option("--validation-split", type=click.FloatRange(0, 0.5), default=0.1, show_default=True,
               help="Fraction of chunks held out for the accuracy report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the held-out evaluation as JSON.")
-def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed, device, overwrite, quiet, encoder,
-              dim, depth, heads, seq_len, validation_split, as_json) -> None:
+def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed, device, overwrite, quiet, verbose,
+              encoder, dim, depth, heads, seq_len, validation_split, as_json) -> None:
     """Train a masked-token model on TEXT_FILE and report held-out accuracy against the unigram baseline.
 
     TEXT_FILE is a UTF-8 text file (documents split at blank lines); without it, the built-in
     corpus (the Python documentation topics that ship with Python, about 64,000 words).
+
+    Example:
+
+    \b
+        aekit masked-lm corpus.txt --encoder transformer --epochs 5 --out runs/mlm
     """
     from ..estimators import MaskedTokenModel
+    from ..runs.folders import folder_contents
+    from ..runs.text import text_run
 
     _check_out(out, overwrite)
     est = MaskedTokenModel(encoder=encoder, dim=dim, depth=depth, heads=heads, seq_len=seq_len,
-                           validation_split=validation_split, random_state=seed, device=device, verbose=not quiet,
+                           validation_split=validation_split, random_state=seed, device=device,
+                           verbose=verbosity(quiet, verbose),
                            **_params(epochs=epochs, min_count=min_count, max_vocab=max_vocab, batch_size=batch_size,
                                      lr=lr))
-    est.fit(str(text_file) if text_file else "python-docs")
-    est.save(out, overwrite=overwrite)
+    text_run(est, str(text_file) if text_file else "python-docs", out, kind="masked-lm",
+             probes=lambda fitted: _probes(fitted, None), overwrite=overwrite)
     ev = est.evaluation_
     if as_json:
         click.echo(json.dumps(ev))
         return
     curve = est.loss_curve_
     click.echo(f"trained {encoder} on {len(est.vocabulary_):,} words ({est.epochs} epochs): loss {curve[0]:.4f} -> "
-               f"{curve[-1]:.4f}; saved to {out}/")
+               f"{curve[-1]:.4f}; wrote {out}/: {folder_contents(out)}")
     if ev is not None:
         click.echo(f"held-out masked-token accuracy {ev['accuracy']:.4f} (at [MASK] {ev['mask_accuracy']:.4f}) vs "
                    f"unigram baseline {ev['baseline_accuracy']:.4f}; cross-entropy {ev['cross_entropy']:.3f} vs "
@@ -136,7 +147,14 @@ def masked_lm(text_file, out, epochs, min_count, max_vocab, batch_size, lr, seed
 @click.option("-k", "k", type=click.IntRange(min=1), default=10, show_default=True, help="Neighbours per word.")
 @click.option("--analogy", is_flag=True, help="Three words A B C: the words nearest to A - B + C.")
 def neighbors(model, words, k, analogy) -> None:
-    """Nearest neighbours (cosine) of WORDS in a saved word2vec or masked-lm MODEL folder."""
+    """Nearest neighbours (cosine) of WORDS in a saved word2vec or masked-lm MODEL folder.
+
+    Example:
+
+    \b
+        aekit neighbors runs/w2v python list
+        aekit neighbors runs/w2v --analogy king man woman
+    """
     from ..estimators import load
     from ..estimators.text_base import TextEstimator
 

@@ -8,7 +8,9 @@ import click
 import numpy as np
 import torch
 
-from .app import QUIET_HELP, load_data_arg, main, parse_ints, parse_options, write_array
+from .app import (common_options, limit_bundle, load_data_arg, main, parse_ints, parse_options, refuse_existing,
+                  verbosity,
+                  write_array)
 from ..training.config import PRECISIONS
 from .types import RegistryChoice
 
@@ -17,7 +19,14 @@ DEMO_OUT = "aekit-demo"
 
 @main.command()
 def presets() -> None:
-    """List the named training configurations (use with `aekit train --preset NAME`)."""
+    """List the named training configurations (use with `aekit train --preset NAME`).
+
+    Example:
+
+    \b
+        aekit presets
+        aekit train fashion-mnist --preset fashion-mnist-fast --out runs/fm
+    """
     from ..runs.presets import PRESETS
 
     for name, params in sorted(PRESETS.items()):
@@ -26,7 +35,13 @@ def presets() -> None:
 
 @main.command()
 def recipes() -> None:
-    """List the named model recipes."""
+    """List the named model recipes.
+
+    Example:
+
+    \b
+        aekit recipes
+    """
     from ..models import list_recipes, recipe_help
 
     for name in list_recipes():
@@ -69,8 +84,7 @@ def _train_options(f):
                      help=AUTO_DEFAULT % "0.1"),
         click.option("--patience", type=click.IntRange(min=1), default=None,
                      help="Early-stopping patience in epochs. " + AUTO_DEFAULT % 10),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
-        click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
+        common_options("seed", "device", "quiet", "verbose"),
         click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
                      help="auto: bf16 where it is native and faster (CUDA, CPUs with AMX), else fp32. "
                           "fp16: autocast with loss scaling, for GPUs without bf16."),
@@ -87,7 +101,6 @@ def _train_options(f):
         click.option("--preset", default=None,
                      help="Named configuration (see `aekit presets`); options given explicitly override it."),
         click.option("--overwrite", is_flag=True, help="Replace an existing run folder written by aekit."),
-        click.option("--quiet", is_flag=True, help=QUIET_HELP),
     ]
     for option in reversed(options):
         f = option(f)
@@ -96,7 +109,7 @@ def _train_options(f):
 
 def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_decay, grad_clip, hidden_dims, input_shape,
                refine_codes, likelihood, corruption, options, preprocessing, validation_split, patience, seed, device,
-               precision, scheduler, beta, kl_warmup, capacity, capacity_warmup, preset, quiet):
+               precision, scheduler, beta, kl_warmup, capacity, capacity_warmup, preset, quiet, verbose):
     from ..estimators import Autoencoder, VariationalAutoencoder
     from ..runs.presets import preset as preset_params
 
@@ -107,14 +120,15 @@ def _estimator(recipe, latent_dim, epochs, batch_size, lr, optimizer, weight_dec
         optimizer=_auto(optimizer), weight_decay=weight_decay, grad_clip=grad_clip, refine_codes=refine_codes,
         input_shape=None if input_shape is None else tuple(parse_ints(input_shape, "--input-shape")),
         validation_split=_auto(validation_split), early_stopping=_auto(patience), random_state=seed, device=device,
-        precision=precision, scheduler=None if scheduler == "none" else _auto(scheduler), verbose=not quiet,
+        precision=precision, scheduler=None if scheduler == "none" else _auto(scheduler), 
+        verbose=verbosity(quiet, verbose),
     )
     if preset is not None:  # the preset's values, except where an option was given on the command line
         ctx = click.get_current_context()
         cli_name = {"hidden_dims": "hidden_dims", "early_stopping": "patience", "random_state": "seed",
                     "recipe_options": "options", "verbose": "quiet"}
-        explicit = {k for k in params
-                    if ctx.get_parameter_source(cli_name.get(k, k)) == click.core.ParameterSource.COMMANDLINE}
+        given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.DEFAULT_MAP)  # before or after
+        explicit = {k for k in params if ctx.get_parameter_source(cli_name.get(k, k)) in given}
         chosen = preset_params(preset)
         if chosen.get("recipe_options") and params["recipe_options"]:
             chosen["recipe_options"] = {**chosen["recipe_options"], **params["recipe_options"]}
@@ -150,6 +164,7 @@ def _report(summary: dict, out: Path) -> None:
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
               help="Split of a built-in data set.")
 @click.option("--label-column", default=None, help="CSV column holding labels (name or index).")
+@common_options("limit")
 @click.option("--condition-column", default=None, metavar="COL",
               help="Train a conditional model on these labels: a CSV column (name or index), or 'labels' for "
                    "DATA's own labels (built-in data sets, .npz files with y).")
@@ -160,11 +175,17 @@ def _report(summary: dict, out: Path) -> None:
 @click.option("--resume", "resume", type=click.Path(path_type=Path), default=None, metavar="RUN_DIR",
               help="Continue the interrupted run in RUN_DIR (give no DATA or options).")
 @_train_options
-def train(data, out, split, label_column, condition_column, condition_file, overwrite, checkpoint_every, resume,
-          **kw) -> None:
+def train(data, out, split, label_column, limit, condition_column, condition_file, overwrite, checkpoint_every,
+          resume, **kw) -> None:
     """Train an autoencoder on DATA and write a run folder with the model and plots.
 
     Under `torchrun --nproc_per_node=N -m aekit train ...` it trains with DistributedDataParallel.
+
+    Example:
+
+    \b
+        aekit train digits --recipe conv --latent-dim 10 --epochs 30 --out runs/conv
+        aekit train my_table.csv --label-column label --recipe vae --kl-warmup 10 --out runs/vae
     """
     from ..runs.folders import train_run
     from ..runs.resume import read_resume_info, train_resumable
@@ -175,9 +196,10 @@ def train(data, out, split, label_column, condition_column, condition_file, over
             raise ValueError("give either DATA or --resume RUN_DIR, not both")
         saved = read_resume_info(resume)
         bundle = load_data_arg(saved["data"], saved["split"], saved["label_column"])
-        from ..estimators import Autoencoder
+        from ..estimators.base import ESTIMATORS
 
-        summary = train_resumable(bundle, Autoencoder(**saved["params"]), resume, data=saved["data"],
+        estimator = ESTIMATORS.get(saved["estimator"])(**saved["params"])  # a VAE run resumes as a VAE
+        summary = train_resumable(bundle, estimator, resume, data=saved["data"],
                                   split=saved["split"], label_column=saved["label_column"],
                                   checkpoint_every=saved["checkpoint_every"], resume=True)
         if summary is not None:
@@ -194,15 +216,20 @@ def train(data, out, split, label_column, condition_column, condition_file, over
             raise click.UsageError("--condition-column/--condition-file cannot be combined with --checkpoint-every "
                                    "or torchrun yet")
         bundle, labels = load_conditioned_data(data, split, label_column, condition_column, condition_file)
+        bundle = limit_bundle(bundle, limit)
+        labels = labels[: len(bundle)]
         _report(train_run(bundle, _estimator(**kw), out, overwrite=overwrite, condition=labels), out)
         return
     if checkpoint_every is not None or env_world_size() > 1:
+        if limit is not None:
+            raise click.UsageError("--limit cannot be combined with --checkpoint-every or torchrun: a resumed "
+                                   "run reads DATA again, whole")
         summary = train_resumable(load_data_arg(data, split, label_column), _estimator(**kw), out, data=data, split=split,
                                   label_column=label_column, overwrite=overwrite, checkpoint_every=checkpoint_every)
         if summary is not None:
             _report(summary, out)
         return
-    bundle = load_data_arg(data, split, label_column)
+    bundle = load_data_arg(data, split, label_column, limit)
     summary = train_run(bundle, _estimator(**kw), out, overwrite=overwrite)
     _report(summary, out)
 
@@ -210,10 +237,15 @@ def train(data, out, split, label_column, condition_column, condition_file, over
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=DEMO_OUT, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
-@click.option("--quiet", is_flag=True, help=QUIET_HELP)
-def demo(out, epochs, overwrite, quiet) -> None:
-    """Train a small convolutional autoencoder on the built-in digits (under a minute on a laptop CPU)."""
+@common_options("seed", "device", "quiet", "verbose", "overwrite")
+def demo(out, epochs, seed, device, quiet, verbose, overwrite) -> None:
+    """Train a small convolutional autoencoder on the built-in digits (under a minute on a laptop CPU).
+
+    Example:
+
+    \b
+        aekit demo --out aekit-demo
+    """
     import torch
 
     from ..data import load_digits
@@ -226,7 +258,7 @@ def demo(out, epochs, overwrite, quiet) -> None:
         torch.set_num_threads(1)
     estimator = Autoencoder(
         recipe="conv", latent_dim=10, recipe_options={"channels": [16, 32]}, epochs=epochs, batch_size=64,
-        lr=3e-3, random_state=0, device="cpu", verbose=not quiet,
+        lr=3e-3, random_state=seed, device=device, verbose=verbosity(quiet, verbose),
     )
     summary = train_run(load_digits(), estimator, out, overwrite=overwrite)
     _report(summary, out)
@@ -259,13 +291,19 @@ def _with_refinement(est, steps: int | None):
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Codes file (.npy or .csv).")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--overwrite", is_flag=True)
+@common_options("limit", "overwrite")
 @click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
               help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
-def encode(model, data, out, split, overwrite, refine) -> None:
-    """Encode DATA with MODEL (a model folder or run folder) and write the codes."""
+def encode(model, data, out, split, limit, overwrite, refine) -> None:
+    """Encode DATA with MODEL (a model folder or run folder) and write the codes.
+
+    Example:
+
+    \b
+        aekit encode runs/conv digits --out codes.npy
+    """
     est = _with_refinement(_load_estimator(model), refine)
-    codes = est.transform(load_data_arg(data, split, None).X)
+    codes = est.transform(load_data_arg(data, split, None, limit).X)
     write_array(codes, out, overwrite)
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
 
@@ -276,15 +314,23 @@ def encode(model, data, out, split, overwrite, refine) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Reconstructions (.npy or .csv).")
 @click.option("--grid", type=click.Path(path_type=Path), default=None, help="Also save a PNG grid.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--overwrite", is_flag=True)
+@common_options("limit", "overwrite")
 @click.option("--refine-codes", "refine", type=click.IntRange(min=0), default=None, metavar="STEPS",
               help="Refine each code with this many gradient steps through the decoder (default: the model's setting).")
-def reconstruct(model, data, out, grid, split, overwrite, refine) -> None:
-    """Reconstruct DATA with MODEL and write the reconstructions (and their error)."""
+def reconstruct(model, data, out, grid, split, limit, overwrite, refine) -> None:
+    """Reconstruct DATA with MODEL and write the reconstructions (and their error).
+
+    Example:
+
+    \b
+        aekit reconstruct runs/conv digits --out recon.npy --grid recon.png
+    """
     from ..viz import plot_reconstructions
 
     est = _with_refinement(_load_estimator(model), refine)
-    bundle = load_data_arg(data, split, None)
+    bundle = load_data_arg(data, split, None, limit)
+    if grid is not None:
+        refuse_existing(grid, overwrite, "--grid")
     recon = est.reconstruct(bundle.X)
     write_array(recon.reshape(len(recon), *bundle.sample_shape), out, overwrite)
     mse = float(np.mean((recon - bundle.flat()) ** 2))
@@ -297,7 +343,13 @@ def reconstruct(model, data, out, grid, split, overwrite, refine) -> None:
 @click.argument("model")
 def info(model) -> None:
     """Describe a saved model of any kind (autoencoder, detector, SSL backbone, text model, ...):
-    what it is, its input, its size and its training."""
+    what it is, its input, its size and its training.
+
+    Example:
+
+    \b
+        aekit info runs/conv
+    """
     from ..estimators import describe, load
 
     est = load(model)

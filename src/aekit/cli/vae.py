@@ -126,7 +126,13 @@ def _save(est, x_model, out: Path, ncol: int | None, overwrite: bool) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--overwrite", is_flag=True)
 def generate(model, out, n_samples, sampled, temperature, manifold, condition, seed, overwrite) -> None:
-    """Sample new data from MODEL's prior (or decode its 2-D manifold) and save it."""
+    """Sample new data from MODEL's prior (or decode its 2-D manifold) and save it.
+
+    Example:
+
+    \b
+        aekit generate runs/vae --n-samples 64 --out samples.png
+    """
     from ..models.generation import manifold_grid, sample_prior
 
     est = _load_vae(model)
@@ -154,7 +160,13 @@ def generate(model, out, n_samples, sampled, temperature, manifold, condition, s
               help="Class both rows are encoded and decoded as (conditional models): a class name or index.")
 @click.option("--overwrite", is_flag=True)
 def interpolate(model, data, out, start, end, steps, method, split, condition, overwrite) -> None:
-    """Decode the path between the codes of rows START and END of DATA."""
+    """Decode the path between the codes of rows START and END of DATA.
+
+    Example:
+
+    \b
+        aekit interpolate runs/vae digits --start 0 --end 7 --out path.png
+    """
     from ..models.generation import interpolate as interpolate_codes
 
     est = _load_vae(model)

@@ -198,7 +198,7 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
         "precision": [StrOptions(set(PRECISIONS))],
         "device": [str],
         "random_state": ["random_state"],
-        "verbose": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -365,7 +365,7 @@ class AnomalyDetector(FeatureContributions, DetectorPersistence, OutlierPredicti
             epochs=epochs or (default_epochs(n_rows, self.batch_size, steps) if auto else int(self.epochs)),
             batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
             validation_split=self.validation_split, early_stopping=self.early_stopping, seed=seed,
-            device=self.device, precision=self.precision, progress=bool(self.verbose),
+            device=self.device, precision=self.precision, progress=int(self.verbose),
         )
 
     def _fit_members(self, X: np.ndarray, Xs: np.ndarray, keep: np.ndarray, rng, final: bool = True) -> None:

@@ -260,7 +260,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             seed=seed,
             device=self.device,
             precision=self.precision,
-            progress=bool(self.verbose),
+            progress=int(self.verbose),
         )
 
     def _to_model_space(self, X: np.ndarray, copy: bool = True) -> torch.Tensor:

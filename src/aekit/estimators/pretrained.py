@@ -154,7 +154,7 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
             epochs=int(epochs), batch_size=int(self.batch_size), lr=float(lr), weight_decay=float(self.weight_decay),
             validation_split=float(self.validation_split), seed=seed,
             early_stopping=None if self.early_stopping is None else int(self.early_stopping),
-            device=self.device, progress=bool(self.verbose),
+            device=self.device, progress=int(self.verbose),
         )
 
     def _to_model_space(self, X: np.ndarray) -> torch.Tensor:

@@ -92,7 +92,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "device": [str],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],  # a torch seed
-        "verbose": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -43,7 +43,7 @@ class TextEstimator(ModelFolderMixin, BaseEstimator, abc.ABC):
         # Seeds torch and numpy generators (aekit.training.TrainConfig wants a non-negative int):
         # not a RandomState instance.
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
-        "verbose": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     # -- input -------------------------------------------------------------------------------

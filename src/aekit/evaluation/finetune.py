@@ -139,6 +139,7 @@ def finetune_probe(
     patience: int = 10,
     seed: int = 0,
     device: str = "cpu",
+    progress: bool | int = False,
 ) -> FinetuneResult:
     """Test accuracy of a *copy* of ``model``'s backbone plus a linear layer, fine-tuned with
     cross-entropy (through :func:`aekit.fit`) on a class-stratified ``label_fraction`` of the
@@ -160,6 +161,8 @@ def finetune_probe(
     lr, batch_size, seed, device :
         Adam's step size, rows per step, the seed of the subset, split, head and shuffling, and
         the torch device.
+    progress : bool or int
+        Show the fine-tuning's progress (as ``aekit.fit``'s ``progress``).
     """
     from ..training import TrainConfig, fit
 
@@ -182,7 +185,7 @@ def finetune_probe(
         net = Classifier(copy.deepcopy(backbone), len(classes), freeze_backbone=trainable == "head")
     has_val = len(val_rows) > 0
     config = TrainConfig(
-        epochs=epochs, lr=lr, batch_size=batch_size, validation_split=0.0, seed=seed, progress=False, device=device,
+        epochs=epochs, lr=lr, batch_size=batch_size, validation_split=0.0, seed=seed, progress=progress, device=device,
         early_stopping=patience if has_val else None, restore_best=has_val,
     )
     val = (X[val_rows], y_idx[val_rows].astype(np.int64)) if has_val else None

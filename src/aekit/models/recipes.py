@@ -31,7 +31,7 @@ def build_autoencoder(
     architecture: str = "auto",
     hidden_dims: Sequence[int] | None = None,
     channels: Sequence[int] | None = None,
-    activation: str = "relu",
+    activation: str | None = None,
     code_activation: str | None = None,
     likelihood: str | dict[str, Any] = "gaussian",
     latent: str | dict[str, Any] | None = None,
@@ -62,7 +62,8 @@ def build_autoencoder(
         Convolutional encoder channels, one stride-2 stage each (the decoder mirrors them;
         default ``(32, 64)``). Convolutional only: an MLP refuses it.
     activation, code_activation : str
-        Hidden activation and the activation applied to the code (e.g. ``"sigmoid"``).
+        Hidden activation (default ``"relu"``; an error for a network without hidden layers) and
+        the activation applied to the code (e.g. ``"sigmoid"``).
     likelihood, latent, corruption, regularisers
         See :class:`AutoencoderModel`.
     tied : bool
@@ -96,6 +97,13 @@ def build_autoencoder(
         raise ValueError(f"{ignored[0]} is an option of {other}, not of the {architecture!r} network this recipe "
                          f"builds for input_shape {tuple(input_shape)}; leave it out or change the architecture")
     hidden_dims = (256, 128) if hidden_dims is None else hidden_dims
+    if architecture == "mlp" and len(hidden_dims) == 0:  # one layer each way: nothing hidden to act on
+        unused = [name for name, given in (("activation", activation is not None), ("dropout", bool(dropout)),
+                                           ("batch_norm", bool(batch_norm))) if given]
+        if unused:
+            raise ValueError(f"{unused[0]} acts on hidden layers, and this network has none (hidden_dims=()); "
+                             f"leave it out, or give hidden_dims, e.g. hidden_dims=[128]")
+    activation = "relu" if activation is None else activation
     channels = (32, 64) if channels is None else channels
     lik = make_likelihood(likelihood)
     lat = make_latent(latent)
@@ -177,7 +185,7 @@ def linear(input_shape, latent_dim: int = 8, **options) -> AutoencoderModel:
     Trains with its own defaults (full batches, lr 0.1, cosine decay, no validation split;
     :data:`LINEAR_TRAINING`) wherever the estimator's options are left at "auto".
     """
-    options = {"hidden_dims": (), "activation": "identity", "architecture": "mlp", **options}
+    options = {"hidden_dims": (), "architecture": "mlp", **options}
     return build_autoencoder(input_shape, latent_dim, **options)
 
 

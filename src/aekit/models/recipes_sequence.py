@@ -33,7 +33,7 @@ def build_sequence_autoencoder(
     bidirectional: bool = False,
     teacher_forcing: float = 0.0,
     feedback: bool = True,
-    activation: str = "relu",
+    activation: str | None = None,
     code_activation: str | None = None,
     likelihood: str | dict[str, Any] = "gaussian",
     latent: str | dict[str, Any] | None = None,
@@ -86,7 +86,8 @@ def build_sequence_autoencoder(
         given = {"hidden_dims": hidden_dims is not None, "bidirectional": bool(bidirectional),
                  "teacher_forcing": bool(teacher_forcing), "feedback": feedback is not True}
     else:
-        given = {"channels": channels is not None, "kernel_size": kernel_size is not None}
+        given = {"channels": channels is not None, "kernel_size": kernel_size is not None,
+                 "activation": activation is not None}  # LSTM/GRU cells have their own gates
     ignored = [name for name, is_given in given.items() if is_given]
     if ignored:
         owner = "the recurrent recipes (lstm, gru)" if architecture == "conv1d" else "the conv1d recipe"
@@ -94,6 +95,7 @@ def build_sequence_autoencoder(
     hidden_dims = (64,) if hidden_dims is None else hidden_dims
     channels = (32, 64) if channels is None else channels
     kernel_size = 5 if kernel_size is None else kernel_size
+    activation = "relu" if activation is None else activation
     lik = make_likelihood(likelihood)
     lat = make_latent(latent)
     enc_out = latent_dim * lat.n_params

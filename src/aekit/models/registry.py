@@ -7,15 +7,13 @@ A recipe is a function ``(input_shape, **options) -> AutoencoderModel`` register
 
 from __future__ import annotations
 
-import inspect
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from ..nn.shapes import as_shape
-from ..registry import Registry
+from ..registry import Registry, accepted_options
 from ..training.config import TrainConfig, optimizer_spec
 from .autoencoder import AutoencoderModel
 
@@ -105,21 +103,11 @@ def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
         ) from None
 
 
-def _named_options(fn: Callable) -> list[str]:
-    return [p.name for p in inspect.signature(fn).parameters.values()
-            if p.name != "input_shape" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-
-
 def recipe_options(recipe: Recipe, err: TypeError | None = None) -> list[str]:
     """The options a recipe takes: its own, and, when it passes ``**options`` on to a builder
     (``build_autoencoder``, ``build_sequence_autoencoder``, ...), the builder's. ``err`` is the
     TypeError the builder raised, which names it."""
-    names = _named_options(recipe)
-    match = re.match(r"(\w+)\(\) got an unexpected keyword argument", str(err)) if err is not None else None
-    builder = recipe.__globals__.get(match.group(1)) if match else None
-    if callable(builder) and builder is not recipe:
-        names += [n for n in _named_options(builder) if n not in names]
-    return sorted(names)
+    return accepted_options(recipe, err)
 
 
 def create_model(name: str, input_shape: int | Sequence[int], **options: Any) -> AutoencoderModel:

@@ -21,7 +21,8 @@ from .._files import atomic_folder, is_aekit_folder, replace_file
 from ..viz.report import EVALUATION_FILE
 from .folders import RUN_FORMAT, RUN_MARKER, write_run_info
 
-__all__ = ["add_evaluation_results", "evaluation_folder", "is_run_folder", "record_evaluation"]
+__all__ = ["add_evaluation_results", "evaluation_folder", "is_run_folder", "record_evaluation",
+           "refuse_existing_evaluation"]
 
 
 def is_run_folder(folder: str | os.PathLike) -> bool:
@@ -100,6 +101,16 @@ def evaluation_folder(model: str | os.PathLike, out: str | os.PathLike | None, d
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
         write_run_info(tmp, params)
     return out
+
+
+def refuse_existing_evaluation(model: str | os.PathLike, out: str | os.PathLike | None, protocol: str,
+                               overwrite: bool) -> None:
+    """Before measuring: an earlier result of ``protocol`` in the folder the evaluation would go to
+    is replaced only with ``overwrite`` (``aekit evaluate --overwrite``)."""
+    folder = Path(model) if out is None else Path(out)
+    path = folder / EVALUATION_FILE
+    if not overwrite and is_run_folder(folder) and path.is_file() and protocol in json.loads(path.read_text()):
+        raise FileExistsError(f"{str(path)!r} already holds a {protocol!r} result; pass --overwrite to replace it")
 
 
 def record_evaluation(model: str | os.PathLike, out: str | os.PathLike | None, result: dict[str, Any],

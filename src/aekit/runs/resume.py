@@ -33,7 +33,8 @@ def _data_reference(data: str) -> str:
 
 
 def read_resume_info(run_dir: str | os.PathLike) -> dict[str, Any]:
-    """What ``aekit train --resume RUN_DIR`` needs: data, split, label column, estimator parameters."""
+    """What ``aekit train --resume RUN_DIR`` needs: data, split, label column, the estimator's
+    class name (e.g. ``VariationalAutoencoder``) and parameters."""
     run_dir = Path(run_dir)
     if not run_dir.exists():
         raise FileNotFoundError(f"run folder {str(run_dir)!r} does not exist")
@@ -47,7 +48,8 @@ def read_resume_info(run_dir: str | os.PathLike) -> dict[str, Any]:
         )
     try:
         info = json.loads(info_file.read_text())
-        return {k: info[k] for k in ("data", "split", "label_column", "params", "checkpoint_every")}
+        saved = {k: info[k] for k in ("data", "split", "label_column", "params", "checkpoint_every")}
+        return {**saved, "estimator": info.get("estimator", "Autoencoder")}  # runs of 0.2.0 name none
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
         raise ValueError(f"{str(info_file)!r} is damaged ({err}); start the run again") from None
 
@@ -80,7 +82,8 @@ def train_resumable(
     out = Path(out)
     where = ddp.init_distributed(resolve_device(estimator.device))
     info = {"data": _data_reference(data), "split": split, "label_column": label_column,
-            "params": estimator.get_params(), "checkpoint_every": checkpoint_every}
+            "params": estimator.get_params(), "checkpoint_every": checkpoint_every,
+            "estimator": type(estimator).__name__}
     if where.is_main:
         _prepare_folder(out, overwrite, resume, info)
     ddp.barrier()

@@ -29,7 +29,7 @@ from ..nn.activations import activation_names, make_activation
 from ..nn.resnet import SmallResNet
 from ..nn.shapes import as_shape, is_image_shape
 from ..nn.vit import SmallViT
-from ..registry import Registry
+from ..registry import Registry, accepted_options
 
 # name -> constructor(input_shape, **options); each result has ``.out_features``
 BACKBONES: Registry[Callable[..., nn.Module]] = Registry("backbone", spec_hint="")
@@ -131,7 +131,8 @@ def make_backbone(
     try:
         net = factory(as_shape(input_shape), **options)
     except TypeError as err:
-        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}") from None
+        raise ValueError(f"backbone {name!r} rejected its options {options}: {err}; its options are "
+                         f"{accepted_options(factory, err)}") from None
     if not isinstance(net, nn.Module):
         raise TypeError(f"backbone {name!r} must build an nn.Module, got {type(net).__name__}")
     if not isinstance(getattr(net, "out_features", None), int):

@@ -46,6 +46,24 @@ def list_methods() -> list[str]:
     return METHODS.names()
 
 
+def method_options(method: str | type["SSLMethod"]) -> list[str]:
+    """The options a method takes (its constructor's keyword arguments, along its base classes
+    while they pass ``**options`` up), for error messages and ``--help``."""
+    import inspect
+
+    cls = METHODS.get(method) if isinstance(method, str) else method
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass) or klass is object:
+            continue
+        params = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        names += [p.name for p in params if p.name not in ("self", "input_shape") and p.name not in names
+                  and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return sorted(names)
+
+
 def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -> "SSLMethod":
     """Build the registered method ``name`` for samples of ``input_shape``.
 
@@ -59,7 +77,8 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
     try:
         model = cls(shape, **options)
     except TypeError as err:
-        raise ValueError(f"method {name!r} rejected its options {sorted(options)}: {err}") from None
+        raise ValueError(f"method {name!r} rejected its options {sorted(options)}: {err}; its options are "
+                         f"{method_options(cls)}") from None
     # a backbone given as an nn.Module instance has no JSON that rebuilds it: nor has the method
     model.spec = None if isinstance(options.get("backbone"), nn.Module) else {
         "method": name, "input_shape": list(shape), "options": options}

@@ -42,7 +42,7 @@ class TrainConfig:
     # "fp32", "bf16" (autocast), "fp16" (autocast plus a gradient scaler: for GPUs without bf16),
     # or "auto" (bf16 where hardware has it, else fp32; never fp16)
     precision: str = "fp32"
-    progress: bool = True  # show a progress bar over epochs
+    progress: bool | int = True  # 0: none; 1: a bar (terminal) or plain lines (logs); 2: also a line per epoch
     num_workers: int = 0  # DataLoader workers, used only for torch Datasets
     checkpoint_every: int | None = None  # write a resumable checkpoint every N epochs (needs checkpoint_dir)
     checkpoint_dir: str | None = None  # folder for ``checkpoint.pt``; fit(resume_from=...) reads it back

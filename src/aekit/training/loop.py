@@ -93,6 +93,8 @@ def fit(
     validation_data : optional
         Held-out samples; when absent, ``config.validation_split`` of ``data`` is held out.
     callbacks : callables ``(epoch, record, model) -> bool | None``; True stops training.
+        A callback with an ``on_fit_start(first_epoch, model)`` method is told the first epoch
+        this fit runs (later than 1 when resumed) before it starts.
     resume_from : path, optional
         A checkpoint folder (or file) written with ``config.checkpoint_every``: training goes on
         from its epoch with the same weights, optimizer, RNG and data order.
@@ -117,8 +119,11 @@ def _train(run, callbacks: list[Callback]) -> History:
     model, config, optimizer, device = run.model, run.config, run.optimizer, run.device
     epochs = range(run.start_epoch, config.epochs + 1)
     samples = len(run.train_src) if hasattr(run.train_src, "__len__") else None  # this rank counts its share
-    progress = Progress(config.progress and run.where.is_main, run.start_epoch, config.epochs,
+    progress = Progress(config.progress if run.where.is_main else False, run.start_epoch, config.epochs,
                         None if samples is None else -(-samples // run.where.world_size))
+    for cb in callbacks:  # a resumed fit starts later: schedules set the value of its first epoch
+        if hasattr(cb, "on_fit_start"):
+            cb.on_fit_start(run.start_epoch, model)
     try:
         for epoch in epochs:
             start = time.perf_counter()

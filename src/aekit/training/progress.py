@@ -4,7 +4,8 @@ On a terminal: one bar over every sample of every epoch, so it moves (with an ET
 epoch too, the last epoch's losses beside it, and it stays on screen when training ends. Anywhere
 else (a log file, CI, a notebook's captured output): one plain line per epoch with an ETA, and
 inside an epoch that runs long a line every ``log_every`` seconds, with no carriage returns or
-escape codes to garble the log. Either way a summary line ends a finished fit.
+escape codes to garble the log. Either way a summary line ends a finished fit. ``verbose``
+(``progress=2``, ``--verbose``) also writes the per-epoch line above the bar on a terminal.
 
 The loop tells this class how many samples each step took (a Python int it already has) and
 hands it each epoch's record (read from the device once per epoch anyway), so progress adds no
@@ -28,7 +29,8 @@ class Progress:
 
     Parameters
     ----------
-    enabled : bool
+    enabled : bool or int
+        0/False: nothing; 1/True: the bar or the log lines; 2: also a line per epoch above the bar.
     first_epoch, last_epoch : int
         The epochs this fit runs (a resumed fit starts later).
     samples_per_epoch : int or None
@@ -40,7 +42,8 @@ class Progress:
 
     def __init__(self, enabled: bool, first_epoch: int, last_epoch: int, samples_per_epoch: int | None,
                  log_every: float | None = None) -> None:
-        self.enabled = enabled
+        self.enabled = bool(enabled)
+        self.verbose = int(enabled) >= 2
         self.first_epoch, self.last_epoch = first_epoch, last_epoch
         self.samples_per_epoch = samples_per_epoch
         self.log_every = LOG_EVERY if log_every is None else log_every
@@ -77,11 +80,14 @@ class Progress:
         self.epochs_done += 1
         self.epoch_samples = 0
         losses = {k: f"{v:.4g}" for k, v in record.items() if k.endswith("total")}
+        parts = " ".join(f"{k}={v}" for k, v in losses.items())
+        line = f"epoch {record['epoch']}/{self.last_epoch} {parts}"
         if self.bar is not None:
             self.bar.set_postfix({"epoch": record["epoch"], **losses})
+            if self.verbose:
+                self.bar.write(f"{line} ({time.perf_counter() - self.started:.1f} s)", file=sys.stderr)
             return
-        parts = " ".join(f"{k}={v}" for k, v in losses.items())
-        self._line(f"epoch {record['epoch']}/{self.last_epoch} {parts}", time.perf_counter())
+        self._line(line, time.perf_counter())
 
     def _line(self, text: str, now: float) -> None:
         elapsed = now - self.started

@@ -64,6 +64,11 @@ class LinearSchedule:
         """Set the first epoch's value."""
         setattr(self._latent(model), self.attribute, self.value(1))
 
+    def on_fit_start(self, first_epoch: int, model: nn.Module) -> None:
+        """Before the fit's first epoch (later than 1 when resumed from a checkpoint): its value,
+        which a checkpoint does not hold (it is an attribute, not a weight)."""
+        setattr(self._latent(model), self.attribute, self.value(first_epoch))
+
     def __call__(self, epoch: int, record: dict, model: nn.Module) -> None:
         latent = self._latent(model)
         record[self.attribute] = float(getattr(latent, self.attribute))

@@ -1,5 +1,5 @@
-"""More PNG figures for the report: image grids, anomaly-score histograms, ROC/PR, probe bars,
-confusion matrices.
+"""More PNG figures for the report: image grids, anomaly-score histograms, scores along a series,
+ROC/PR, probe bars, confusion matrices.
 
 They share the style of :mod:`aekit.viz.plots` (titles, labelled axes, light grid) and write
 their PNG atomically, returning the path.
@@ -87,6 +87,51 @@ def plot_score_histogram(
             ax.axvline(threshold, color="black", ls="--", lw=1.2, label=f"threshold {threshold:.4g} ({flagged:.1%} flagged)")
         ax.set(title=title, xlabel="anomaly score (higher = more anomalous)", ylabel="samples")
         ax.legend(frameon=False, fontsize=8)
+        return _save(fig, path)
+
+
+def plot_series_scores(
+    series: np.ndarray,
+    scores: np.ndarray,
+    path: str | os.PathLike,
+    threshold: float | None = None,
+    labels: np.ndarray | None = None,
+    n_train: int | None = None,
+) -> Path:
+    """A series (first channel) above its per-step anomaly scores, with the threshold, the flagged
+    steps, the labelled anomalous steps (shaded) and the end of the training part.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> x = np.sin(np.arange(200) / 8.0)[:, None]
+    >>> p = plot_series_scores(x, np.abs(x[:, 0]), os.path.join(tempfile.mkdtemp(), "s.png"), threshold=0.9)
+    >>> p.stat().st_size > 0
+    True
+    """
+    series = np.asarray(series, dtype=np.float64).reshape(len(series), -1)
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if len(scores) != len(series):
+        raise ValueError(f"scores has {len(scores)} steps and series {len(series)}; give one score per step")
+    steps = np.arange(len(series))
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 4.6), sharex=True)
+        top.plot(steps, series[:, 0], color="tab:blue", lw=0.8)
+        top.set(title="Series" + (" (first channel)" if series.shape[1] > 1 else ""), ylabel="value")
+        bottom.plot(steps, scores, color="tab:purple", lw=0.8, label="score")
+        bottom.set(title="Anomaly score per step", xlabel="step", ylabel="score")
+        for ax in (top, bottom):
+            if labels is not None:
+                marked = np.asarray(labels).ravel() != 0
+                ax.fill_between(steps, 0, 1, where=marked, color="tab:red", alpha=0.15,
+                                transform=ax.get_xaxis_transform(), label="labelled anomaly" if ax is bottom else None)
+            if n_train is not None and n_train < len(series):
+                ax.axvline(n_train, color="gray", ls=":", lw=1, label="end of training part" if ax is bottom else None)
+        if threshold is not None:
+            flagged = scores > threshold
+            bottom.axhline(threshold, color="black", ls="--", lw=1, label=f"threshold ({int(flagged.sum())} flagged)")
+            top.scatter(steps[flagged], series[flagged, 0], s=8, color="tab:red", zorder=3)
+        bottom.legend(frameon=False, fontsize=8, loc="upper left")
         return _save(fig, path)
 
 

@@ -46,6 +46,7 @@ from .figures import (
     plot_probe_accuracies,
     plot_roc_pr,
     plot_score_histogram,
+    plot_series_scores,
 )
 from .plots import plot_latent_scatter, plot_loss_curves, plot_reconstructions
 
@@ -69,6 +70,7 @@ class RunData:
     detector: dict[str, Any] = field(default_factory=dict)
     probe: dict[str, float] = field(default_factory=dict)
     evaluation: dict[str, dict[str, Any]] = field(default_factory=dict)  # protocol -> accuracies, confusion
+    neighbours: dict[str, list] = field(default_factory=dict)  # text runs: word -> [[neighbour, cosine], ...]
 
     @property
     def kind(self) -> str:
@@ -117,6 +119,7 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
         detector=_read_json(folder / "detector.json") or {},
         probe=_read_json(folder / "probe.json") or {},
         evaluation=_read_json(folder / EVALUATION_FILE) or {},
+        neighbours=_read_json(folder / "neighbours.json") or {},
     )
 
 
@@ -265,6 +268,9 @@ _HEADLINE = {
     "reconstruction_mse": "reconstruction MSE (all samples)",
     "val_total": "final validation loss",
     "train_total": "final training loss",
+    "accuracy": "held-out masked-token accuracy",
+    "baseline_accuracy": "unigram baseline accuracy",
+    "vocabulary": "vocabulary (words)",
     "auroc": "AUROC",
     "auprc": "average precision",
     "threshold": "anomaly threshold",
@@ -408,8 +414,19 @@ def _detector(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
         return None
     labels = run.arrays.get("score_labels")
     threshold = run.detector.get("threshold")
-    parts = [_figure(plot_score_histogram(scores, figdir / "scores.png", threshold, labels),
-                     "Distribution of anomaly scores" + (" with the decision threshold." if threshold is not None else "."))]
+    parts = []
+    series = run.arrays.get("series")
+    if series is not None:  # a detect-series run: the scores in time first (of a long series, its start)
+        n_train, n = run.summary.get("n_train"), min(len(series), len(scores))
+        shown_labels = None if labels is None else labels[:n]
+        parts.append(_figure(plot_series_scores(series[:n], scores[:n], figdir / "series_scores.png", threshold,
+                                                shown_labels, n_train=n_train),
+                             "The series and its per-step anomaly score; red dots: flagged steps"
+                             + ("; shaded: labelled anomalies" if labels is not None else "")
+                             + ("; dotted line: end of the training part." if n_train and n_train < n else ".")))
+    parts.append(_figure(plot_score_histogram(scores, figdir / "scores.png", threshold, labels),
+                         "Distribution of anomaly scores" + (" with the decision threshold." if threshold is not None
+                                                             else ".")))
     if labels is not None and 0 < int(np.sum(labels != 0)) < len(labels):
         path, metrics = plot_roc_pr(scores, labels, figdir / "roc_pr.png")
         parts.append(_table({"AUROC": metrics["auroc"], "average precision": metrics["average_precision"]}))
@@ -429,6 +446,13 @@ def _probe(run: RunData, figdir: Path) -> tuple[str, str, str] | None:
     path = plot_probe_accuracies(run.probe, figdir / "probe.png")
     body = _table(run.probe, ("probe", "accuracy")) + _figure(path, "Accuracy of classifiers trained on the frozen features.")
     return _section("probe", "Probe accuracies", body)
+
+
+def _neighbours(run: RunData) -> tuple[str, str, str] | None:
+    if not run.neighbours:
+        return None
+    rows = {word: ", ".join(f"{n} ({s:.2f})" for n, s in found) for word, found in run.neighbours.items()}
+    return _section("neighbours", "Nearest neighbours", _table(rows, ("word", "nearest words (cosine)")))
 
 
 def _is_vae(estimator: Any) -> bool:
@@ -469,7 +493,8 @@ def _load_estimator(folder: Path) -> Any:
 
 
 _TITLES = {"train": "aekit run", "pretrain": "aekit pretrain", "restore": "aekit restore",
-           "evaluate": "aekit evaluate"}
+           "evaluate": "aekit evaluate", "detect-series": "aekit detect-series", "word2vec": "aekit word2vec",
+           "masked-lm": "aekit masked-lm"}
 
 
 def _title(run: RunData) -> tuple[str, str]:
@@ -524,7 +549,8 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     if estimator is None and run.summary.get("recipe") is not None:
         estimator = _load_estimator(run.folder)
     sections = [_headline(run), _evaluation(run, figdir), _losses(run), _reconstructions(run), _latent(run),
-                _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir), _configuration(run)]
+                _vae(run, figdir, estimator), _detector(run, figdir), _probe(run, figdir), _neighbours(run),
+                _configuration(run)]
     sections = [s for s in sections if s is not None]
     title, subtitle = _title(run)
     page = _PAGE.substitute(
