@@ -285,7 +285,7 @@ def parse_args(argv):
                         help="NAB's combined_windows.json (default: found beside or above --data-dir; none: no scoring)")
     parser.add_argument("--baselines", type=Path, default=None, help="folder of published baselines (default: found likewise)")
     parser.add_argument("--fold", choices=["A", "B", "all"], default="all",
-                        help="A: files 0, 2, 4, ... in sorted order (where the defaults were chosen); B: the others")
+                        help="A: files 0, 2, 4, ... in sorted order; B: the others (--cv uses both)")
     parser.add_argument("--cv", action="store_true",
                         help="two-fold protocol: choose among CV_GRID's settings on fold A and score fold B, and the "
                              "reverse; writes the out-of-fold results (needs labels)")
