@@ -48,11 +48,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..data.windows import as_series
+from ..evaluation.nab import PROBATION_FRACTION
 
 # q is floored at 1e-10 before the log (HTM's constant): a score of 1 means a tail probability <= 1e-10
 _LOG_FLOOR = math.log(1e-10)
 _MIN_SPREAD = 1e-4  # a flat history of raw scores must not turn rounding noise into alarms
-_PROBATION_FRACTION = 0.15  # NAB's probationary period: 15% of the rows (aekit.evaluation.nab)
 
 
 class StreamingAnomalyDetector(BaseEstimator):
@@ -250,7 +250,7 @@ class StreamingAnomalyDetector(BaseEstimator):
             self._since_alarm = 0
             # in units of the probation NAB's rule would give the rows seen so far without its cap
             # (15%, at most 750 rows): on long streams, whose windows are long, suppression keeps up
-            self._suppressing = max(self.suppress_rows_, round(self.suppress * _PROBATION_FRACTION * (self.n_seen_ + 1)))
+            self._suppressing = max(self.suppress_rows_, round(self.suppress * PROBATION_FRACTION * (self.n_seen_ + 1)))
         if self._model is not None:
             self._since_refit += 1
             if self._since_refit >= self.refit_every:
