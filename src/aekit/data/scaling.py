@@ -18,9 +18,9 @@ def fit_affine(X: np.ndarray, method: str, unit_interval: bool) -> tuple[np.ndar
     needs [0, 1] (Bernoulli, categorical) and ``"standard"`` when it does not.
     """
     if method == "none" or (method == "auto" and 0 <= X.min() and X.max() <= 1):
-        # Nothing to scale, decided from the whole array's extremes (two fast passes; NaN fails the
-        # test): the per-feature statistics cost as much again (22 ms on 20,000 x 784 float32),
-        # a fixed cost of every fit on images. The same result as through affine_from_stats.
+        # Nothing to scale, decided from the whole array's extremes (two fast passes, 8-12 ms on
+        # 20,000 x 784 float32; NaN fails the test) instead of per-feature ones (22 ms), a fixed
+        # cost of every fit on images. The same result as through affine_from_stats.
         return np.zeros(X.shape[1]), np.ones(X.shape[1]), "none"
     stats = {"min": X.min(axis=0).astype(np.float64), "max": X.max(axis=0).astype(np.float64)}
     if method in ("standard", "center") or (method == "auto" and not _in_unit(stats) and not unit_interval):
