@@ -1,0 +1,474 @@
+"""Every self-supervised method under one protocol and one wall-clock budget (issue #19 item 2).
+
+The readout is the one fixed in docs/benchmarks.md ("Self-supervised readout") before these runs:
+
+- pretraining on the 60,000 Fashion-MNIST training images, labels unused; every method gets the
+  same ``--budget-minutes`` of wall-clock time (CPU seconds and load reported beside it), with a
+  warm-up + cosine learning rate laid over the budget; ``--long METHOD`` (or ``auto``: the best
+  validation linear probe so far) gets one ``--long-minutes`` run;
+- features: the frozen backbone's last map average-pooled to a 3 x 3 grid (conv: 256 x 4 x 4 ->
+  2,304; ViT: its 256-wide patch tokens laid on their 4 x 4 patch grid -> 2,304);
+- linear probe: standardised features, logistic regression (torch L-BFGS, 200 iterations), C from
+  ``aekit.evaluation.probes.C_GRID`` chosen by accuracy on the last 10,000 training images with the
+  probe fitted on the first 50,000 (rule: highest validation accuracy, the smaller C on a tie);
+- kNN: temperature-weighted cosine, T = 0.07, k = 20 (k = 200 beside it), nothing chosen;
+- 1%-label fine-tuning: ``finetune_probe(label_fraction=0.01, trainable="all")``, seeds 0 and 1,
+  its epoch chosen on a stratified share of those 600 labelled rows.
+
+Controls read out the same way: raw pixels (784 features; fine-tuned as a linear classifier) and
+the same backbones randomly initialised (conv for the conv methods, ViT for mae / jepa).
+
+Two steps, run in this order; each writes every finished entry to ``--results`` at once (an
+interrupted run keeps what it measured, a rerun skips what is there):
+
+    # 1. validation only: pretrain, choose C on the last 10,000 training images
+    python benchmarks/ssl_table.py --select --budget-minutes 2.5 --workdir /tmp/ssl_table
+    python benchmarks/ssl_table.py --select --long auto --long-minutes 12 --workdir /tmp/ssl_table
+    # 2. the test set, read once with every setting fixed; prints the table and writes the page
+    python benchmarks/ssl_table.py --final --workdir /tmp/ssl_table --page docs/results/ssl_table.md
+
+``--limit N`` (first N training, N test images) and ``--data digits`` are smoke tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import math
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from aekit._files import replace_file
+from aekit.evaluation import extract_features, finetune_probe, knn_probe, linear_probe
+from aekit.evaluation.probes import C_GRID
+from aekit.ssl import (
+    create_method,
+    list_methods,
+    load_backbone,
+    make_backbone,
+    save_backbone,
+)
+
+POOL_GRID = 3  # fixed in docs/benchmarks.md
+PROBE_ITERATIONS = 200
+KNN_KS = (20, 200)
+FINETUNE_SEEDS = (0, 1)
+CONV = {"backbone": "conv", "backbone_options": {"out_features": 512, "channels": [64, 128, 256], "batch_norm": True}}
+# patch 7: a 4 x 4 token grid of width 256, the same 256 x 4 x 4 map as the conv backbone's last one
+VIT = {"backbone": "vit", "backbone_options": {"patch_size": 7, "dim": 256, "depth": 3, "heads": 4}}
+VIT_METHODS = ("mae", "jepa")
+VIEW_METHODS = ("simclr", "moco", "byol", "simsiam", "barlow_twins", "vicreg", "dino", "triplet")
+# Fixed before the runs, not tuned: the library's preset for small grey images for every view-based
+# method (the "simclr" preset's colour steps do nothing useful on one channel), and the settings that
+# make rotation / jigsaw fit 28 x 28 images (jigsaw's 3 x 3 default does not divide 28).
+METHOD_OPTIONS = {
+    **{name: {"augment": "small_gray"} for name in VIEW_METHODS},
+    "rotation": {"all_rotations": False},
+    "jigsaw": {"grid": 2, "n_permutations": 24},
+}
+CONTROLS = {"raw pixels": None, "random-init conv": "conv", "random-init ViT": "vit"}
+LONG_SUFFIX = " (long)"
+
+
+# ----------------------------------------------------------------------------- methods and features
+def image_methods(shape) -> list[str]:
+    """The registered methods that can train on ``shape`` (grey images here: colorization needs RGB,
+    masked_features needs vectors; both refuse such input when built)."""
+    names = []
+    for name in list_methods():
+        try:
+            build(name, shape, seed=0)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+def architecture(name: str) -> dict:
+    return VIT if name in VIT_METHODS else CONV
+
+
+def build(name: str, shape, seed: int):
+    torch.manual_seed(seed)
+    return create_method(name, shape, **architecture(name), **METHOD_OPTIONS.get(name, {}))
+
+
+class TokenGrid(nn.Module):
+    """A ViT seen as a conv backbone: ``feature_map`` lays its patch tokens on the patch grid, so the
+    same ``extract_features(pool_grid=3)`` reads both kinds."""
+
+    def __init__(self, vit: nn.Module) -> None:
+        super().__init__()
+        self.vit = vit
+        self.out_features = vit.out_features
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.vit.tokens(x)  # (B, N, dim), patches in row-major order
+        rows, cols = (side // self.vit.patch_size for side in x.shape[-2:])
+        return tokens.transpose(1, 2).reshape(len(x), tokens.shape[-1], rows, cols)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.vit(x)
+
+
+def grid_features(backbone: nn.Module | None, X: np.ndarray) -> np.ndarray:
+    """The fixed readout: pixels for the raw-pixel control, else the 3 x 3 pooled last map."""
+    if backbone is None:
+        return X.reshape(len(X), -1)
+    reader = backbone if callable(getattr(backbone, "feature_map", None)) else TokenGrid(backbone)
+    return extract_features(reader.eval(), X, pool_grid=POOL_GRID)
+
+
+def pixel_classifier_backbone(shape) -> nn.Module:
+    """The raw-pixel control's "backbone" for fine-tuning: the identity on flattened pixels, so
+    fine-tuning trains a linear classifier on pixels."""
+    net = nn.Flatten()
+    net.out_features = int(np.prod(shape))
+    return net
+
+
+# ----------------------------------------------------------------------------- pretraining
+def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, lr: float, seed: int,
+             warmup: float = 0.05) -> dict:
+    """Train until ``seconds`` of wall-clock time have passed (checked before every step).
+
+    Not :func:`aekit.fit`: the budget here is time, not epochs, and the learning-rate schedule
+    (linear warm-up over the first ``warmup`` of the budget, then a cosine to 0 at its end) is laid
+    over that time, which fit's per-epoch schedulers cannot express.
+    """
+    method = method.to(memory_format=torch.channels_last)  # faster convolutions on the CPU
+    optimizer = torch.optim.AdamW([p for p in method.parameters() if p.requires_grad], lr=lr, weight_decay=1e-5)
+    X = torch.as_tensor(X, dtype=torch.float32)
+    batch_size = min(batch_size, len(X))
+    gen = torch.Generator().manual_seed(seed)
+    wall0, cpu0, steps, losses = time.perf_counter(), time.process_time(), 0, []
+    method.train()
+    while True:
+        order = torch.randperm(len(X), generator=gen)
+        for start in range(0, len(X) - batch_size + 1, batch_size):
+            frac = (time.perf_counter() - wall0) / seconds
+            if frac >= 1:
+                method.to(memory_format=torch.contiguous_format).eval()
+                return {"steps": steps, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
+                        "final_loss": float(np.mean(losses[-20:])) if losses else None, "batch_size": batch_size,
+                        "lr": lr, "epochs": steps * batch_size / len(X)}
+            scale = frac / warmup if frac < warmup else 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup)))
+            for group in optimizer.param_groups:
+                group["lr"] = lr * scale
+            x = X[order[start : start + batch_size]].contiguous(memory_format=torch.channels_last)
+            loss = method.loss(x).total
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.detach()))
+            steps += 1
+
+
+# ----------------------------------------------------------------------------- readout
+def choose_C(features: np.ndarray, y: np.ndarray, n_fit: int) -> dict:
+    """Validation step: the probe fitted on rows ``[:n_fit]`` for each C of C_GRID, scored on the rest."""
+    scores = {c: linear_probe(features[:n_fit], y[:n_fit], features[n_fit:], y[n_fit:], C=c,
+                              max_iter=PROBE_ITERATIONS, backend="torch") for c in C_GRID}
+    best = max(scores.values())
+    C = min(c for c, s in scores.items() if s == best)  # the rule: best accuracy, smaller C on a tie
+    return {"C": C, "val_linear": best, "val_linear_by_C": {str(c): s for c, s in scores.items()}}
+
+
+def test_readout(backbone, finetune_net, data, ftr: np.ndarray, C: float, finetune_epochs: int) -> dict:
+    """Final step, the only one that reads the test images: the probe refitted with the chosen C on
+    the probe rows (features ``ftr``, the first ``len(ftr)`` training images), kNN on them, and the
+    1%-label fine-tune (600 of all the training labels)."""
+    Xtr, ytr, Xte, yte = data
+    fte = grid_features(backbone, Xte)
+    yprobe = ytr[: len(ftr)]
+    out = {"dim": int(ftr.shape[1]), "test_linear": linear_probe(ftr, yprobe, fte, yte, C=C, max_iter=PROBE_ITERATIONS,
+                                                                 backend="torch")}
+    out.update({f"test_knn{k}": a for k, a in knn_probe(ftr, yprobe, fte, yte, ks=KNN_KS).items()})
+    runs = [finetune_probe(finetune_net, Xtr, ytr, Xte, yte, label_fraction=0.01, trainable="all",
+                           epochs=finetune_epochs, seed=s) for s in FINETUNE_SEEDS]
+    out["test_finetune1pct"] = float(np.mean([r.accuracy for r in runs]))
+    out["finetune1pct_by_seed"] = [r.accuracy for r in runs]
+    out["finetune_best_epochs"] = [r.best_epoch for r in runs]
+    return out
+
+
+# ----------------------------------------------------------------------------- results file
+def load_results(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {"entries": {}}
+
+
+def save_entry(path: Path, name: str, entry: dict, machine_now: dict) -> dict:
+    """Add or replace one entry and return the whole file. Under a lock, re-reading the file first:
+    several ``--select`` processes (disjoint ``--methods``) may share one results file. Written
+    through a temporary file, so an interruption never leaves half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = load_results(path)
+        results["machine"] = machine_now
+        results["entries"][name] = entry
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w") as f:
+            json.dump(results, f, indent=1)
+        replace_file(tmp, path)
+    return results
+
+
+def machine() -> dict:
+    return {"cpu": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "load_average": round(os.getloadavg()[0], 1)}
+
+
+# ----------------------------------------------------------------------------- data
+def load_data(name: str, limit: int | None):
+    """(train X, train y, test X, test y, number of fit rows: the rest of train validates)."""
+    if name == "fashion":
+        from aekit.data import load_fashion_mnist
+
+        train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
+        Xtr, ytr, Xte, yte = train.X.astype(np.float32), train.y, test.X.astype(np.float32), test.y
+    elif name == "digits":  # 8 x 8 images: a smoke test of the code paths, seconds
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X = (X / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+        Xtr, ytr, Xte, yte = X[:1400], y[:1400], X[1400:], y[1400:]
+    else:
+        raise ValueError(f"--data must be 'fashion' or 'digits', got {name!r}")
+    if limit:
+        Xtr, ytr, Xte, yte = Xtr[:limit], ytr[:limit], Xte[:limit], yte[:limit]
+    # Fashion-MNIST: the last 10,000 training images validate (docs/benchmarks.md); smaller sets: the last 1/6
+    n_val = 10_000 if len(Xtr) == 60_000 else len(Xtr) // 6
+    return Xtr, ytr, Xte, yte, len(Xtr) - n_val
+
+
+# ----------------------------------------------------------------------------- steps
+def select_entry(name: str, data, args) -> dict:
+    """Pretrain ``name`` (a method, or a control when it is a key of CONTROLS) and choose its C."""
+    Xtr, ytr, _, _, n_fit = data
+    shape = Xtr.shape[1:]
+    entry: dict = {"kind": "control" if name in CONTROLS else "method", "machine_at_start": machine()}
+    method_name = name.removesuffix(LONG_SUFFIX)
+    if name in CONTROLS:
+        arch = CONTROLS[name]
+        entry["architecture"] = arch or "pixels"
+        if arch is not None:
+            torch.manual_seed(args.seed)
+            spec = CONV if arch == "conv" else VIT
+            backbone = make_backbone(shape, spec["backbone"], spec["backbone_options"]).eval()
+    else:
+        minutes = args.long_minutes if name.endswith(LONG_SUFFIX) else args.budget_minutes
+        method = build(method_name, shape, args.seed)
+        entry["architecture"] = "vit" if method_name in VIT_METHODS else "conv"
+        entry["options"] = METHOD_OPTIONS.get(method_name, {})
+        entry["budget_minutes"] = minutes
+        entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed)
+        backbone = method.backbone
+    t0 = time.perf_counter()
+    n_probe = min(args.probe_rows or n_fit, n_fit)
+    rows = np.r_[0:n_probe, n_fit : len(Xtr)]  # the probe's fit rows, then the validation rows
+    stem = Path(args.workdir) / name.replace(" ", "_")
+    if entry["architecture"] != "pixels":
+        entry["backbone_path"] = str(stem)
+        save_backbone(backbone, stem, overwrite=True)
+        features = grid_features(backbone, Xtr[rows])
+    else:
+        features = grid_features(None, Xtr[rows])
+    entry["probe_rows"] = n_probe
+    entry["features_path"] = str(stem) + "-train-features.npy"  # the final step reuses the fit rows' features
+    np.save(entry["features_path"], features[:n_probe])
+    entry.update(choose_C(features, ytr[rows], n_probe))
+    entry["select_readout_s"] = time.perf_counter() - t0
+    return entry
+
+
+def final_entry(name: str, entry: dict, data, args) -> dict:
+    Xtr, ytr, Xte, yte, _ = data
+    shape = Xtr.shape[1:]
+    if entry["architecture"] == "pixels":
+        backbone, net = None, pixel_classifier_backbone(shape)
+    else:
+        backbone = load_backbone(entry["backbone_path"])
+        net = backbone
+    t0 = time.perf_counter()
+    out = test_readout(backbone, net, (Xtr, ytr, Xte, yte), np.load(entry["features_path"]), entry["C"],
+                       args.finetune_epochs)
+    out["final_readout_s"] = time.perf_counter() - t0
+    out["machine_at_final"] = machine()
+    return out
+
+
+# ----------------------------------------------------------------------------- table and verdicts
+def fmt(v, digits=4) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def table(results: dict) -> str:
+    entries = results["entries"]
+    lines = [("| representation | backbone | budget (min, wall) | steps (epochs) | CPU s | C (val acc) | "
+             "linear probe (test) | kNN k=20 (test) | kNN k=200 (test) | 1%-label fine-tune (test, 2 seeds) |"),
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, e in entries.items():
+        p, f = e.get("pretrain"), e.get("final", {})
+        budget = f"{e['budget_minutes']:g}" if p else "-"
+        steps = f"{p['steps']} ({p['epochs']:.1f})" if p else "-"
+        cpu = f"{p['cpu_s']:.0f}" if p else "-"
+        lines.append(f"| {name} | {e['architecture']} | {budget} | {steps} | {cpu} | {e['C']:g} ({fmt(e['val_linear'])}) | "
+                     f"{fmt(f.get('test_linear'))} | {fmt(f.get('test_knn20'))} | {fmt(f.get('test_knn200'))} | "
+                     f"{fmt(f.get('test_finetune1pct'))} |")
+    return "\n".join(lines)
+
+
+def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
+    """The issue's goals, computed from test numbers of the final step (validation numbers choose only)."""
+    entries = {n: e for n, e in results["entries"].items() if "final" in e}
+    out = []
+    random_init = {"conv": entries.get("random-init conv"), "vit": entries.get("random-init ViT")}
+    methods = {n: e for n, e in entries.items() if e["kind"] == "method" and not n.endswith(LONG_SUFFIX)}
+    beaten, missed = [], []
+    for n, e in methods.items():
+        ref = random_init.get(e["architecture"])
+        if ref is None:
+            continue
+        (beaten if e["final"]["test_linear"] > ref["final"]["test_linear"] else missed).append(
+            f"{n} {e['final']['test_linear']:.4f} vs {ref['final']['test_linear']:.4f}")
+    if methods:
+        out.append(f"Every method beats its random-init backbone on the linear probe: "
+                   f"{'met' if not missed else 'not met'} ({len(beaten)} of {len(beaten) + len(missed)} do"
+                   + (f"; not: {', '.join(missed)}" if missed else "") + ").")
+    long = [(n, e) for n, e in entries.items() if n.endswith(LONG_SUFFIX)]
+    raw = entries.get("raw pixels")
+    for n, e in long:
+        acc = e["final"]["test_linear"]
+        out.append(f"The long run ({n}) reaches {goal_linear} on the linear probe: "
+                   f"{'met' if acc >= goal_linear else 'not met'} ({acc:.4f}).")
+        if raw:
+            k, r = e["final"]["test_knn20"], raw["final"]["test_knn20"]
+            out.append(f"Its kNN (k=20) beats raw pixels': {'met' if k > r else 'not met'} ({k:.4f} vs {r:.4f}).")
+    return out
+
+
+def page(results: dict, command: str) -> str:
+    m = results.get("machine", {})
+    return "\n".join([
+        "# Self-supervised methods under one budget (generated by benchmarks/ssl_table.py)",
+        "",
+        f"Command: `{command}` (after the `--select` steps recorded in the JSON file beside this page).",
+        (f"Machine: {m.get('cpu', '?')}, torch threads {m.get('torch_threads', '?')}, torch {m.get('torch', '?')}; "
+        "each entry's load average is in the JSON file."),
+        "",
+        ("C (val acc): the probe strength chosen on validation (fit on the first 50,000 training images, "
+        "scored on the last 10,000) and that validation accuracy: used to choose, not a result. "
+        "The test columns are results, read once after every choice."),
+        "",
+        table(results),
+        "",
+        "## Verdicts (computed from the test columns)",
+        "",
+        *[f"- {v}" for v in verdicts(results)],
+        "",
+    ])
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--select", action="store_true", help="pretrain and choose C on validation; never reads test")
+    mode.add_argument("--final", action="store_true", help="read the test set once for every selected entry")
+    p.add_argument("--methods", default="all", help="comma-separated method names, or 'all' (every image method)")
+    p.add_argument("--controls", default="auto",
+                   help="comma-separated controls ('' for none); auto: raw pixels and the random-init backbone of "
+                        "each architecture the selected methods use")
+    p.add_argument("--budget-minutes", type=float, default=2.5, help="wall-clock pretraining budget per method")
+    p.add_argument("--long", default=None, help="a method for one long run, or 'auto': best validation probe so far")
+    p.add_argument("--long-minutes", type=float, default=12.0)
+    p.add_argument("--workdir", required=True, help="folder for the backbones and (default) the results file")
+    p.add_argument("--results", default=None, help="results JSON (default WORKDIR/ssl_table.json)")
+    p.add_argument("--page", default=None, help="--final: also write the markdown page here")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --page")
+    p.add_argument("--probe-rows", type=int, default=None,
+                   help="fit the probe and the kNN bank on the first N training images only (default: all "
+                        "50,000 fit rows); C is still chosen on the last 10,000")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate (warm-up + cosine over the budget)")
+    p.add_argument("--finetune-epochs", type=int, default=30)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", default="fashion", help="'fashion' (Fashion-MNIST) or 'digits' (smoke test)")
+    p.add_argument("--limit", type=int, default=None, help="smoke test: first N training and N test images")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    results_path = Path(args.results or Path(args.workdir) / "ssl_table.json")
+    results = load_results(results_path)
+    results["machine"] = machine()
+    data = load_data(args.data, args.limit)
+    shape = data[0].shape[1:]
+    entries = results["entries"]
+
+    if args.select:
+        available = image_methods(shape)
+        methods = available if args.methods == "all" else [m for m in args.methods.split(",") if m]
+        bad = [m for m in methods if m not in available]
+        if bad:
+            raise SystemExit(f"--methods: {bad} cannot train on images of shape {shape}; choose from {available}")
+        if args.controls == "auto":
+            names = ["raw pixels"] + [f"random-init {'ViT' if arch is VIT else 'conv'}"
+                                      for arch in (CONV, VIT) if any(architecture(m) is arch for m in methods)]
+        else:
+            names = [c for c in args.controls.split(",") if c]
+        unknown = [c for c in names if c not in CONTROLS]
+        if unknown:
+            raise SystemExit(f"--controls: unknown {unknown}; expected some of {list(CONTROLS)}")
+        names += methods
+        if args.long:
+            long = args.long
+            if long == "auto":
+                scored = {n: e["val_linear"] for n, e in entries.items() if e["kind"] == "method" and not n.endswith(LONG_SUFFIX)}
+                if not scored:
+                    raise SystemExit("--long auto needs selected methods in the results file first")
+                long = max(scored, key=scored.get)  # the rule: the best validation linear probe
+            if long not in available:
+                raise SystemExit(f"--long: {long!r} is not one of {available}")
+            names = [long + LONG_SUFFIX]  # a --long step runs only the long entry
+        for name in names:
+            if name in entries:
+                print(f"{name}: selected already, skipped", flush=True)
+                continue
+            e = entries[name] = select_entry(name, data, args)
+            save_entry(results_path, name, e, machine())
+            print(f"{name}: C={e['C']:g} val linear {e['val_linear']:.4f} "
+                  f"{e.get('pretrain', {})} load {os.getloadavg()[0]:.1f}", flush=True)
+    else:
+        for name, entry in entries.items():
+            if "final" in entry:
+                print(f"{name}: test read already, skipped (a test set is read once)", flush=True)
+                continue
+            entry["final"] = final_entry(name, entry, data, args)
+            results = save_entry(results_path, name, entry, machine())
+            print(f"{name}: {json.dumps({k: v for k, v in entry['final'].items() if k.startswith('test')})}", flush=True)
+        print(table(results))
+        print("\n".join(verdicts(results)))
+        if args.page:
+            target = Path(args.page)
+            if target.exists() and not args.overwrite:
+                raise SystemExit(f"--page {target} exists; pass --overwrite to replace it")
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            with os.fdopen(fd, "w") as f:
+                f.write(page(results, "python benchmarks/ssl_table.py --final " + " ".join(
+                    f"--{k.replace('_', '-')} {v}" for k, v in (("workdir", args.workdir), ("threads", args.threads)))))
+            replace_file(tmp, target)
+    return results
+
+
+if __name__ == "__main__":
+    main()

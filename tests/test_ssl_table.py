@@ -1,0 +1,117 @@
+"""benchmarks/ssl_table.py on scikit-learn digits: the select step chooses C on validation only and
+records every entry as it finishes, the final step reads the test set once, reruns skip what is
+done, and the table and verdicts come from the numbers."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("ssl_table")
+
+
+def test_token_grid_lays_vit_patches_out_in_row_major_order():
+    from aekit.ssl import make_backbone
+
+    vit = make_backbone((1, 8, 12), "vit", {"patch_size": 4, "dim": 8, "depth": 1, "heads": 2}).eval()
+    x = torch.rand(3, 1, 8, 12)
+    fmap = bench.TokenGrid(vit).feature_map(x)  # 2 x 3 patches
+    tokens = vit.tokens(x)
+    assert fmap.shape == (3, 8, 2, 3)
+    assert torch.equal(fmap[:, :, 1, 2], tokens[:, 5])  # patch 5 = row 1, column 2
+    assert torch.equal(fmap[:, :, 0, 1], tokens[:, 1])
+
+
+def test_choose_C_takes_the_best_validation_accuracy_and_the_smaller_C_on_a_tie(monkeypatch):
+    accuracy = {0.01: 0.5, 0.03: 0.7, 0.1: 0.7, 0.3: 0.6, 1.0: 0.2}
+    seen = []
+
+    def fake_probe(ftr, ytr, fva, yva, C, **_):
+        seen.append((len(ftr), len(fva)))
+        return accuracy[C]
+
+    monkeypatch.setattr(bench, "linear_probe", fake_probe)
+    chosen = bench.choose_C(np.zeros((60, 4)), np.arange(60) % 2, n_fit=50)
+    assert chosen["C"] == 0.03 and chosen["val_linear"] == 0.7
+    assert set(seen) == {(50, 10)}  # fitted on the first 50 rows, scored on the last 10
+
+
+@pytest.mark.slow
+def test_select_then_final_on_digits(tmp_path, capsys):
+    common = ["--data", "digits", "--workdir", str(tmp_path), "--threads", "1"]
+    bench.main(["--select", "--methods", "simclr,rotation", "--budget-minutes", "0.01", *common])
+    results_file = tmp_path / "ssl_table.json"
+    selected = json.loads(results_file.read_text())["entries"]
+    # raw pixels, and the conv backbone at random init: the only architecture these methods use
+    assert list(selected) == ["raw pixels", "random-init conv", "simclr", "rotation"]
+    for entry in selected.values():
+        assert entry["C"] in bench.C_GRID and "final" not in entry  # nothing read on test yet
+    assert selected["raw pixels"]["val_linear"] > 0.85  # digits are easy for a linear model on pixels
+    assert selected["simclr"]["pretrain"]["steps"] >= 1
+
+    # --long auto: the method with the best validation probe gets the long run
+    bench.main(["--select", "--long", "auto", "--long-minutes", "0.01", *common])
+    selected = json.loads(results_file.read_text())["entries"]
+    best = max(("simclr", "rotation"), key=lambda n: selected[n]["val_linear"])
+    assert list(selected)[-1] == best + bench.LONG_SUFFIX
+
+    page = tmp_path / "page.md"
+    bench.main(["--final", "--finetune-epochs", "2", "--page", str(page), *common])
+    final = json.loads(results_file.read_text())["entries"]
+    raw = final["raw pixels"]["final"]
+    assert raw["dim"] == 64 and final["simclr"]["final"]["dim"] == 2304  # 8 x 8 pixels; 256 channels x 3 x 3
+    assert 0.85 < raw["test_linear"] <= 1 and 0.85 < raw["test_knn20"] <= 1
+    assert len(raw["finetune1pct_by_seed"]) == 2
+    text = page.read_text()
+    assert "| raw pixels | pixels |" in text and f"{raw['test_linear']:.4f}" in text
+    assert "beats its random-init backbone on the linear probe" in text
+
+    # a rerun reads nothing again, and the page is not replaced without --overwrite
+    capsys.readouterr()
+    with pytest.raises(SystemExit, match="--overwrite"):
+        bench.main(["--final", "--page", str(page), *common])
+    assert "test read already, skipped" in capsys.readouterr().out
+    assert json.loads(results_file.read_text())["entries"] == final
+
+
+def test_verdicts_are_computed_from_the_test_numbers():
+    def entry(kind, arch, linear, knn):
+        return {"kind": kind, "architecture": arch, "final": {"test_linear": linear, "test_knn20": knn}}
+
+    results = {"entries": {
+        "raw pixels": entry("control", "pixels", 0.84, 0.85),
+        "random-init conv": entry("control", "conv", 0.87, 0.80),
+        "simclr": entry("method", "conv", 0.89, 0.84),
+        "rotation": entry("method", "conv", 0.86, 0.82),
+        "simclr (long)": entry("method", "conv", 0.921, 0.86),
+    }}
+    lines = bench.verdicts(results)
+    assert lines[0].startswith("Every method beats its random-init backbone on the linear probe: not met (1 of 2")
+    assert "rotation 0.8600 vs 0.8700" in lines[0]
+    assert lines[1] == "The long run (simclr (long)) reaches 0.92 on the linear probe: met (0.9210)."
+    assert lines[2] == "Its kNN (k=20) beats raw pixels': met (0.8600 vs 0.8500)."
+
+
+def test_save_entry_keeps_what_another_process_wrote(tmp_path):
+    path = tmp_path / "results.json"
+    bench.save_entry(path, "simclr", {"C": 0.1}, {"cpu": "x"})
+    # a second process, which loaded the file before simclr was written, adds its own entry
+    results = bench.save_entry(path, "moco", {"C": 0.3}, {"cpu": "x"})
+    assert results["entries"] == {"simclr": {"C": 0.1}, "moco": {"C": 0.3}}
+    assert bench.load_results(path) == results
+    assert not list(tmp_path.glob(".results.json.*"))  # no temporary file left behind
