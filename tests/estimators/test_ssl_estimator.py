@@ -73,6 +73,9 @@ def test_cli_pretrain_then_evaluate(tmp_path):
     res = runner.invoke(main, ["evaluate", str(out)])
     assert res.exit_code == 2 and "aekit evaluate MODEL DATA" in res.output
     res = runner.invoke(main, ["evaluate", str(out), "digits", "--protocol", "linear", "--pool-grid", "2", "--json"])
+    assert res.exit_code == 2 and "already holds a 'linear' result" in res.output  # not replaced unasked
+    res = runner.invoke(main, ["evaluate", str(out), "digits", "--protocol", "linear", "--pool-grid", "2", "--json",
+                               "--overwrite"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["feature_dim"] == 8 * 2 * 2  # the 8-channel 4x4 map pooled to 2x2
     res = runner.invoke(main, ["pretrain", "digits", "--method", "nope", "--out", str(tmp_path / "x")])

@@ -116,8 +116,8 @@ def _need_mask(mask, method: str) -> np.ndarray:
 
 
 def _biharmonic(x, mask):
+    hidden = _need_mask(mask, "biharmonic")  # the caller's mistake first, then a missing package
     restoration = _optional("skimage.restoration", "scikit-image")
-    hidden = _need_mask(mask, "biharmonic")
     out = x.copy()
     for i, img in enumerate(x):
         m = np.array(hidden[i, 0])  # a writable copy: skimage's solver refuses read-only views
@@ -128,8 +128,8 @@ def _biharmonic(x, mask):
 
 
 def _fast_marching(x, mask, radius: int = 3):
+    hidden = _need_mask(mask, "fast_marching")  # the caller's mistake first, then a missing package
     cv2 = _optional("cv2", "opencv-python-headless")
-    hidden = _need_mask(mask, "fast_marching")
     out = x.copy()
     for i, img in enumerate(x):
         m = hidden[i, 0].astype(np.uint8)
