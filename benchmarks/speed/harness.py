@@ -232,7 +232,8 @@ def replace_region(path: Path, writer: str, text: str) -> None:
     block = f"{begin}\n{text.strip()}\n{end}\n"
     if begin in old and end in old.split(begin, 1)[1]:
         head, rest = old.split(begin, 1)
-        new = head + block + rest.split(end, 1)[1].lstrip("\n")
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        new = head + block + ("\n" + tail if tail else "")
     else:
         new = (old.rstrip() + "\n\n" if old.strip() else "") + block
     tmp = path.with_name(f".{path.name}.tmp")
