@@ -222,19 +222,34 @@ def save_entry(path: Path, name: str, entry: dict, machine_now: dict) -> dict:
     return results
 
 
+def cpu_model() -> str:
+    """The CPU's model name and core count (platform.processor() gives only "x86_64" on Linux)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+        amx = " with AMX" if any("amx_tile" in line for line in lines if line.startswith("flags")) else ""
+        return f"{name}{amx}, {os.cpu_count()} cores"
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def machine() -> dict:
-    return {"cpu": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "load_average": round(os.getloadavg()[0], 1)}
+    return {"cpu": cpu_model(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+            "load_average": round(os.getloadavg()[0], 1)}
 
 
 # ----------------------------------------------------------------------------- data
-def load_data(name: str, limit: int | None):
-    """(train X, train y, test X, test y, number of fit rows: the rest of train validates)."""
+def load_data(name: str, limit: int | None, with_test: bool):
+    """(train X, train y, test X, test y, number of fit rows: the rest of train validates); the test
+    arrays are None unless ``with_test`` (the select step never opens the test file)."""
     if name == "fashion":
         from aekit.data import load_fashion_mnist
 
-        train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
-        Xtr, ytr, Xte, yte = train.X.astype(np.float32), train.y, test.X.astype(np.float32), test.y
+        train = load_fashion_mnist("train")
+        Xtr, ytr, Xte, yte = train.X.astype(np.float32), train.y, None, None
+        if with_test:
+            test = load_fashion_mnist("test")
+            Xte, yte = test.X.astype(np.float32), test.y
     elif name == "digits":  # 8 x 8 images: a smoke test of the code paths, seconds
         from sklearn.datasets import load_digits
 
@@ -243,8 +258,11 @@ def load_data(name: str, limit: int | None):
         Xtr, ytr, Xte, yte = X[:1400], y[:1400], X[1400:], y[1400:]
     else:
         raise ValueError(f"--data must be 'fashion' or 'digits', got {name!r}")
+    if not with_test:
+        Xte = yte = None
     if limit:
-        Xtr, ytr, Xte, yte = Xtr[:limit], ytr[:limit], Xte[:limit], yte[:limit]
+        Xtr, ytr = Xtr[:limit], ytr[:limit]
+        Xte, yte = (None, None) if Xte is None else (Xte[:limit], yte[:limit])
     # Fashion-MNIST: the last 10,000 training images validate (docs/benchmarks.md); smaller sets: the last 1/6
     n_val = 10_000 if len(Xtr) == 60_000 else len(Xtr) // 6
     return Xtr, ytr, Xte, yte, len(Xtr) - n_val
@@ -411,7 +429,7 @@ def main(argv: list[str] | None = None) -> dict:
     results_path = Path(args.results or Path(args.workdir) / "ssl_table.json")
     results = load_results(results_path)
     results["machine"] = machine()
-    data = load_data(args.data, args.limit)
+    data = load_data(args.data, args.limit, with_test=args.final)
     shape = data[0].shape[1:]
     entries = results["entries"]
 

@@ -115,3 +115,10 @@ def test_save_entry_keeps_what_another_process_wrote(tmp_path):
     assert results["entries"] == {"simclr": {"C": 0.1}, "moco": {"C": 0.3}}
     assert bench.load_results(path) == results
     assert not list(tmp_path.glob(".results.json.*"))  # no temporary file left behind
+
+
+def test_the_select_step_gets_no_test_data():
+    Xtr, _, Xte, yte, n_fit = bench.load_data("digits", None, with_test=False)
+    assert Xte is None and yte is None
+    assert (len(Xtr), n_fit) == (1400, 1400 - 1400 // 6)  # the last sixth of the training rows validates
+    assert bench.load_data("digits", 100, with_test=True)[2].shape == (100, 1, 8, 8)
