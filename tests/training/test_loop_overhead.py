@@ -76,6 +76,32 @@ def test_the_finiteness_check_rejects_nan_and_inf_and_accepts_sums_that_overflow
             as_float_tensor(x)
 
 
+def test_a_tensor_marked_finite_is_not_read_again_but_its_views_and_other_dtypes_are(monkeypatch):
+    from aekit.training import batching
+
+    x = torch.rand(4, 3)
+    x[1, 1] = float("nan")  # a false mark is trusted: the mark's maker must have checked
+    assert batching.as_float_tensor(batching.mark_finite(x)) is x
+    with pytest.raises(ValueError, match="contains NaN or infinite values"):
+        batching.as_float_tensor(x[1:])  # a view is a new tensor object, unmarked
+    wide = batching.mark_finite(torch.full((2, 2), 1e300, dtype=torch.float64))  # inf once in float32
+    with pytest.raises(ValueError, match="contains NaN or infinite values"):
+        batching.as_float_tensor(wide)
+
+    calls = []  # the estimator marks the float32 array it validated, so the loop sums it no more
+    real_sum = torch.Tensor.sum
+    monkeypatch.setattr(torch.Tensor, "sum", lambda t, *a, **k: calls.append(t.shape) or real_sum(t, *a, **k))
+    import aekit
+
+    X = np.random.default_rng(0).random((300, 5), dtype=np.float32)  # batches of 128: sums of (128, 5)
+    aekit.Autoencoder(latent_dim=2, hidden_dims=(4,), epochs=1, validation_split=0.0, random_state=0,
+                      device="cpu").fit(X)
+    assert (300, 5) not in calls
+    aekit.Autoencoder(latent_dim=2, hidden_dims=(4,), epochs=1, validation_split=0.0, random_state=0,
+                      device="cpu").fit(X.astype(np.float64))  # float64 data: checked after the cast
+    assert (300, 5) in calls
+
+
 @pytest.mark.slow  # two short fits: about 0.3 s
 def test_fit_trains_on_the_callers_array_without_copying_or_changing_it():
     """Training reads float32 rows through shuffled index copies: the same weights as from a copy,

@@ -137,6 +137,18 @@ def sample_inputs(source, max_rows: int) -> torch.Tensor:
     return torch.cat(rows)[:max_rows]
 
 
+_KNOWN_FINITE = "_aekit_known_finite"
+
+
+def mark_finite(data: torch.Tensor) -> torch.Tensor:
+    """Mark a float32 tensor whose values its maker has just checked to be finite (the estimators:
+    scikit-learn's input validation), so that :func:`as_float_tensor` does not read it all again;
+    6-8 ms of every fit on 20,000 x 784 rows. Only the tensor object carries the mark: a view or a
+    copy made from it is checked as usual."""
+    setattr(data, _KNOWN_FINITE, True)
+    return data
+
+
 def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torch.Tensor:
     """A float32 tensor view/copy of an array, with clear errors for the wrong kinds of input."""
     if isinstance(data, np.ndarray):
@@ -147,6 +159,8 @@ def as_float_tensor(data: np.ndarray | torch.Tensor, name: str = "data") -> torc
         raise TypeError(f"{name} must be a numpy array, a torch Tensor or a torch Dataset, got {type(data).__name__}")
     if data.dim() < 2 or len(data) == 0:
         raise ValueError(f"{name} must have shape (n_samples, ...) with n_samples >= 1, got {tuple(data.shape)}")
+    if data.dtype == torch.float32 and getattr(data, _KNOWN_FINITE, False):  # see mark_finite: no second pass
+        return data
     data = data.float()
     # A NaN or an infinity makes the sum non-finite: one fast pass, no mask the size of the data
     # (isfinite(data).all() took 0.14-0.34 s of a 2.4 s epoch on 60,000 Fashion-MNIST rows; aminmax
