@@ -50,6 +50,7 @@ def fake_bench(tmp_path, monkeypatch):
     """The script with its log in tmp_path, tiny data, and a stand-in for training and scoring."""
     monkeypatch.setattr(sel, "LOG", tmp_path / "presets.json")
     monkeypatch.setattr(sel, "PAGE", tmp_path / "presets.md")
+    monkeypatch.setattr(sel, "BENCH", tmp_path / "BENCHMARKS.md")
     monkeypatch.setattr(sel, "N_FIT", 40)
     reads = []
 
@@ -102,6 +103,10 @@ def test_select_never_reads_the_test_set_and_final_reads_it_once(fake_bench, mon
     sel.final("fashion-mnist-best", overwrite=True)
     assert sel.read_log()["final"]["fashion-mnist-best"]["readings"] == 2
     assert "test set read 2 time(s)" in sel.PAGE.read_text()
+    bench = sel.BENCH.read_text()
+    assert bench.startswith("<!-- begin: written by benchmarks/preset_selection.py -->")
+    assert "| `fashion-mnist-best` | 42 epochs, lr 0.0045 |" in bench
+    assert "**not met**: test MSE 0.01560 > 0.0065" in bench  # the made-up surface misses the goal
 
 
 def test_final_needs_a_selection_first(fake_bench):
