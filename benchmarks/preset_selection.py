@@ -259,7 +259,9 @@ def summary(log: dict) -> str:
         "([docs/benchmarks.md](docs/benchmarks.md) has the protocol, "
         "[docs/results/presets.md](docs/results/presets.md) the grids and the rules). Epochs and lr chosen on "
         "the last 10,000 training images (models fitted on the first 50,000); the shipped preset then "
-        "trained on all 60,000 and the test set read once. Seconds: wall clock (the process's CPU seconds)."), "",
+        "trained on all 60,000 and the test set read once. Seconds: wall clock (the process's CPU seconds). "
+         "benchmarks/speed.py's sections 'Time to quality' and 'Best reconstruction' time the presets "
+         "shipped when it ran; its load lines date that run."), "",
         "| preset | chosen on validation | validation MSE | test MSE | seconds (CPU s) | goal | verdict | CPU |",
         "|---|---|---|---|---|---|---|---|", *rows, ""])
 
