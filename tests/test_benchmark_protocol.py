@@ -144,3 +144,16 @@ def test_timeseries_reading_is_computed():
     assert "aekit conv1d 0.934 vs PCA 0.933 (+0.001, a tie" in ts.reading(stats(0.934))
     assert "aekit conv1d 0.960 vs PCA 0.933 (+0.027, above PCA)" in ts.reading(stats(0.960))
     assert "misses frequency (AUROC < 0.75)" in ts.reading(stats(0.934))
+
+
+@pytest.mark.parametrize("name", sorted(sel.GRIDS))
+def test_shipped_presets_are_the_points_chosen_on_validation(name):
+    # presets.py must hold what docs/results/presets.json's validation grid chose, and the test
+    # reading on the page must be of those settings: editing a preset means re-running the selection
+    import aekit
+
+    log = sel.read_log()
+    chosen, shipped = sel.choose(name, log["select"][name]), aekit.preset(name)
+    assert (shipped["epochs"], shipped["lr"]) == (chosen["epochs"], chosen["lr"])
+    final = log["final"][name]
+    assert (final["epochs"], final["lr"]) == (chosen["epochs"], chosen["lr"]) and final["readings"] == 1
