@@ -148,3 +148,60 @@ def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
     assert text.index("new numbers") < text.index("## GPU check\nwritten by hand") < text.index("second")
     assert text.count("<!-- begin: written by a.py -->") == 1 and text.count("<!-- end: written by b.py -->") == 1
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed into place
+
+
+@pytest.mark.parametrize("max_norm", [1000.0, 0.05])
+def test_norms_taken_during_backward_clip_bitwise_as_torch(max_norm):
+    """Three Adam steps with GradNormWatch and with torch's clip_grad_norm_: the same weights,
+    whether the guard rail stays idle (1000) or clips every step (0.05)."""
+    from aekit.training.clipping import GradNormWatch
+
+    weights = []
+    for ours in (True, False):
+        torch.manual_seed(0)
+        model = create_model("deep", (64,), latent_dim=4, hidden_dims=[32])
+        params = list(model.parameters())
+        optimizer = torch.optim.Adam(params, lr=1e-2)
+        watch = GradNormWatch(params) if ours else None
+        for step in range(3):
+            optimizer.zero_grad(set_to_none=True)
+            model.loss(torch.rand(48, 64, generator=torch.Generator().manual_seed(step)) * 3).total.backward()
+            if ours:
+                assert len(watch.norms) == len(params)  # one norm per gradient, taken by the hooks
+                watch.clip(max_norm)
+                assert watch.norms == []
+            else:
+                torch.nn.utils.clip_grad_norm_(params, max_norm)
+            optimizer.step()
+        if ours:
+            watch.close()
+            assert all(not p._post_accumulate_grad_hooks for p in params)
+        weights.append([p.detach().clone() for p in params])
+    assert all(torch.equal(a, b) for a, b in zip(*weights))
+
+
+def test_without_norms_from_this_backward_the_watch_computes_them():
+    """clip() with no backward pass since the last one (no norms taken) still clips, as torch."""
+    from aekit.training.clipping import GradNormWatch
+
+    params = _gradients(3.0, None)
+    theirs = _copy(params)
+    watch = GradNormWatch(params)
+    watch.clip(0.01)  # the gradients came before the hooks: clip_grad_norm does the work
+    watch.close()
+    torch.nn.utils.clip_grad_norm_(theirs, 0.01)
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(params, theirs))
+
+
+@pytest.mark.slow  # two short fits: about 0.2 s
+def test_fit_leaves_no_gradient_hooks_on_the_model_even_when_it_diverges():
+    from aekit import TrainConfig, fit
+    from aekit.training.loop import TrainingDivergedError
+
+    model = create_model("deep", (16,), latent_dim=2, hidden_dims=[8])
+    fit(model, torch.rand(64, 16), TrainConfig(epochs=1, progress=False, grad_clip=1000.0, validation_split=0.0))
+    assert all(not p._post_accumulate_grad_hooks for p in model.parameters())
+    with pytest.raises(TrainingDivergedError):
+        fit(model, torch.full((64, 16), 1e30), TrainConfig(epochs=1, progress=False, grad_clip=1000.0,
+                                                          validation_split=0.0))
+    assert all(not p._post_accumulate_grad_hooks for p in model.parameters())
