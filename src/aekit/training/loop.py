@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
-from .clipping import watch_gradients
+from .clipping import clip_grad_norm
 from .config import TrainConfig
 from .device import autocast, explain_fp16_cpu_errors
 from .distributed import all_reduce_sums, any_rank
@@ -124,9 +124,6 @@ def _train(run, callbacks: list[Callback]) -> History:
     for cb in callbacks:  # a resumed fit starts later: schedules set the value of its first epoch
         if hasattr(cb, "on_fit_start"):
             cb.on_fit_start(run.start_epoch, model)
-    # Takes the gradient norms during the backward pass on one CPU process (see clipping.py)
-    clipper = None if config.grad_clip is None else watch_gradients(
-        run.params, device, distributed=run.where.world_size > 1, scaled=run.scaler.is_enabled())
     try:
         for epoch in epochs:
             start = time.perf_counter()
@@ -140,7 +137,7 @@ def _train(run, callbacks: list[Callback]) -> History:
                 run.scaler.scale(out.total).backward()  # under DDP, gradients are averaged over ranks here
                 if config.grad_clip is not None:
                     run.scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-                    clipper.clip(config.grad_clip)  # torch's clip_grad_norm_, minus its multiply by 1 on the CPU
+                    clip_grad_norm(run.params, config.grad_clip)  # torch's, minus its multiply by 1 on the CPU
                 run.scaler.step(optimizer)  # fp16: skipped when a gradient overflowed (inf/NaN)
                 run.after_step()  # loss scale update, per-batch schedules ("onecycle"; not after a skip)
                 sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
@@ -176,5 +173,3 @@ def _train(run, callbacks: list[Callback]) -> History:
         return history
     finally:
         progress.close()  # also when training diverges: the bar never lingers half-drawn
-        if clipper is not None:
-            clipper.close()  # its gradient hooks must not stay on the model after the fit
