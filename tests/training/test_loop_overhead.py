@@ -148,3 +148,24 @@ def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
     assert text.index("new numbers") < text.index("## GPU check\nwritten by hand") < text.index("second")
     assert text.count("<!-- begin: written by a.py -->") == 1 and text.count("<!-- end: written by b.py -->") == 1
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed into place
+
+
+@pytest.mark.parametrize("no_grad_clip", [False, True])
+def test_the_overhead_report_says_when_the_guard_rail_was_off(no_grad_clip):
+    import argparse
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_overhead.py"
+    spec = importlib.util.spec_from_file_location("loop_overhead_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0, 1.1, 1.2], "aekit": [1.0, 1.04, 1.3],
+             "ratio": 1.04 / 1.1, "cpu ratio": 0.99}]
+    args = argparse.Namespace(rows=100, repeats=3, no_grad_clip=no_grad_clip)
+    text = module.report(rows, args, "load", "python benchmarks/loop_overhead.py")
+    assert "| 128 | short (2 epochs) | 1.100 s (1.000-1.200) | 1.040 s (1.000-1.300) | 0.945 | **met** | 0.990 |" in text
+    assert ("grad_clip=None: not the goal's setting" in text) == no_grad_clip
+    assert ("this run shows the guard rail's share" in text) == no_grad_clip
