@@ -269,13 +269,25 @@ def load_data(name: str, limit: int | None, with_test: bool):
 
 
 # ----------------------------------------------------------------------------- steps
-def select_entry(name: str, data, args) -> dict:
-    """Pretrain ``name`` (a method, or a control when it is a key of CONTROLS) and choose its C."""
+def reread_name(source: str, probe_rows: int | None) -> str:
+    return f"{source} [probe {probe_rows or 'all'}]"
+
+
+def select_entry(name: str, data, args, source: dict | None = None) -> dict:
+    """Pretrain ``name`` (a method, or a control when it is a key of CONTROLS) and choose its C.
+    With ``source`` (an entry of the results file), no training: that entry's saved backbone is
+    read out again with this run's ``--probe-rows``."""
     Xtr, ytr, _, _, n_fit = data
     shape = Xtr.shape[1:]
     entry: dict = {"kind": "control" if name in CONTROLS else "method", "machine_at_start": machine()}
     method_name = name.removesuffix(LONG_SUFFIX)
-    if name in CONTROLS:
+    if source is not None:
+        entry.update({k: v for k, v in source.items() if k in ("kind", "architecture", "options", "budget_minutes",
+                                                                 "pretrain", "long")})
+        entry["reread_of"] = args.reread
+        entry["long"] = is_long(args.reread, source)
+        backbone = None if entry["architecture"] == "pixels" else load_backbone(source["backbone_path"])
+    elif name in CONTROLS:
         arch = CONTROLS[name]
         entry["architecture"] = arch or "pixels"
         if arch is not None:
@@ -288,6 +300,7 @@ def select_entry(name: str, data, args) -> dict:
         entry["architecture"] = "vit" if method_name in VIT_METHODS else "conv"
         entry["options"] = METHOD_OPTIONS.get(method_name, {})
         entry["budget_minutes"] = minutes
+        entry["long"] = name.endswith(LONG_SUFFIX)
         entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed)
         backbone = method.backbone
     t0 = time.perf_counter()
@@ -301,8 +314,11 @@ def select_entry(name: str, data, args) -> dict:
     else:
         features = grid_features(None, Xtr[rows])
     entry["probe_rows"] = n_probe
-    entry["features_path"] = str(stem) + "-train-features.npy"  # the final step reuses the fit rows' features
-    np.save(entry["features_path"], features[:n_probe])
+    # the final step refits on these rows' features: the probe rows, or all training rows (the
+    # protocol's refit after the choice) when --probe-rows is not given
+    entry["refit_rows"] = len(Xtr) if args.probe_rows is None else n_probe
+    entry["features_path"] = str(stem) + "-train-features.npy"
+    np.save(entry["features_path"], features[: entry["refit_rows"]])
     entry.update(choose_C(features, ytr[rows], n_probe))
     entry["select_readout_s"] = time.perf_counter() - t0
     return entry
@@ -345,12 +361,16 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def is_long(name: str, entry: dict) -> bool:
+    return entry.get("long", name.endswith(LONG_SUFFIX))
+
+
 def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
     """The issue's goals, computed from test numbers of the final step (validation numbers choose only)."""
     entries = {n: e for n, e in results["entries"].items() if "final" in e}
     out = []
     random_init = {"conv": entries.get("random-init conv"), "vit": entries.get("random-init ViT")}
-    methods = {n: e for n, e in entries.items() if e["kind"] == "method" and not n.endswith(LONG_SUFFIX)}
+    methods = {n: e for n, e in entries.items() if e["kind"] == "method" and not is_long(n, e) and "reread_of" not in e}
     beaten, missed = [], []
     for n, e in methods.items():
         ref = random_init.get(e["architecture"])
@@ -362,15 +382,18 @@ def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
         out.append(f"Every method beats its random-init backbone on the linear probe: "
                    f"{'met' if not missed else 'not met'} ({len(beaten)} of {len(beaten) + len(missed)} do"
                    + (f"; not: {', '.join(missed)}" if missed else "") + ").")
-    long = [(n, e) for n, e in entries.items() if n.endswith(LONG_SUFFIX)]
-    raw = entries.get("raw pixels")
+    long = [(n, e) for n, e in entries.items() if is_long(n, e)]
     for n, e in long:
+        # raw pixels read out the same way: with the same probe rows
+        raw = next((r for r in entries.values() if r["architecture"] == "pixels"
+                    and r.get("probe_rows") == e.get("probe_rows")), None)
         acc = e["final"]["test_linear"]
         out.append(f"The long run ({n}) reaches {goal_linear} on the linear probe: "
                    f"{'met' if acc >= goal_linear else 'not met'} ({acc:.4f}).")
         if raw:
             k, r = e["final"]["test_knn20"], raw["final"]["test_knn20"]
-            out.append(f"Its kNN (k=20) beats raw pixels': {'met' if k > r else 'not met'} ({k:.4f} vs {r:.4f}).")
+            out.append(f"Its kNN (k=20) beats raw pixels' (probe rows {e.get('probe_rows')}): "
+                       f"{'met' if k > r else 'not met'} ({k:.4f} vs {r:.4f}).")
     return out
 
 
@@ -415,6 +438,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--budget-minutes", type=float, default=2.5, help="wall-clock pretraining budget per method")
     p.add_argument("--long", default=None, help="a method for one long run, or 'auto': best validation probe so far")
     p.add_argument("--long-minutes", type=float, default=12.0)
+    p.add_argument("--reread", default=None,
+                   help="--select: no training; read the saved backbone of this entry again with this run's "
+                        "--probe-rows, as a new entry 'ENTRY [probe N]'")
     p.add_argument("--workdir", required=True, help="folder for the backbones and (default) the results file")
     p.add_argument("--results", default=None, help="results JSON (default WORKDIR/ssl_table.json)")
     p.add_argument("--page", default=None, help="--final: also write the markdown page here")
@@ -457,18 +483,25 @@ def main(argv: list[str] | None = None) -> dict:
         if args.long:
             long = args.long
             if long == "auto":
-                scored = {n: e["val_linear"] for n, e in entries.items() if e["kind"] == "method" and not n.endswith(LONG_SUFFIX)}
+                scored = {n: e["val_linear"] for n, e in entries.items()
+                          if e["kind"] == "method" and not is_long(n, e) and "reread_of" not in e}
                 if not scored:
                     raise SystemExit("--long auto needs selected methods in the results file first")
                 long = max(scored, key=scored.get)  # the rule: the best validation linear probe
             if long not in available:
                 raise SystemExit(f"--long: {long!r} is not one of {available}")
             names = [long + LONG_SUFFIX]  # a --long step runs only the long entry
+        sources = {}
+        if args.reread:
+            if args.reread not in entries:
+                raise SystemExit(f"--reread: no entry {args.reread!r} in {results_path}; have {list(entries)}")
+            names = [reread_name(args.reread, args.probe_rows)]
+            sources[names[0]] = entries[args.reread]
         for name in names:
             if name in entries:
                 print(f"{name}: selected already, skipped", flush=True)
                 continue
-            e = entries[name] = select_entry(name, data, args)
+            e = entries[name] = select_entry(name, data, args, sources.get(name))
             save_entry(results_path, name, e, machine())
             print(f"{name}: C={e['C']:g} val linear {e['val_linear']:.4f} "
                   f"{e.get('pretrain', {})} load {os.getloadavg()[0]:.1f}", flush=True)

@@ -54,7 +54,7 @@ def test_choose_C_takes_the_best_validation_accuracy_and_the_smaller_C_on_a_tie(
 @pytest.mark.slow
 def test_select_then_final_on_digits(tmp_path, capsys):
     common = ["--data", "digits", "--workdir", str(tmp_path), "--threads", "1"]
-    bench.main(["--select", "--methods", "simclr,rotation", "--budget-minutes", "0.01", *common])
+    bench.main(["--select", "--methods", "simclr,rotation", "--budget-minutes", "0.01", "--probe-rows", "600", *common])
     results_file = tmp_path / "ssl_table.json"
     selected = json.loads(results_file.read_text())["entries"]
     # raw pixels, and the conv backbone at random init: the only architecture these methods use
@@ -88,12 +88,24 @@ def test_select_then_final_on_digits(tmp_path, capsys):
     assert "test read already, skipped" in capsys.readouterr().out
     assert json.loads(results_file.read_text())["entries"] == final
 
+    # --reread: the same representation read out again with every training row, as a new entry
+    bench.main(["--select", "--reread", "raw pixels", *common])
+    bench.main(["--final", "--methods", "raw pixels [probe all]", *common])
+    again = json.loads(results_file.read_text())["entries"]
+    reread = again["raw pixels [probe all]"]
+    assert reread["reread_of"] == "raw pixels" and reread["probe_rows"] == 1400 - 1400 // 6
+    assert np.load(reread["features_path"]).shape == (1400, 64)  # refitted on all training rows
+    assert final["raw pixels"]["probe_rows"] == 600 and 0.85 < reread["final"]["test_linear"] <= 1
+    assert {n: e for n, e in again.items() if n != "raw pixels [probe all]"} == final
+
 
 def test_verdicts_are_computed_from_the_test_numbers():
-    def entry(kind, arch, linear, knn):
-        return {"kind": kind, "architecture": arch, "final": {"test_linear": linear, "test_knn20": knn}}
+    def entry(kind, arch, linear, knn, probe_rows=10_000):
+        return {"kind": kind, "architecture": arch, "probe_rows": probe_rows,
+                "final": {"test_linear": linear, "test_knn20": knn}}
 
     results = {"entries": {
+        "raw pixels [probe all]": entry("control", "pixels", 0.85, 0.87, probe_rows=50_000),  # another readout
         "raw pixels": entry("control", "pixels", 0.84, 0.85),
         "random-init conv": entry("control", "conv", 0.87, 0.80),
         "simclr": entry("method", "conv", 0.89, 0.84),
@@ -104,7 +116,8 @@ def test_verdicts_are_computed_from_the_test_numbers():
     assert lines[0].startswith("Every method beats its random-init backbone on the linear probe: not met (1 of 2")
     assert "rotation 0.8600 vs 0.8700" in lines[0]
     assert lines[1] == "The long run (simclr (long)) reaches 0.92 on the linear probe: met (0.9210)."
-    assert lines[2] == "Its kNN (k=20) beats raw pixels': met (0.8600 vs 0.8500)."
+    # compared with raw pixels read out the same way (the same probe rows)
+    assert lines[2] == "Its kNN (k=20) beats raw pixels' (probe rows 10000): met (0.8600 vs 0.8500)."
 
 
 def test_save_entry_keeps_what_another_process_wrote(tmp_path):
