@@ -27,7 +27,12 @@ interrupted run keeps what it measured, a rerun skips what is there):
     # 2. the test set, read once with every setting fixed; prints the table and writes the page
     python benchmarks/ssl_table.py --final --workdir /tmp/ssl_table --page docs/results/ssl_table.md
 
-``--limit N`` (first N training, N test images) and ``--data digits`` are smoke tests.
+``--probe-rows N`` fits the probe and the kNN bank on the first N training images only (cheaper;
+C is still chosen on the last 10,000); ``--select --reread ENTRY`` reads a saved backbone again as
+a new entry (by default with the fixed readout). Several ``--select`` or ``--final`` processes may
+share one results file when their entries differ (``--methods``). RESULTS.md gives the commands of
+the issue-#19 table. ``--limit N`` (first N training, N test images) and ``--data digits`` are
+smoke tests.
 """
 
 from __future__ import annotations
