@@ -166,9 +166,9 @@ def main(ctx, threads, seed, device, quiet, verbose) -> None:
         import torch
 
         torch.set_num_threads(threads)
-    given = {k: v for k, v in dict(seed=seed, device=device, quiet=quiet, verbose=verbose).items() if v}
-    if seed == 0:  # a falsy value the filter above must keep
-        given["seed"] = 0
+    values = {"seed": seed, "device": device, "quiet": quiet, "verbose": verbose}
+    given = {name: value for name, value in values.items()
+             if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
     if given and ctx.invoked_subcommand is not None:
         command = ctx.command.get_command(ctx, ctx.invoked_subcommand)
         takes = {p.name for p in command.params}
@@ -176,6 +176,7 @@ def main(ctx, threads, seed, device, quiet, verbose) -> None:
         if refused:
             fail(f"`aekit {ctx.invoked_subcommand}` takes no --{refused[0]} (it neither trains nor samples)")
         ctx.default_map = {ctx.invoked_subcommand: given}
+
 
 def refuse_existing(path: Path, overwrite: bool, option: str = "--out") -> None:
     """Every output file a command writes goes through here first: an existing file is replaced
