@@ -27,10 +27,8 @@ The table of docs/results/ssl.md (run each under ``flock /tmp/aekit-bench.lock n
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
-import time
 
 import numpy as np
 import torch
@@ -63,30 +61,23 @@ def pretrain(name: str, X: np.ndarray, cpu_seconds: float, batch_size: int, lr: 
 
     CPU time (``time.process_time``, all threads), not wall clock: the machine is shared, and
     wall-clock budgets would measure the neighbours' load. The learning rate rises linearly over the
-    first ``warmup`` of the budget, then follows a cosine to 0 at the end of the budget.
+    first ``warmup`` of the budget, then follows a cosine to 0 at the end of the budget (the loop of
+    ``ssl_table.pretrain``, with its CPU clock).
     """
-    method = build(name, seed).to(memory_format=torch.channels_last)  # ~1.4-2x faster convs on CPU
-    params = [p for p in method.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=1e-5)
-    X = torch.as_tensor(X, dtype=torch.float32)
-    gen = torch.Generator().manual_seed(seed)
-    cpu0, wall0, steps = time.process_time(), time.perf_counter(), 0
-    method.train()
-    while True:
-        order = torch.randperm(len(X), generator=gen)
-        for start in range(0, len(X) - batch_size + 1, batch_size):
-            frac = (time.process_time() - cpu0) / cpu_seconds
-            if frac >= 1:
-                return method.eval(), steps, time.process_time() - cpu0, time.perf_counter() - wall0
-            scale = frac / warmup if frac < warmup else 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup)))
-            for group in optimizer.param_groups:
-                group["lr"] = lr * scale
-            x = X[order[start : start + batch_size]].contiguous(memory_format=torch.channels_last)
-            loss = method.loss(x).total
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            steps += 1
+    method = build(name, seed)
+    run = _ssl_table().pretrain(method, X, cpu_seconds, batch_size, lr, seed, warmup, clock="cpu")
+    return method.eval(), run["steps"], run["cpu_s"], run["wall_s"]
+
+
+def _ssl_table():
+    """benchmarks/ssl_table.py, a sibling script rather than a package module."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("ssl_table", Path(__file__).with_name("ssl_table.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def probes(backbone, data, args) -> dict[str, float]:
