@@ -106,30 +106,11 @@ def build(name: str, shape, seed: int):
     return create_method(name, shape, **architecture(name), **METHOD_OPTIONS.get(name, {}))
 
 
-class TokenGrid(nn.Module):
-    """A ViT seen as a conv backbone: ``feature_map`` lays its patch tokens on the patch grid, so the
-    same ``extract_features(pool_grid=3)`` reads both kinds."""
-
-    def __init__(self, vit: nn.Module) -> None:
-        super().__init__()
-        self.vit = vit
-        self.out_features = vit.out_features
-
-    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.vit.tokens(x)  # (B, N, dim), patches in row-major order
-        rows, cols = (side // self.vit.patch_size for side in x.shape[-2:])
-        return tokens.transpose(1, 2).reshape(len(x), tokens.shape[-1], rows, cols)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.vit(x)
-
-
 def grid_features(backbone: nn.Module | None, X: np.ndarray) -> np.ndarray:
     """The fixed readout: pixels for the raw-pixel control, else the 3 x 3 pooled last map."""
     if backbone is None:
         return X.reshape(len(X), -1)
-    reader = backbone if callable(getattr(backbone, "feature_map", None)) else TokenGrid(backbone)
-    return extract_features(reader.eval(), X, pool_grid=POOL_GRID)
+    return extract_features(backbone.eval(), X, pool_grid=POOL_GRID)  # a ViT's map: its tokens on the patch grid
 
 
 def pixel_classifier_backbone(shape) -> nn.Module:

@@ -25,18 +25,6 @@ def _load(name: str):
 bench = _load("ssl_table")
 
 
-def test_token_grid_lays_vit_patches_out_in_row_major_order():
-    from aekit.ssl import make_backbone
-
-    vit = make_backbone((1, 8, 12), "vit", {"patch_size": 4, "dim": 8, "depth": 1, "heads": 2}).eval()
-    x = torch.rand(3, 1, 8, 12)
-    fmap = bench.TokenGrid(vit).feature_map(x)  # 2 x 3 patches
-    tokens = vit.tokens(x)
-    assert fmap.shape == (3, 8, 2, 3)
-    assert torch.equal(fmap[:, :, 1, 2], tokens[:, 5])  # patch 5 = row 1, column 2
-    assert torch.equal(fmap[:, :, 0, 1], tokens[:, 1])
-
-
 def test_choose_C_takes_the_best_validation_accuracy_and_the_smaller_C_on_a_tie(monkeypatch):
     accuracy = {0.01: 0.5, 0.03: 0.7, 0.1: 0.7, 0.3: 0.6, 1.0: 0.2}
     seen = []

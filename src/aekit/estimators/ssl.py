@@ -46,9 +46,10 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         X's trailing shape for arrays of rank > 2; a square grey image for image methods/backbones;
         else flat vectors.
     pool_grid : int, optional
-        What :meth:`transform` returns for conv backbones: None, the backbone's output vector; g,
-        the last conv stage's map average-pooled to g x g (channels * g * g features), the usual way
-        to probe conv features (see :func:`aekit.evaluation.extract_features`).
+        What :meth:`transform` returns for image backbones: None, the backbone's output vector; g,
+        its last map average-pooled to g x g (channels * g * g features; a ViT's map is its tokens
+        on the patch grid), the usual way to probe conv features (see
+        :func:`aekit.evaluation.extract_features`).
     epochs, batch_size, lr, optimizer, weight_decay, device :
         Training options, see :class:`aekit.TrainConfig` (no validation split: the pretext loss
         is the only signal and it is noisy).

@@ -59,9 +59,10 @@ def extract_features(
         :func:`aekit.models.blockwise.infer_rows`), so a sample's features do not depend on the
         others passed with it.
     pool_grid : int, optional
-        None: the backbone's output, (n, out_features). An int g: the last convolutional stage's
-        map (``backbone.feature_map``, which the ``conv`` and ``resnet`` backbones have),
-        average-pooled to g x g and flattened, (n, channels * g * g); g=1 is global average pooling.
+        None: the backbone's output, (n, out_features). An int g: the backbone's last map
+        (``backbone.feature_map``: the last convolutional stage of ``conv`` and ``resnet``, the
+        encoded tokens on their patch grid for ``vit``), average-pooled to g x g and flattened,
+        (n, channels * g * g); g=1 is global average pooling.
 
     Examples
     --------
@@ -75,7 +76,7 @@ def extract_features(
             raise ValueError(f"pool_grid must be None or a positive int, got {pool_grid!r}")
         if not callable(getattr(backbone, "feature_map", None)):
             raise ValueError(
-                f"pool_grid needs a convolutional backbone with a feature_map method (conv, resnet); "
+                f"pool_grid needs a backbone with a feature_map method (conv, resnet, vit); "
                 f"{type(backbone).__name__} has none, use pool_grid=None"
             )
 

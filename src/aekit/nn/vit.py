@@ -61,6 +61,8 @@ class SmallViT(nn.Module):
     torch.Size([2, 32])
     >>> vit.tokens(torch.zeros(2, 1, 28, 28), torch.tensor([[0, 5], [1, 2]])).shape
     torch.Size([2, 2, 32])
+    >>> vit.feature_map(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 32, 4, 4])
     """
 
     def __init__(
@@ -98,6 +100,12 @@ class SmallViT(nn.Module):
         if keep is not None:
             t = gather_tokens(t, keep)
         return self.norm(self.blocks(t))
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoded tokens laid on their patch grid, (B, dim, H / p, W / p): the ViT's analogue of
+        a conv backbone's last map, so ``pool_grid`` readouts treat both kinds alike."""
+        rows, cols = (side // self.patch_size for side in self.input_shape[1:])
+        return self.tokens(x).transpose(1, 2).reshape(len(x), self.dim, rows, cols)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.tokens(x).mean(1))

@@ -1,0 +1,160 @@
+"""A user's first ``SelfSupervised(method)``: do the defaults beat raw pixels? (issue #19 item 2)
+
+The check the issue describes, for every method that trains on grey images:
+
+    SelfSupervised(method, input_shape=(1, 28, 28), epochs=20).fit(20k unlabeled images)
+    -> transform -> aekit's linear probe (standardised features, logistic regression,
+       C="auto": chosen on a held-out 10% of the probe's own 5k labelled rows)
+
+beside the same probe on raw pixels. Every other option is the library's default: this measures
+the defaults, not a tuned setting.
+
+Rows (Fashion-MNIST, docs/benchmarks.md's protocol):
+- unlabeled pretraining rows: training images 0..19,999 (labels unused);
+- the probe's labelled rows: training images 20,000..24,999;
+- validation: the last 10,000 training images; the test set is read only by ``--final``.
+
+Two steps:
+
+    # 1. choosing defaults: validation accuracy only; ``--set`` tries a candidate setting
+    #    (JSON of SelfSupervised parameters) instead of the defaults
+    python benchmarks/ssl_defaults.py --select --methods mae --set '{"lr": 0.002}'
+    # 2. the library's defaults as shipped, read once on the test set (and on validation)
+    python benchmarks/ssl_defaults.py --final
+
+Each run appends its rows to ``--results`` (JSON lines) and prints a table of everything there.
+``--limit N`` shrinks every part for a smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aekit import SelfSupervised
+from aekit.evaluation import linear_probe
+from aekit.ssl import list_methods
+
+N_UNLABELED, N_PROBE, N_VAL = 20_000, 5_000, 10_000
+SHAPE = (1, 28, 28)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load(with_test: bool, limit: int | None):
+    from aekit.data import load_fashion_mnist
+
+    train = load_fashion_mnist("train", download=False)
+    X, y = train.X.astype(np.float32), train.y
+    scale = 1 if limit is None else limit / N_UNLABELED
+    n_u, n_p, n_v = (max(10, int(n * scale)) for n in (N_UNLABELED, N_PROBE, N_VAL))
+    parts = {"unlabeled": X[:n_u], "probe": (X[n_u : n_u + n_p], y[n_u : n_u + n_p]),
+             "val": (X[len(X) - n_v :], y[len(X) - n_v :])}
+    if with_test:
+        test = load_fashion_mnist("test", download=False)
+        parts["test"] = (test.X.astype(np.float32)[: n_v], test.y[: n_v]) if limit else (test.X.astype(np.float32), test.y)
+    return parts
+
+
+def grey_image_methods() -> list[str]:
+    """Methods that build for (1, 28, 28) images (colorization needs RGB, masked_features vectors)."""
+    from aekit.ssl import create_method
+
+    names = []
+    for name in list_methods():
+        try:
+            create_method(name, SHAPE)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+def readout(features, parts, split: str) -> float:
+    Xp, yp = parts["probe"]
+    Xe, ye = parts[split]
+    return float(linear_probe(features(Xp), yp, features(Xe), ye, C="auto", backend="torch"))
+
+
+def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed: int) -> dict:
+    row = {"method": method or "raw pixels", "settings": settings, "epochs": epochs, "seed": seed,
+           "cpu": cpu_model(), "threads": torch.get_num_threads(), "load_average": round(os.getloadavg()[0], 1)}
+    if method is None:
+        def features(X):
+            return X.reshape(len(X), -1)
+    else:
+        params = {"input_shape": SHAPE, "epochs": epochs, "random_state": seed, **settings}
+        t0 = time.perf_counter()
+        est = SelfSupervised(method, **params).fit(parts["unlabeled"])
+        row["fit_s"] = round(time.perf_counter() - t0, 1)
+        row["final_loss"] = float(est.history_.records[-1]["train_total"]) if est.history_.records else None
+        features = est.transform
+    for split in splits:
+        row[split] = readout(features, parts, split)
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    print("| method | settings | epochs | seed | fit s | val | test | threads | load |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        settings = json.dumps(r["settings"]) if r["settings"] else "defaults"
+        test = f"{r['test']:.4f}" if "test" in r else "-"
+        print(f"| {r['method']} | {settings} | {r['epochs']} | {r['seed']} | {r.get('fit_s', '-')} | "
+              f"{r['val']:.4f} | {test} | {r['threads']} | {r['load_average']} |")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    step = p.add_mutually_exclusive_group(required=True)
+    step.add_argument("--select", action="store_true", help="validation only (choosing defaults)")
+    step.add_argument("--final", action="store_true", help="the shipped defaults, test set read once")
+    p.add_argument("--methods", nargs="*", help="default: every method that trains on grey images, and raw pixels")
+    p.add_argument("--set", default="{}", help="--select: JSON of SelfSupervised parameters to try instead of the defaults")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--limit", type=int, default=None, help="smoke test: N unlabeled rows, the rest scaled")
+    p.add_argument("--results", default="benchmarks/results/ssl_defaults.jsonl")
+    p.add_argument("--table-only", action="store_true", help="print the table of --results and stop")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results = Path(args.results)
+    if not args.table_only:
+        settings = json.loads(args.set)
+        if args.final and settings:
+            raise SystemExit("--final measures the shipped defaults: --set is for --select")
+        parts = load(with_test=args.final, limit=args.limit)
+        splits = ("val", "test") if args.final else ("val",)
+        methods = args.methods if args.methods is not None else ["raw pixels", *grey_image_methods()]
+        results.parent.mkdir(parents=True, exist_ok=True)
+        for name in methods:
+            row = run_one(None if name == "raw pixels" else name, {} if name == "raw pixels" else settings,
+                          parts, splits, args.epochs, args.seed)
+            row["step"] = "final" if args.final else "select"
+            row["limit"] = args.limit
+            with results.open("a") as f:  # one line per finished row: an interrupted run keeps them
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.exists() else []
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
