@@ -169,3 +169,112 @@ def test_the_overhead_report_says_when_the_guard_rail_was_off(no_grad_clip):
     assert "| 128 | short (2 epochs) | 1.100 s (1.000-1.200) | 1.040 s (1.000-1.300) | 0.945 | **met** | 0.990 |" in text
     assert ("grad_clip=None: not the goal's setting" in text) == no_grad_clip
     assert ("this run shows the guard rail's share" in text) == no_grad_clip
+
+
+def _running_sums(steps):
+    """The loss-part sums as the loop kept them before: a float32 running sum on the device, one
+    stack, multiply and add each step."""
+    sums = {}
+    for parts, weight in steps:
+        keys = tuple(parts)
+        values = torch.stack([v.detach().float() for v in parts.values()]) * weight
+        sums[keys] = sums[keys] + values if keys in sums else values
+    return sums
+
+
+def test_part_sums_added_up_once_per_epoch_are_bitwise_the_running_sums(monkeypatch):
+    """Kept per step and added up later (also across a fold of the waiting steps): the same bits,
+    for float32 and bf16 parts, uneven batch weights and two sets of part names."""
+    from aekit.training import loop
+
+    monkeypatch.setattr(loop, "_FOLD_EVERY", 7)  # several folds in 40 steps
+    gen = torch.Generator().manual_seed(0)
+    steps = []
+    for i in range(40):
+        x = torch.rand(3, generator=gen) * 10 ** torch.randint(-3, 4, (3,), generator=gen)
+        parts = {"reconstruction": x[0], "kl": x[1].bfloat16(), "total": x[0] + x[2]}
+        if i % 5 == 4:
+            parts = {"reconstruction": x[2], "total": x[2]}  # another set of names (e.g. another loss)
+        steps.append((parts, [128, 128, 77][i % 3]))
+    sums = loop._PartSums()
+    for parts, weight in steps:
+        sums.add(parts, weight)
+    means = sums.means("train")
+    expected = _running_sums(steps)
+    per_name = {}
+    for keys, values in expected.items():
+        for key, value in zip(keys, values.unbind()):
+            per_name[key] = per_name[key] + value if key in per_name else value
+    n = sum(w for _, w in steps)
+    assert means == {f"train_{k}": v.item() / n for k, v in per_name.items()}
+    assert sums.seen == n and all(torch.equal(sums.sums[k], expected[k]) for k in expected)
+
+
+def test_value_range_is_the_arrays_min_and_max_and_finds_nan_in_any_block(monkeypatch):
+    from aekit.data import scaling
+
+    monkeypatch.setattr(scaling, "_RANGE_BLOCK_BYTES", 64)  # 16 float32 values a block
+    X = np.random.default_rng(0).standard_normal((50, 7)).astype(np.float32)
+    assert scaling.value_range(X) == (float(X.min()), float(X.max()))
+    assert scaling.value_range(X[:, ::2]) == (float(X[:, ::2].min()), float(X[:, ::2].max()))  # not contiguous
+    assert scaling.value_range(X.astype(np.float64)) == (float(X.min()), float(X.max()))
+    for row in (0, 25, 49):
+        bad = X.copy()
+        bad[row, 3] = np.nan
+        low, high = scaling.value_range(bad)
+        assert np.isnan(low) and np.isnan(high)
+    bad = X.copy()
+    bad[30, 1] = -np.inf
+    assert scaling.value_range(bad) == (-np.inf, float(X.max()))
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.array([[0.5, np.nan], [0.0, 1.0]], dtype=np.float32), "Input X contains NaN."),
+    (np.array([[0.5, -np.inf], [0.0, 1.0]]), "Input X contains infinity or a value too large for dtype('float64')."),
+    (np.array([[0.5, np.inf], [0.0, 1.0]], dtype=np.float32),
+     "Input X contains infinity or a value too large for dtype('float32')."),
+])
+def test_fit_reads_x_once_for_both_its_finiteness_and_its_range(X, message, monkeypatch):
+    """scikit-learn's own finiteness pass is left out of fit; the one pass of value_range both
+    rejects NaN and infinity with scikit-learn's message and decides preprocessing="auto"."""
+    import re
+
+    import sklearn.utils.validation as sklearn_validation
+
+    import aekit
+    from aekit.data import scaling
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        aekit.Autoencoder(epochs=1, device="cpu").fit(X)
+    passes, sklearn_checks = [], []
+    real_range, real_check = scaling.value_range, sklearn_validation._assert_all_finite
+    monkeypatch.setattr("aekit.estimators.autoencoder.value_range", lambda a: passes.append(a.shape) or real_range(a))
+    monkeypatch.setattr(sklearn_validation, "_assert_all_finite",
+                        lambda a, *args, **kw: sklearn_checks.append(np.shape(a)) or real_check(a, *args, **kw))
+    est = aekit.Autoencoder(latent_dim=2, hidden_dims=(4,), epochs=1, device="cpu").fit(np.nan_to_num(X, posinf=1, neginf=0))
+    assert passes == [(2, 2)] and (2, 2) not in sklearn_checks and est.preprocessing_ == "none"
+
+
+@pytest.mark.slow  # two fits of 3 epochs on 300 rows: about 0.3 s
+@pytest.mark.parametrize("last_is_best", [True, False])
+def test_the_last_epoch_keeps_or_restores_the_best_weights_without_a_copy_of_its_own(last_is_best, digits_flat):
+    """No copy of the weights is taken after the last epoch; the model still ends with the best
+    epoch's weights, whether that is the last one or an earlier one."""
+    from aekit import create_model
+    from aekit.training import TrainConfig, fit
+
+    seen = {}
+
+    def remember(epoch, record, model):
+        seen[epoch] = [p.detach().clone() for p in model.parameters()]
+
+    torch.manual_seed(0)
+    model = create_model("deep", (64,), latent_dim=4, hidden_dims=[32])
+    # A huge min_delta makes epoch 1 the best; without it the validation loss falls every epoch.
+    config = TrainConfig(epochs=3, early_stopping=None, min_delta=0.0 if last_is_best else 1e9, progress=False)
+    history = fit(model, digits_flat[0][:300], config, callbacks=[remember])
+    assert history.best_epoch == (3 if last_is_best else 1)
+    if last_is_best:
+        assert history["val_total"][2] < history["val_total"][1]
+    for ours, best in zip(model.parameters(), seen[history.best_epoch]):
+        assert torch.equal(ours, best)
