@@ -9,9 +9,10 @@ aekit.evaluation.iwae_bound with k importance samples, on a fixed binarization o
 
 Run in an environment with pythae (a separate venv, see docs/results/vae.md):
 
-    python benchmarks/vae_nll.py --epochs 5 --n-train 60000 --n-test 1000 --k 1000
+    python benchmarks/vae_nll.py --archs mlp --epochs 50 --n-train 60000 --n-test 10000 --k 1000 --threads 1
 
-Prints a markdown table. ``--frameworks aekit`` skips pythae.
+(the issue #19 MLP run: 21-28 minutes on a shared 2-core machine). Prints a markdown table, then the NLL difference
+of the frameworks paired over the same test images. ``--frameworks aekit`` skips pythae.
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def main() -> None:
     train, test = load(args.n_train, args.n_test, args.seed)
 
     rows = []
+    bounds = {}  # (arch, framework) -> per-test-image IWAE bound, for the paired comparison
     for arch in args.archs.split(","):
         torch.manual_seed(args.seed)
         initial = build(arch, args.latent_dim)  # both frameworks start from these weights
@@ -153,6 +155,7 @@ def main() -> None:
             bound = iwae_bound(model, test, k=args.k, batch_size=50, chunk_size=25000, seed=args.seed)
             elbo1 = iwae_bound(model, test, k=1, seed=args.seed + 1)
             eval_s = time.perf_counter() - start
+            bounds[arch, framework] = bound
             n_params = sum(p.numel() for p in model.parameters())
             rows.append((arch, framework, n_params, seconds, -elbo1.mean().item(), -bound.mean().item(),
                          bound.std().item() / len(bound) ** 0.5, eval_s))
@@ -165,6 +168,23 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for arch, fw, n, s, e1, nll, se, ev in rows:
         print(f"| {arch} | {fw} | {n:,} | {s:.1f} | {e1:.2f} | {nll:.2f} | {se:.2f} | {ev:.1f} |")
+    print_paired(bounds, args.frameworks.split(","))
+
+
+def print_paired(bounds: dict, frameworks: list[str]) -> None:
+    """NLL difference of the first framework minus each other one, paired over the same test images.
+
+    The per-framework s.e. above mixes in how hard each image is; both networks see the same images,
+    so the per-image difference has a far smaller spread: the error bar for "which trained network is
+    better on this test set". It does not cover training randomness; rerun with another --seed for that.
+    """
+    first, others = frameworks[0], frameworks[1:]
+    for arch in dict.fromkeys(a for a, _ in bounds):
+        for other in others:
+            diff = bounds[arch, other] - bounds[arch, first]  # NLL(first) - NLL(other): minus bounds
+            se = diff.std().item() / len(diff) ** 0.5
+            print(f"{arch}: NLL {first} - {other} = {diff.mean().item():+.3f} nats ± {se:.3f} (paired s.e. over "
+                  f"{len(diff)} test images; negative means {first} is better)")
 
 
 if __name__ == "__main__":
