@@ -44,6 +44,7 @@ from aekit.ssl import list_methods
 
 N_UNLABELED, N_PROBE, N_VAL = 20_000, 5_000, 10_000
 SHAPE = (1, 28, 28)
+READOUT_GRIDS = (1, 2, 3)  # pool_grid values also read out on validation (the ``val_pool{g}`` fields)
 
 
 def cpu_model() -> str:
@@ -106,17 +107,24 @@ def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed
         features = est.transform
     for split in splits:
         row[split] = readout(features, parts, split)
+    if method is not None and callable(getattr(est.backbone_, "feature_map", None)):
+        # the other readouts of the same backbone, for choosing the default readout (validation only)
+        for grid in READOUT_GRIDS:
+            probe = est.set_params(pool_grid=grid).transform
+            row[f"val_pool{grid}"] = readout(probe, parts, "val")
+        est.set_params(pool_grid=settings.get("pool_grid"))
     return row
 
 
 def print_table(rows: list[dict]) -> None:
-    print("| method | settings | epochs | seed | fit s | val | test | threads | load |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| method | settings | epochs | seed | fit s | val | val, pool_grid 1 / 2 / 3 | test | threads | load |")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|")
     for r in rows:
         settings = json.dumps(r["settings"]) if r["settings"] else "defaults"
         test = f"{r['test']:.4f}" if "test" in r else "-"
+        pools = " / ".join(f"{r[f'val_pool{g}']:.4f}" for g in READOUT_GRIDS if f"val_pool{g}" in r) or "-"
         print(f"| {r['method']} | {settings} | {r['epochs']} | {r['seed']} | {r.get('fit_s', '-')} | "
-              f"{r['val']:.4f} | {test} | {r['threads']} | {r['load_average']} |")
+              f"{r['val']:.4f} | {pools} | {test} | {r['threads']} | {r['load_average']} |")
 
 
 def main(argv=None) -> None:

@@ -27,7 +27,9 @@ def test_fit_transform_save_load(digits_flat, tmp_path):
     est = aekit.SelfSupervised("rotation", input_shape=(1, 8, 8), epochs=2, backbone_options=SMALL)
     assert est.fit(X[:300]) is est
     Z = est.transform(X[:50])
-    assert Z.shape == (50, 16) and len(est.history_) == 2
+    assert Z.shape == (50, 8 * 3 * 3) and len(est.history_) == 2  # default readout: the 8-channel map pooled to 3 x 3
+    assert est.set_params(pool_grid=None).transform(X[:50]).shape == (50, 16)  # the output vector
+    est.set_params(pool_grid="auto")
     est.save(tmp_path / "m")
     again = aekit.SelfSupervised.load(tmp_path / "m")
     assert np.allclose(again.transform(X[:50]), Z, atol=1e-6)
@@ -96,3 +98,12 @@ def test_pool_grid_transform_survives_save_load(digits_flat, tmp_path):
 
 def test_parameter_constraints_cover_every_parameter_and_reject_bad_values():
     check_param_validation("SelfSupervised", aekit.SelfSupervised("masked_features", epochs=1))
+
+
+def test_scheduler_reaches_the_training_loop_and_plateau_is_refused(digits_flat):
+    X, _ = digits_flat
+    est = aekit.SelfSupervised("rotation", input_shape=(1, 8, 8), epochs=3, backbone_options=SMALL, scheduler="cosine")
+    lrs = est.fit(X[:64]).history_["lr"]
+    assert lrs[0] == pytest.approx(1e-3) and lrs[-1] < lrs[1] < lrs[0]  # annealed, per epoch
+    with pytest.raises(ValueError, match="scheduler"):
+        aekit.SelfSupervised("rotation", input_shape=(1, 8, 8), scheduler="plateau").fit(X[:64])

@@ -217,7 +217,7 @@ def test_registered_backbone_everywhere(digits_flat, tmp_path):
         res = CliRunner().invoke(main, ["pretrain", str(tmp_path / "x.npy"), "--method", "moco", "--backbone",
                                         "flat-mlp", "--epochs", "1", "--quiet", "--out", str(tmp_path / "cli")])
         assert res.exit_code == 0, res.output
-        assert "backbone with 12 features" in res.output
+        assert "backbone (12 features)" in res.output  # no feature_map: the output vector
     aekit.register_backbone("flat-mlp-2", flat_mlp)
     try:
         assert make_backbone((64,), "flat-mlp-2").out_features == 12

@@ -92,8 +92,9 @@ def test_labels_through_the_estimator_beat_an_untrained_backbone(digits_flat):
     untrained = create_method("triplet", (1, 8, 8), backbone_options=small).backbone.eval()
     feats = [extract_features(untrained, a.reshape(-1, 1, 8, 8)) for a in (Xtr, Xte)]
     before = knn_probe(feats[0], ytr, feats[1], yte, ks=(20,))[20]
+    # pool_grid=None: the output vector, the embedding the triplet loss shapes (untrained: the same readout)
     est = aekit.SelfSupervised("triplet", input_shape=(1, 8, 8), backbone_options=small, epochs=4, batch_size=64,
-                               lr=3e-3, method_options={"augment": "none"}).fit(Xtr, np.array([f"digit {v}" for v in ytr]))  # any label type
+                               lr=3e-3, method_options={"augment": "none"}, pool_grid=None).fit(Xtr, np.array([f"digit {v}" for v in ytr]))  # any label type
     losses = est.history_["train_total"]
     assert losses[-1] < 0.5 * losses[0], losses
     after = knn_probe(est.transform(Xtr), ytr, est.transform(Xte), yte, ks=(20,))[20]
@@ -108,7 +109,7 @@ def test_cli_pretrain_triplet_with_and_without_labels(tmp_path):
     res = runner.invoke(main, ["pretrain", "digits", "--method", "triplet", "--option", "mining=hard",
                                "--use-labels", "--out", str(tmp_path / "a"), *common])
     assert res.exit_code == 0, res.output
-    assert aekit.SelfSupervised.load(tmp_path / "a").transform(np.zeros((2, 64))).shape == (2, 16)
+    assert aekit.SelfSupervised.load(tmp_path / "a").transform(np.zeros((2, 64))).shape == (2, 8 * 3 * 3)
     res = runner.invoke(main, ["pretrain", "digits", "--method", "triplet", "--option", "loss=margin-contrastive",
                                "--out", str(tmp_path / "b"), *common])
     assert res.exit_code == 0, res.output

@@ -45,7 +45,8 @@ def test_pretrain_then_evaluate_reports(tmp_path):
     page = (run / "report.html").read_text()
     assert _sections(page) == ["headline", "losses", "latent", "overview"]
     _check_layout(page)
-    assert "300 samples placed by the first two principal components of the 16-d backbone features, coloured by label" \
+    # transform's default readout: the 8-channel last map pooled to 3 x 3
+    assert "300 samples placed by the first two principal components of the 72-d backbone features, coloured by label" \
         in page
     codes = np.load(run / "arrays" / "codes.npy")
     index = np.load(run / "arrays" / "index.npy")

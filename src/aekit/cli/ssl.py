@@ -29,11 +29,13 @@ from .types import RegistryChoice
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=2), default=128, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
+@click.option("--scheduler", type=click.Choice(["none", "cosine", "step", "onecycle"]), default="none",
+              show_default=True, help="Learning-rate schedule (no validation loss here, so no plateau).")
 @click.option("--use-labels", is_flag=True,
               help="Give DATA's labels to a method that takes them (triplet): same label = positive pair.")
 @common_options("seed", "device", "quiet", "verbose", "overwrite")
 def pretrain(data, method, out, backbone, backbone_options, options, input_shape, split, limit, epochs, batch_size,
-             lr, use_labels, seed, device, quiet, verbose, overwrite) -> None:
+             lr, scheduler, use_labels, seed, device, quiet, verbose, overwrite) -> None:
     """Pretrain a backbone on DATA (labels unused unless --use-labels) with a self-supervised METHOD and save it
     in a run folder with its report (labels, when DATA has them, colour the feature map).
 
@@ -59,7 +61,8 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
     est = SelfSupervised(
         method=method, backbone=backbone, backbone_options=parse_options(backbone_options) or None,
         method_options=parse_options(options) or None, input_shape=tuple(shape) if shape else None,
-        epochs=epochs, batch_size=batch_size, lr=lr, device=device, random_state=seed,
+        epochs=epochs, batch_size=batch_size, lr=lr, scheduler=None if scheduler == "none" else scheduler,
+        device=device, random_state=seed,
         verbose=verbosity(quiet, verbose),
     )
     from ..data import DataBundle
@@ -69,8 +72,9 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
     shown = DataBundle(X, None if bundle.y is None else bundle.y[: len(X)], bundle.name)
     pretrain_run(shown, est, out, fit_labels=y, overwrite=overwrite)
     first, last = est.history_.records[0]["train_total"], est.history_.records[-1]["train_total"]
+    width = est.transform(X[:1]).shape[1]
     click.echo(f"pretrained {method} on {bundle.name} ({len(X)} samples, {epochs} epochs): loss {first:.4f} -> "
-               f"{last:.4f}; backbone with {est.backbone_.out_features} features saved to {out}/model/")
+               f"{last:.4f}; backbone ({width} features) saved to {out}/model/")
     click.echo(f"wrote {out}/: {folder_contents(out)}")
 
 
@@ -97,9 +101,9 @@ def pretrain(data, method, out, backbone, backbone_options, options, input_shape
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
               help="Use only the first N rows of DATA's training part.")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=0.07, show_default=True)
-@click.option("--pool-grid", type=click.IntRange(min=1), default=None,
-              help="Probe the last conv stage average-pooled to this grid (conv/resnet backbones) instead of "
-                   "the backbone's output vector.")
+@click.option("--pool-grid", type=click.IntRange(min=0), default=None,
+              help="Probe the backbone's last map average-pooled to this grid (conv/resnet/vit backbones); 0: its "
+                   "output vector [default: the model's own readout, the map pooled to 3 x 3 for image backbones].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Folder for the report (accuracy table, confusion matrix): a new folder, or a run folder to add "
                    "this evaluation to [default: MODEL itself when it is the run folder of `aekit pretrain`].")
@@ -132,7 +136,7 @@ def evaluate(model, data, data_option, test_data, protocol, label_fraction, fine
         label_column = int(label_column)
     est = SelfSupervised.load(model).set_params(device=device)
     if pool_grid is not None:
-        est.set_params(pool_grid=pool_grid)
+        est.set_params(pool_grid=pool_grid or None)
     train = load_data_arg(data, "train", label_column)
     if train.y is None:
         raise ValueError(f"--data {data!r} has no labels; evaluation needs labelled data (see --label-column)")

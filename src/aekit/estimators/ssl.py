@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, column_or_1d
 
 from ..evaluation.probes import extract_features
@@ -45,14 +45,17 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         Shape of one sample, e.g. ``(1, 28, 28)`` for images given as flat rows. Inferred when None:
         X's trailing shape for arrays of rank > 2; a square grey image for image methods/backbones;
         else flat vectors.
-    pool_grid : int, optional
-        What :meth:`transform` returns for image backbones: None, the backbone's output vector; g,
-        its last map average-pooled to g x g (channels * g * g features; a ViT's map is its tokens
-        on the patch grid), the usual way to probe conv features (see
-        :func:`aekit.evaluation.extract_features`).
-    epochs, batch_size, lr, optimizer, weight_decay, device :
+    pool_grid : "auto", int or None, default="auto"
+        What :meth:`transform` returns. None: the backbone's output vector (``out_features``). g:
+        its last map average-pooled to g x g (channels * g * g features; a ViT's map is its
+        tokens on the patch grid), the usual way to probe conv features. "auto": g = 3 for the
+        image backbones (conv, resnet, vit; the map's side when smaller), the output vector for
+        the others. On Fashion-MNIST validation data the 3 x 3 map beat the output vector for
+        every method (docs/self_supervised.md); see :func:`aekit.evaluation.extract_features`.
+    epochs, batch_size, lr, optimizer, weight_decay, scheduler, device :
         Training options, see :class:`aekit.TrainConfig` (no validation split: the pretext loss
-        is the only signal and it is noisy).
+        is the only signal and it is noisy, so ``scheduler`` is None, "cosine", "step" or
+        "onecycle", not "plateau").
     random_state : int or None
     verbose : bool
 
@@ -85,12 +88,13 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         "backbone_options": [dict, None],
         "method_options": [dict, None],
         "input_shape": [tuple, None],
-        "pool_grid": [Interval(Integral, 1, None, closed="left"), None],
+        "pool_grid": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [str],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "scheduler": [StrOptions({"cosine", "step", "onecycle"}), None],
         "device": [str],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],  # a torch seed
         "verbose": ["verbose"],
@@ -103,12 +107,13 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         backbone_options: dict[str, Any] | None = None,
         method_options: dict[str, Any] | None = None,
         input_shape: tuple[int, ...] | None = None,
-        pool_grid: int | None = None,
+        pool_grid: int | str | None = "auto",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
+        scheduler: str | None = None,
         device: str = "auto",
         random_state: int | None = 0,
         verbose: bool = False,
@@ -124,6 +129,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         self.lr = lr
         self.optimizer = optimizer
         self.weight_decay = weight_decay
+        self.scheduler = scheduler
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -184,7 +190,7 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         self.model_ = create_method(self.method, self.input_shape_, **options)
         config = TrainConfig(
             epochs=self.epochs, batch_size=min(self.batch_size, len(X)), lr=self.lr, optimizer=self.optimizer,
-            weight_decay=self.weight_decay, validation_split=0.0, early_stopping=None, restore_best=False,
+            weight_decay=self.weight_decay, scheduler=self.scheduler, validation_split=0.0, early_stopping=None, restore_best=False,
             seed=self.random_state, device=self.device, progress=self.verbose,
         )
         self.history_ = fit_model(self.model_, X if labels is None else (X, labels), config)
@@ -200,8 +206,9 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         return np.unique(y, return_inverse=True)[1].astype(np.int64)
 
     def transform(self, X) -> np.ndarray:
-        """Backbone features, shape (n_samples, feature_dim), or (n_samples, channels * g * g) with
-        ``pool_grid=g``."""
+        """Backbone features: (n_samples, channels * g * g) read from the last map pooled to g x g
+        (``pool_grid``; by default g = 3 for image backbones), or (n_samples, out_features), the
+        output vector, with ``pool_grid=None`` and for backbones without a map."""
         check_is_fitted(self, "backbone_")
         return extract_features(self.backbone_, self._prepare(X, fitting=False), pool_grid=self.pool_grid)
 

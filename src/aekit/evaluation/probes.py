@@ -43,12 +43,30 @@ def _labels(y, name: str = "y") -> np.ndarray:
     return y
 
 
+AUTO_POOL_GRID = 3  # pool_grid="auto" for backbones with a feature_map (chosen on validation: ssl_defaults.py)
+
+
+def auto_pool_grid(backbone: nn.Module, sample_shape: tuple[int, ...]) -> int | None:
+    """What ``pool_grid="auto"`` stands for with ``backbone`` on samples of ``sample_shape``:
+    :data:`AUTO_POOL_GRID`, or the side of a smaller last map (pooling cannot add detail), for a
+    backbone with a ``feature_map``; None (its output vector) for any other."""
+    if not callable(getattr(backbone, "feature_map", None)):
+        return None
+    was_training = backbone.training
+    param = next(backbone.parameters(), None)
+    probe = torch.zeros(1, *sample_shape, device=None if param is None else param.device)
+    with torch.no_grad():
+        side = min(backbone.eval().feature_map(probe).shape[-2:])
+    backbone.train(was_training)
+    return min(AUTO_POOL_GRID, int(side))
+
+
 def extract_features(
     backbone: nn.Module,
     X,
     batch_size: int = INFERENCE_BLOCK,
     device: str | torch.device = "cpu",
-    pool_grid: int | None = None,
+    pool_grid: int | str | None = None,
 ) -> np.ndarray:
     """Backbone features of ``X`` (array or tensor of samples) in eval mode, as float32 numpy.
 
@@ -62,7 +80,9 @@ def extract_features(
         None: the backbone's output, (n, out_features). An int g: the backbone's last map
         (``backbone.feature_map``: the last convolutional stage of ``conv`` and ``resnet``, the
         encoded tokens on their patch grid for ``vit``), average-pooled to g x g and flattened,
-        (n, channels * g * g); g=1 is global average pooling.
+        (n, channels * g * g); g=1 is global average pooling. "auto": g = 3 (or the map's own
+        size when smaller) for a backbone with a ``feature_map``, else None: the readout that
+        beat the output vector on validation for every method (docs/self_supervised.md).
 
     Examples
     --------
@@ -71,9 +91,12 @@ def extract_features(
     >>> extract_features(net, np.zeros((3, 1, 28, 28)), pool_grid=2).shape
     (3, 24)
     """
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32)) if not isinstance(X, torch.Tensor) else X.float()
+    if pool_grid == "auto":
+        pool_grid = auto_pool_grid(backbone, tuple(x.shape[1:]))
     if pool_grid is not None:
         if not isinstance(pool_grid, int) or isinstance(pool_grid, bool) or pool_grid < 1:
-            raise ValueError(f"pool_grid must be None or a positive int, got {pool_grid!r}")
+            raise ValueError(f"pool_grid must be None, 'auto' or a positive int, got {pool_grid!r}")
         if not callable(getattr(backbone, "feature_map", None)):
             raise ValueError(
                 f"pool_grid needs a backbone with a feature_map method (conv, resnet, vit); "
@@ -86,7 +109,6 @@ def extract_features(
         return F.adaptive_avg_pool2d(backbone.feature_map(x), pool_grid).flatten(1)
 
     backbone.to(device)
-    x = torch.as_tensor(np.asarray(X, dtype=np.float32)) if not isinstance(X, torch.Tensor) else X.float()
     return infer_rows(features, x, module=backbone, block=batch_size).numpy()
 
 
