@@ -22,3 +22,17 @@ def test_pool_grid_reads_a_vit_like_a_conv_backbone():
     assert pooled.shape == (5, 8)
     assert np.allclose(pooled, vit.tokens(x).mean(1).detach().numpy(), atol=1e-6)
     assert extract_features(vit, x, pool_grid=2).shape == (5, 32)
+
+
+def test_auto_pool_grid_is_3_or_the_maps_side_and_none_without_a_map():
+    from aekit.evaluation.probes import auto_pool_grid
+
+    conv = make_backbone((1, 28, 28), "conv", {"out_features": 4, "channels": [4, 6]})  # map 6 x 7 x 7
+    assert auto_pool_grid(conv, (1, 28, 28)) == 3
+    small = make_backbone((1, 8, 8), "conv", {"out_features": 4, "channels": [4, 6]})  # map 6 x 2 x 2
+    assert auto_pool_grid(small, (1, 8, 8)) == 2
+    assert extract_features(small, torch.rand(3, 1, 8, 8), pool_grid="auto").shape == (3, 24)
+    mlp = make_backbone((64,), "mlp", {"out_features": 5})
+    assert auto_pool_grid(mlp, (64,)) is None
+    assert extract_features(mlp, torch.rand(3, 64), pool_grid="auto").shape == (3, 5)
+    assert small.training  # the dry run leaves the mode as it was
