@@ -29,6 +29,7 @@ Each run appends its rows to ``--results`` (JSON lines) and prints a table of ev
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -92,17 +93,54 @@ def readout(features, parts, split: str) -> float:
     return float(linear_probe(features(Xp), yp, features(Xe), ye, C="auto", backend="torch"))
 
 
-def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed: int) -> dict:
+def shipped(method: str, epochs: int, seed: int) -> SelfSupervised:
+    return SelfSupervised(method, input_shape=SHAPE, epochs=epochs, random_state=seed)
+
+
+def effective(params: dict) -> dict:
+    """Estimator parameters with ``method_options`` resolved against the method's own defaults: a
+    candidate given as options equals the defaults once the library ships those values."""
+    import inspect
+
+    from aekit.ssl.base import METHODS
+
+    signature = inspect.signature(METHODS.get(params["method"]).__init__).parameters.values()
+    options = {p.name: p.default for p in signature if p.default is not inspect.Parameter.empty}
+    options.update(params.get("method_options") or {})
+    out = {k: v for k, v in params.items() if k not in ("verbose", "method_options")}
+    out["method_options"] = json.loads(json.dumps(options))  # tuples and lists alike
+    return out
+
+
+def load_saved(path: str, method: str, epochs: int, seed: int) -> SelfSupervised:
+    """A model that ``--select --save-dir`` trained, read by ``--final --load`` instead of training
+    it again; refused unless it was trained with what the library now ships as the defaults."""
+    est = SelfSupervised.load(path)
+    want, have = (effective(e.get_params()) for e in (shipped(method, epochs, seed), est))
+    if have != want:
+        raise SystemExit(f"--load {path}: trained with {have}, not the shipped defaults {want}")
+    return est
+
+
+def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed: int,
+            save_dir: str | None = None, load: str | None = None) -> dict:
     row = {"method": method or "raw pixels", "settings": settings, "epochs": epochs, "seed": seed,
            "cpu": cpu_model(), "threads": torch.get_num_threads(), "load_average": round(os.getloadavg()[0], 1)}
     if method is None:
         def features(X):
             return X.reshape(len(X), -1)
     else:
-        params = {"input_shape": SHAPE, "epochs": epochs, "random_state": seed, **settings}
-        t0 = time.perf_counter()
-        est = SelfSupervised(method, **params).fit(parts["unlabeled"])
-        row["fit_s"] = round(time.perf_counter() - t0, 1)
+        if load:
+            est = load_saved(load, method, epochs, seed)
+            row["loaded_from"] = load
+        else:
+            t0 = time.perf_counter()
+            est = shipped(method, epochs, seed).set_params(**settings).fit(parts["unlabeled"])
+            row["fit_s"] = round(time.perf_counter() - t0, 1)
+            if save_dir:
+                tag = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+                row["saved_to"] = str(Path(save_dir) / f"{method}-{tag}")
+                est.save(row["saved_to"])
         row["final_loss"] = float(est.history_.records[-1]["train_total"]) if est.history_.records else None
         features = est.transform
     for split in splits:
@@ -140,6 +178,9 @@ def main(argv=None) -> None:
     p.add_argument("--limit", type=int, default=None, help="smoke test: N unlabeled rows, the rest scaled")
     p.add_argument("--results", default="benchmarks/results/ssl_defaults.jsonl")
     p.add_argument("--table-only", action="store_true", help="print the table of --results and stop")
+    p.add_argument("--save-dir", default=None, help="--select: save each trained model in this folder")
+    p.add_argument("--load", default=None, help="--final, one method: read this saved model (it must have been "
+                                                "trained with the shipped defaults) instead of training again")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -154,7 +195,7 @@ def main(argv=None) -> None:
         results.parent.mkdir(parents=True, exist_ok=True)
         for name in methods:
             row = run_one(None if name == "raw pixels" else name, {} if name == "raw pixels" else settings,
-                          parts, splits, args.epochs, args.seed)
+                          parts, splits, args.epochs, args.seed, args.save_dir, args.load)
             row["step"] = "final" if args.final else "select"
             row["limit"] = args.limit
             with results.open("a") as f:  # one line per finished row: an interrupted run keeps them
