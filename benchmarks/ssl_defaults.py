@@ -154,6 +154,21 @@ def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed
     return row
 
 
+def verdicts(rows: list[dict]) -> list[str]:
+    """For each method's last ``--final`` row: does it beat the raw-pixel probe on test?"""
+    final = {r["method"]: r for r in rows if r.get("step") == "final" and "test" in r}
+    raw = final.get("raw pixels")
+    if raw is None:
+        return []
+    methods = [m for m in final if m != "raw pixels"]
+    beat = [m for m in methods if final[m]["test"] > raw["test"]]
+    lines = [f"- {m}: {final[m]['test']:.4f} vs raw pixels {raw['test']:.4f}, "
+             f"{'beats' if m in beat else 'does not beat'} raw pixels" for m in methods]
+    lines.append(f"- Every method's defaults beat raw pixels on test: {'met' if len(beat) == len(methods) else 'not met'} "
+                 f"({len(beat)} of {len(methods)})")
+    return lines
+
+
 def print_table(rows: list[dict]) -> None:
     print("| method | settings | epochs | seed | fit s | val | val, pool_grid 1 / 2 / 3 | test | threads | load |")
     print("|---|---|---:|---:|---:|---:|---|---:|---:|---:|")
@@ -203,6 +218,7 @@ def main(argv=None) -> None:
             print(json.dumps(row), flush=True)
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.exists() else []
     print_table(rows)
+    print("\n".join(["", *verdicts(rows)]))
 
 
 if __name__ == "__main__":

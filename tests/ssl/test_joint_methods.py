@@ -223,3 +223,14 @@ def test_registered_backbone_everywhere(digits_flat, tmp_path):
         assert make_backbone((64,), "flat-mlp-2").out_features == 12
     finally:
         BACKBONES.unregister("flat-mlp-2")
+
+
+def test_dino_defaults_to_crop_and_flip_on_grey_images_and_the_shared_pipeline_elsewhere():
+    from aekit.ssl import create_method
+    from aekit.transforms.augment import PRESETS
+
+    assert create_method("dino", (1, 8, 8), out_dim=8).augment.config() == PRESETS["small_gray"]
+    assert create_method("dino", (3, 8, 8), out_dim=8).augment.config() == PRESETS["simclr"]
+    assert create_method("simclr", (1, 8, 8)).augment.config() == PRESETS["simclr"]
+    given = create_method("dino", (1, 8, 8), out_dim=8, augment="light").augment.config()
+    assert given == PRESETS["light"]

@@ -27,7 +27,7 @@ from torch import nn
 from ..objectives.ssl_losses import dino_loss
 from .backbones import make_head
 from .base import EMATarget, check_fraction, register_method
-from .views import MultiViewMethod
+from .views import MultiViewMethod, default_augment
 
 
 @register_method("dino")
@@ -35,6 +35,16 @@ class DINO(MultiViewMethod):
     """Parameters: ``out_dim`` (prototypes K), ``head`` (block list before the prototypes; it ends
     in ``l2norm`` as in the paper), ``student_temp`` 0.1, ``teacher_temp`` 0.04, ``center_momentum``
     0.9, ``momentum`` (teacher EMA), ``augment``, ``n_local_crops`` / ``local_crop_scale``."""
+
+    @staticmethod
+    def default_augment(input_shape: Sequence[int]) -> str:
+        """Crop and flip only ("small_gray") for one-channel images, else the shared default: chosen
+        on validation (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs on 20k images: linear
+        probe 0.8417 against 0.8239 with the SimCLR pipeline, whose colour steps have no colour to
+        change; raw pixels 0.8353)."""
+        if len(input_shape) == 3 and input_shape[0] == 1:
+            return "small_gray"
+        return default_augment(input_shape)
 
     def __init__(
         self,

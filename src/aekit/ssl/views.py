@@ -55,6 +55,11 @@ class MultiViewMethod(SSLMethod):
     # A loss equal under swapping its arguments is computed once per unordered pair of views.
     symmetric_loss = False
 
+    @staticmethod
+    def default_augment(input_shape: Sequence[int]) -> str:
+        """The pipeline used when ``augment`` is not given (a method may choose its own)."""
+        return default_augment(input_shape)
+
     def __init__(
         self,
         input_shape: Sequence[int],
@@ -65,7 +70,7 @@ class MultiViewMethod(SSLMethod):
         local_crop_scale: Sequence[float] = (0.05, 0.4),
     ) -> None:
         super().__init__(input_shape, backbone, backbone_options)
-        self.augment = Augment(augment or default_augment(self.input_shape))
+        self.augment = Augment(augment or self.default_augment(self.input_shape))
         if isinstance(n_local_crops, bool) or not isinstance(n_local_crops, int) or n_local_crops < 0:
             raise ValueError(f"n_local_crops must be an int >= 0, got {n_local_crops!r}")
         self.n_local_crops = n_local_crops
