@@ -75,7 +75,9 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     >>> X = load_digits().data / 16
     >>> ssl = SelfSupervised("rotation", input_shape=(1, 8, 8), epochs=2,
     ...                      backbone_options={"out_features": 16, "channels": [8]})
-    >>> ssl.fit(X).transform(X).shape
+    >>> ssl.fit(X).transform(X).shape  # the 8-channel last map pooled to 3 x 3
+    (1797, 72)
+    >>> ssl.set_params(pool_grid=None).transform(X).shape  # the output vector
     (1797, 16)
     """
 
