@@ -50,8 +50,9 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         its last map average-pooled to g x g (channels * g * g features; a ViT's map is its
         tokens on the patch grid), the usual way to probe conv features. "auto": g = 3 for the
         image backbones (conv, resnet, vit; the map's side when smaller), the output vector for
-        the others. On Fashion-MNIST validation data the 3 x 3 map beat the output vector for
-        every method (docs/self_supervised.md); see :func:`aekit.evaluation.extract_features`.
+        the others. On Fashion-MNIST validation data the 3 x 3 map beat the output vector in 7 of
+        the 8 methods read both ways, not MoCo (docs/results/ssl_defaults.md); see
+        :func:`aekit.evaluation.extract_features`.
     epochs, batch_size, lr, optimizer, weight_decay, scheduler, device :
         Training options, see :class:`aekit.TrainConfig` (no validation split: the pretext loss
         is the only signal and it is noisy, so ``scheduler`` is None, "cosine", "step" or

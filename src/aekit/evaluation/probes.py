@@ -81,8 +81,8 @@ def extract_features(
         (``backbone.feature_map``: the last convolutional stage of ``conv`` and ``resnet``, the
         encoded tokens on their patch grid for ``vit``), average-pooled to g x g and flattened,
         (n, channels * g * g); g=1 is global average pooling. "auto": g = 3 (or the map's own
-        size when smaller) for a backbone with a ``feature_map``, else None: the readout that
-        beat the output vector on validation for every method (docs/self_supervised.md).
+        size when smaller) for a backbone with a ``feature_map``, else None: the better readout
+        on validation in 7 of 8 methods (docs/results/ssl_defaults.md).
 
     Examples
     --------
