@@ -6,25 +6,12 @@ reading of the test set; the goal's verdict is computed. benchmarks/timeseries_a
 page's reading is computed from the numbers.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_modules import load_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sel = _load("preset_selection")
+sel = load_benchmark("preset_selection")
 
 
 def _point(epochs, lr, val):
@@ -131,7 +118,7 @@ def test_goal_verdicts_are_computed_from_the_numbers():
 
 
 def test_timeseries_reading_is_computed():
-    ts = _load("timeseries_anomaly")
+    ts = load_benchmark("timeseries_anomaly")
     kinds = [*ts.ANOMALY_KINDS, "all"]
 
     def stats(conv_all):

@@ -1,22 +1,13 @@
 """benchmarks/ssl_defaults.py: a model read by ``--final --load`` must have been trained with what
 the library ships as the defaults (options spelled out equal to the method's defaults count)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from benchmark_modules import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_ssl_defaults", BENCHMARKS / "ssl_defaults.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("ssl_defaults")
 
 
 def test_options_equal_to_the_method_defaults_count_as_the_defaults(bench):

@@ -2,27 +2,13 @@
 records every entry as it finishes, the final step reads the test set once, reruns skip what is
 done, and the table and verdicts come from the numbers."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from benchmark_modules import load_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("ssl_table")
+bench = load_benchmark("ssl_table")
 
 
 def test_choose_C_takes_the_best_validation_accuracy_and_the_smaller_C_on_a_tie(monkeypatch):

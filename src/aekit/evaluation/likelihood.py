@@ -67,6 +67,12 @@ def _log_weights(
         done += m
 
 
+def _check_positive_ints(**values) -> None:
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
 def _prepare(model, x, condition, seed):
     _check_vae(model)
     device = next(model.parameters()).device
@@ -120,9 +126,7 @@ def iwae_bound(
     >>> iwae_bound(model, torch.rand(3, 6).round(), k=50).shape
     torch.Size([3])
     """
-    for name, value in (("k", k), ("batch_size", batch_size), ("chunk_size", chunk_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    _check_positive_ints(k=k, batch_size=batch_size, chunk_size=chunk_size)
     x, condition, generator = _prepare(model, x, condition, seed)
     base = generator.initial_seed()
 
@@ -159,9 +163,7 @@ def elbo(
     >>> bool((elbo(model, torch.rand(3, 6).round()) < 0).all())
     True
     """
-    for name, value in (("n_samples", n_samples), ("batch_size", batch_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    _check_positive_ints(n_samples=n_samples, batch_size=batch_size)
     x, condition, generator = _prepare(model, x, condition, seed)
     base = generator.initial_seed()
 
