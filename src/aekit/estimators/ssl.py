@@ -197,7 +197,10 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
             seed=self.random_state, device=self.device, progress=self.verbose,
         )
         self.history_ = fit_model(self.model_, X if labels is None else (X, labels), config)
-        self.backbone_ = self.model_.backbone.cpu().eval()
+        backbone = self.model_.readout_backbone
+        if backbone is not self.model_.backbone:  # an EMA copy: frozen in training, a user may fine-tune it
+            backbone = copy.deepcopy(backbone).requires_grad_(True)
+        self.backbone_ = backbone.cpu().eval()
         return self
 
     def _labels(self, y, n_samples: int) -> np.ndarray | None:

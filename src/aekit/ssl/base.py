@@ -111,9 +111,15 @@ class SSLMethod(nn.Module, abc.ABC):
     def feature_dim(self) -> int:
         return self.backbone.out_features
 
+    @property
+    def readout_backbone(self) -> nn.Module:
+        """The network whose features users keep (what ``SelfSupervised`` and ``save_backbone``
+        take): the trained backbone, unless a method reads another copy (I-JEPA's target encoder)."""
+        return self.backbone
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Backbone features (B, feature_dim) of ``x``: the representation users keep."""
-        return self.backbone(x)
+        return self.readout_backbone(x)
 
     @abc.abstractmethod
     def loss(self, x: torch.Tensor) -> LossOutput:

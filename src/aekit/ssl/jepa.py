@@ -3,8 +3,9 @@ block of patches from the visible context. A ViT context encoder sees the contex
 target encoder sees the whole image; a narrow transformer predictor gets the context tokens plus
 mask tokens at the block's positions and regresses the target encoder's (layer-normed) tokens.
 
-Simplified: one rectangular target block per image (the paper samples four) whose size is drawn
-once per batch, so every image has the same number of context and target patches.
+Simplified: the target blocks' size is drawn once per batch, so every image has the same number of
+target patches; the context is every patch outside the blocks (the paper's context is itself a
+large random block), trimmed to the batch's smallest count.
 
 Examples
 --------
@@ -32,24 +33,47 @@ from .base import EMATarget, SSLMethod, check_fraction, register_method
 
 def block_split(batch: int, grid: tuple[int, int], block: tuple[int, int], device) -> tuple[torch.Tensor, torch.Tensor]:
     """Per image, a random ``block`` (rows, cols) of a patch ``grid``: (context (B, N-K), target (B, K)) indices."""
+    context, targets = blocks_split(batch, grid, block, 1, device)
+    return context, targets[:, 0]
+
+
+def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_blocks: int,
+                 device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image, ``n_blocks`` random blocks of ``block`` (rows, cols) patches, which may overlap:
+    (context (B, C), targets (B, n_blocks, K)) indices. The context is the patches outside every
+    block; where images keep different numbers, each keeps a random subset of the smallest number,
+    as I-JEPA's collator does (it keeps the first ones), so the batch stays one tensor."""
     gh, gw = grid
     bh, bw = block
-    top = torch.randint(0, gh - bh + 1, (batch, 1, 1), device=device)
-    left = torch.randint(0, gw - bw + 1, (batch, 1, 1), device=device)
-    rows = torch.arange(gh, device=device).view(1, gh, 1)
-    cols = torch.arange(gw, device=device).view(1, 1, gw)
-    inside = ((rows >= top) & (rows < top + bh) & (cols >= left) & (cols < left + bw)).flatten(1)  # (B, N)
-    # a stable sort puts outside (False) first; indices within each group stay ordered
-    order = inside.to(torch.int8).argsort(dim=1, stable=True)
+    top = torch.randint(0, gh - bh + 1, (batch, n_blocks, 1, 1), device=device)
+    left = torch.randint(0, gw - bw + 1, (batch, n_blocks, 1, 1), device=device)
+    rows = torch.arange(gh, device=device).view(1, 1, gh, 1)
+    cols = torch.arange(gw, device=device).view(1, 1, 1, gw)
+    inside = ((rows >= top) & (rows < top + bh) & (cols >= left) & (cols < left + bw)).flatten(2)  # (B, T, N)
     k = bh * bw
-    return order[:, : gh * gw - k], order[:, gh * gw - k :]
+    # a stable sort puts outside (False) first; indices within each group stay ordered
+    targets = inside.to(torch.int8).argsort(dim=-1, stable=True)[..., gh * gw - k :]
+    hidden = inside.any(1)  # (B, N)
+    n_context = int((~hidden).sum(1).min())
+    if n_context == 0:
+        raise ValueError(f"{n_blocks} target blocks of {bh} x {bw} patches cover an image's whole {gh} x {gw} grid, "
+                         "leaving no context: use fewer or smaller blocks (n_targets, block_scale)")
+    if n_blocks == 1:
+        return hidden.to(torch.int8).argsort(dim=1, stable=True)[:, :n_context], targets
+    # hidden patches rank last; visible ones in random order, so trimming drops random ones
+    rank = hidden.to(torch.float32) + torch.rand(hidden.shape, device=device) * 0.5
+    context = rank.argsort(dim=1)[:, :n_context].sort(dim=1).values
+    return context, targets
 
 
 @register_method("jepa")
 class IJEPA(SSLMethod):
     """Parameters: ``block_scale`` (range of the target block's area as a fraction of the image;
     the paper uses 0.15-0.2 for each of its four blocks), ``predictor_dim``, ``predictor_depth``,
-    ``predictor_heads``, ``momentum`` of the target encoder (the paper's starting value 0.996).
+    ``predictor_heads``, ``momentum`` of the target encoder (the paper's starting value 0.996),
+    ``n_targets`` (target blocks per image, each ``block_scale`` of it; the paper uses four) and
+    ``readout``: which encoder users keep, ``"context"`` (the trained one) or ``"target"`` (its
+    EMA copy, which the paper evaluates).
 
     The defaults (one larger block, 0.4-0.6 of the image; a 3-block predictor 64 wide; momentum
     0.996) were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs
@@ -70,6 +94,8 @@ class IJEPA(SSLMethod):
         predictor_depth: int = 3,
         predictor_heads: int = 2,
         momentum: float = 0.996,
+        n_targets: int = 1,
+        readout: str = "context",
     ) -> None:
         if backbone != "vit":
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
@@ -79,12 +105,25 @@ class IJEPA(SSLMethod):
         lo, hi = (check_fraction(s, "block_scale") for s in block_scale)
         self.block_scale = (lo, hi)
         self.momentum = check_fraction(momentum, "momentum")
+        if not isinstance(n_targets, int) or isinstance(n_targets, bool) or n_targets < 1:
+            raise ValueError(f"n_targets must be a positive int, got {n_targets!r}")
+        if n_targets * hi >= 1:
+            raise ValueError(f"n_targets ({n_targets}) blocks of up to {hi} of the image could hide all of it: "
+                             "n_targets * block_scale[1] must be < 1")
+        self.n_targets = n_targets
+        if readout not in ("context", "target"):
+            raise ValueError(f"readout must be 'context' or 'target', got {readout!r}")
+        self.readout = readout
         self.target_encoder = EMATarget.make(vit)
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
         self.predictor_pos = nn.Parameter(torch.randn(1, vit.n_patches, predictor_dim) * 0.02)
         self.predictor = transformer(predictor_dim, predictor_depth, predictor_heads)
         self.from_predictor = nn.Linear(predictor_dim, vit.dim)
+
+    @property
+    def readout_backbone(self) -> nn.Module:
+        return self.target_encoder if self.readout == "target" else self.backbone
 
     def _block(self) -> tuple[int, int]:
         gh, gw = self.grid
@@ -98,11 +137,16 @@ class IJEPA(SSLMethod):
         vit = self.backbone
         if self.training:
             EMATarget.update(self.target_encoder, vit, self.momentum)
-        context, target = block_split(len(x), self.grid, self._block(), x.device)
+        b, t = len(x), self.n_targets
+        context, targets = blocks_split(b, self.grid, self._block(), t, x.device)
+        targets = targets.flatten(0, 1)  # (B * T, K): image i's blocks are rows i * T .. i * T + T - 1
         with torch.no_grad():
-            goal = gather_tokens(F.layer_norm(self.target_encoder.tokens(x), (vit.dim,)), target)
-        pos = self.predictor_pos.expand(len(x), -1, -1)
+            encoded = F.layer_norm(self.target_encoder.tokens(x), (vit.dim,))
+            goal = gather_tokens(encoded.repeat_interleave(t, 0) if t > 1 else encoded, targets)
+        pos = self.predictor_pos.expand(b, -1, -1)
         ctx = self.to_predictor(vit.tokens(x, context)) + gather_tokens(pos, context)
-        queries = self.mask_token + gather_tokens(pos, target)
+        if t > 1:
+            ctx, pos = ctx.repeat_interleave(t, 0), pos.repeat_interleave(t, 0)
+        queries = self.mask_token + gather_tokens(pos, targets)
         out = self.predictor(torch.cat([ctx, queries], 1))[:, ctx.shape[1] :]
         return self._output(jepa=F.mse_loss(self.from_predictor(out), goal))

@@ -36,7 +36,7 @@ UNSAVEABLE = ("this backbone was given as an nn.Module instance (not built by na
 
 
 def _backbone_of(model: nn.Module) -> nn.Module:
-    backbone = model.backbone if isinstance(model, SSLMethod) else model
+    backbone = model.readout_backbone if isinstance(model, SSLMethod) else model
     if getattr(backbone, "spec", None) is None:
         raise ValueError(UNSAVEABLE)
     return backbone
@@ -65,7 +65,7 @@ def load_backbone(path: str | os.PathLike, device: str | torch.device = "cpu") -
     config, tensors, _ = read_model_folder(path)
     if "backbone" not in config:
         if "ssl_method" in config:
-            return load_method(path, device).backbone
+            return load_method(path, device).readout_backbone
         raise ModelFolderError(f"{str(path)!r} holds no backbone (config.json has no 'backbone' entry)")
     return backbone_from_config(config, tensors, str(path)).to(device).eval()
 
