@@ -70,3 +70,29 @@ def test_element_loss_sums_to_the_per_sample_loss(spec):
     per_element = model.likelihood.element_loss(params, x)
     assert per_element.shape == x.shape
     torch.testing.assert_close(per_element.flatten(1).sum(1), model.likelihood.loss(params, x))
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bernoulli", "categorical", "gaussian_learned"])
+def test_batch_loss_is_the_mean_of_the_per_sample_loss(name):
+    from aekit.objectives.likelihoods import make_likelihood
+
+    torch.manual_seed(0)
+    lik = make_likelihood(name)
+    if hasattr(lik, "build"):
+        lik.build((5,))
+    x = torch.rand(7, 5)
+    params = torch.randn(7, lik.n_params * 5)
+    assert lik.batch_loss(params, x).shape == ()
+    torch.testing.assert_close(lik.batch_loss(params, x), lik.loss(params, x).mean(), rtol=1e-6, atol=1e-6)
+
+
+def test_the_model_trains_on_the_batch_loss_and_scores_with_the_per_sample_one():
+    from aekit import create_model
+
+    torch.manual_seed(0)
+    model = create_model("deep", (12,), latent_dim=2, hidden_dims=[8])
+    x = torch.rand(9, 12)
+    parts = model.loss(x).parts
+    per_sample = model.sample_losses(x)["reconstruction"]
+    assert per_sample.shape == (9,)
+    torch.testing.assert_close(parts["reconstruction"], per_sample.mean(), rtol=1e-6, atol=1e-6)

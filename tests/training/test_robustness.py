@@ -58,7 +58,7 @@ def test_default_clip_is_a_guard_rail_not_a_change(digits_flat):
         model = create_model("deep", (64,), latent_dim=4, hidden_dims=[32])
         fit(model, X, TrainConfig(epochs=2, grad_clip=clip, **FAST))
         out.append(_weights(model))
-    assert TrainConfig().grad_clip == 1000.0
+    assert TrainConfig(optimizer="sgd").clip_norm() == 1000.0  # "auto": the guard rail where a step grows with the gradient
     assert all(torch.equal(out[0][k], out[1][k]) for k in out[0])  # never reached: bitwise equal
 
     # where it matters (SGD, a far-off start) the clip keeps training finite
@@ -84,3 +84,28 @@ def test_deterministic_option_is_on_during_fit_only(digits_flat):
         TrainConfig(deterministic="yes")
     with pytest.raises(ValueError, match="checkpoint_dir"):
         TrainConfig(checkpoint_every=2)
+
+
+def test_auto_clip_guards_sgd_and_leaves_adaptive_optimizers_alone():
+    assert TrainConfig().grad_clip == "auto"
+    for name, limit in [("adam", None), ("AdamW", None), ("rmsprop", None), ("sgd", 1000.0), ("SGD", 1000.0),
+                        ("asgd", 1000.0)]:
+        assert TrainConfig(optimizer=name).clip_norm() == limit, name
+    assert TrainConfig(grad_clip=5).clip_norm() == 5.0 and TrainConfig(grad_clip=None, optimizer="sgd").clip_norm() is None
+    for bad in (0, -1.0, "always", True):
+        with pytest.raises(ValueError, match="grad_clip must be a positive number, 'auto' or None"):
+            TrainConfig(grad_clip=bad)
+
+
+def test_adam_steps_stay_bounded_after_one_huge_gradient():
+    """Why "auto" leaves Adam unclipped: a gradient 1e6 times the usual moves each weight by
+    about (1 - beta1) / sqrt(1 - beta2) = 3.2 lr at most, however large it is."""
+    w = torch.nn.Parameter(torch.zeros(5))
+    opt = torch.optim.Adam([w], lr=1e-3)
+    for _ in range(50):
+        w.grad = torch.full((5,), 0.01)
+        opt.step()
+    before = w.detach().clone()
+    w.grad = torch.full((5,), -1e4)
+    opt.step()
+    assert (w.detach() - before).abs().max().item() < 3.2e-3

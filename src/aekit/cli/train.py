@@ -12,7 +12,7 @@ from .app import (common_options, limit_bundle, load_data_arg, main, parse_ints,
                   verbosity,
                   write_array)
 from ..training.config import PRECISIONS
-from .types import RegistryChoice
+from .types import PositiveFloatOrAuto, RegistryChoice
 
 DEMO_OUT = "aekit-demo"
 
@@ -63,8 +63,9 @@ def _train_options(f):
         click.option("--optimizer", default=None,
                      help="Any torch.optim optimizer by name (adam, adamw, sgd, ...). " + AUTO_DEFAULT % "adam"),
         click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True),
-        click.option("--grad-clip", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True,
-                     help="Clip the gradient norm (a guard rail against one bad batch)."),
+        click.option("--grad-clip", type=PositiveFloatOrAuto(), default="auto", show_default=True,
+                     help="Clip the gradient norm. auto: a guard rail of 1000 against one bad batch for SGD, "
+                          "none for adaptive optimizers such as Adam, whose steps stay within a few times lr."),
         click.option("--hidden-dims", default=None, help="MLP widths, e.g. 256,128."),
         click.option("--input-shape", default=None,
                      help="Shape of one sample of flat data, e.g. 1,28,28 for images stored as rows."),

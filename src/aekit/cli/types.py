@@ -63,3 +63,22 @@ class RegistryChoice(click.ParamType):
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(n) for n in self.names() if n.startswith(incomplete)]
+
+
+class PositiveFloatOrAuto(click.ParamType):
+    """A positive number, or ``auto`` (passed on as the string "auto")."""
+
+    name = "number|auto"
+
+    def convert(self, value: Any, param, ctx) -> float | str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        if str(value).strip().lower() == "auto":
+            return "auto"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not number > 0:
+            self.fail(f"expected a positive number or 'auto', got {value!r}", param, ctx)
+        return number

@@ -19,6 +19,7 @@ from ..ssl.base import METHODS, create_method
 from ..ssl.persist import UNSAVEABLE, backbone_from_config, load_backbone
 from .base import ModelFolderMixin, infer_input_shape
 from ..training import TrainConfig, fit as fit_model
+from ..training.config import GUARD_RAIL
 from ..training.history import History
 
 _IMAGE_BACKBONES = ("conv", "resnet", "vit")
@@ -194,6 +195,9 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
         config = TrainConfig(
             epochs=self.epochs, batch_size=min(self.batch_size, len(X)), lr=self.lr, optimizer=self.optimizer,
             weight_decay=self.weight_decay, scheduler=self.scheduler, validation_split=0.0, early_stopping=None, restore_best=False,
+            # the guard rail stays on with Adam here: Barlow Twins' gradient norm passes 1000 in its
+            # first steps on Fashion-MNIST, and the methods' defaults were chosen with it
+            grad_clip=GUARD_RAIL,
             seed=self.random_state, device=self.device, progress=self.verbose,
         )
         self.history_ = fit_model(self.model_, X if labels is None else (X, labels), config)

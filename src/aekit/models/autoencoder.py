@@ -250,15 +250,24 @@ class AutoencoderModel(nn.Module):
     ) -> dict[str, torch.Tensor]:
         """Per-sample loss terms, each of shape (B,): reconstruction and latent terms (weighted)."""
         result = self(x, condition, mask) if result is None else result
+        return self._loss_terms(result, per_sample=True)
+
+    def _loss_terms(self, result: ForwardResult, per_sample: bool) -> dict[str, torch.Tensor]:
+        """Reconstruction and latent terms (weighted): per sample (B,), or their batch means."""
         x = result.x  # masked elements zeroed: padding never reaches the loss, even as NaN
-        if result.loss_weight is None:
-            losses = {"reconstruction": self.likelihood.loss(result.params, x)}
-        else:  # inpainting (hidden pixels weigh 1, visible `visible_weight`), padding masks (0)
+        if result.loss_weight is not None:  # inpainting (hidden pixels weigh 1, visible `visible_weight`), padding masks (0)
             weighted = self.likelihood.element_loss(result.params, x) * result.loss_weight
-            losses = {"reconstruction": weighted.flatten(1).sum(dim=1)}
+            reconstruction = weighted.flatten(1).sum(dim=1)
+            reconstruction = reconstruction if per_sample else reconstruction.mean()
+        elif per_sample:
+            reconstruction = self.likelihood.loss(result.params, x)
+        else:  # the batch mean in one reduction: no (B, features) loss tensor to fill in the backward pass
+            reconstruction = self.likelihood.batch_loss(result.params, x)
+        losses = {"reconstruction": reconstruction}
         weights = getattr(self.latent, "term_weights", dict)()
         for name, value in result.terms.items():
-            losses[name] = weights.get(name, 1.0) * value
+            value = weights.get(name, 1.0) * value
+            losses[name] = value if per_sample else value.mean()
         return losses
 
     def loss(
@@ -266,7 +275,7 @@ class AutoencoderModel(nn.Module):
     ) -> LossOutput:
         """Batch loss and its parts (batch means, each as weighted in the total)."""
         result = self(x, condition, mask)
-        parts = {name: value.mean() for name, value in self.sample_losses(x, result).items()}
+        parts = self._loss_terms(result, per_sample=False)
         for reg in self.regularisers:
             value = reg(result, self)
             parts.update(value if isinstance(value, dict) else {reg.name: value})

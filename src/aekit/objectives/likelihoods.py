@@ -5,6 +5,10 @@ along the first data axis) into
 
 - ``loss(params, x)``: the per-sample training loss, shape (batch,), summed over features. It is
   the negative log-likelihood up to an additive constant that does not depend on the parameters;
+- ``batch_loss(params, x)``: its mean over the batch, what training minimises. Built-in
+  likelihoods reduce the whole batch at once: a per-sample loss costs a (batch, features) tensor
+  and, in the backward pass, another one filled from the expanded gradient (6-7% of a default
+  ``deep`` fit's step on Fashion-MNIST, #19 item 7);
 - ``nll(params, x)``: the exact negative log-likelihood in nats, shape (batch,);
 - ``mean(params)``: the reconstruction in data space (the distribution's mean).
 
@@ -46,6 +50,10 @@ class Likelihood(nn.Module):
 
     def loss(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return self.nll(params, x)
+
+    def batch_loss(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``loss(params, x).mean()``, a scalar; subclasses may compute it more cheaply."""
+        return self.loss(params, x).mean()
 
     def element_loss(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Loss per data element, shape of ``x``; ``loss`` is its per-sample sum. Lets corruptions
@@ -89,6 +97,11 @@ class Gaussian(Likelihood):
         # mse_loss(reduction="none") is one fused kernel for (params - x) ** 2, forward and backward
         return _sum_per_sample(F.mse_loss(params, x, reduction="none")) * (0.5 / self.sigma**2)
 
+    def batch_loss(self, params, x):
+        # mean reduction: torch's fastest mse_loss on CPU ("sum" took 3x as long here); the mean
+        # over B * D elements times D / 2 is the batch mean of the per-sample 0.5 * SSE
+        return F.mse_loss(params, x) * (0.5 * x[0].numel() / self.sigma**2)
+
     def element_loss(self, params, x):
         return 0.5 * (params - x) ** 2 / self.sigma**2
 
@@ -116,6 +129,9 @@ class Bernoulli(Likelihood):
 
     def nll(self, params, x):
         return _sum_per_sample(self.element_loss(params, x))
+
+    def batch_loss(self, params, x):
+        return F.binary_cross_entropy_with_logits(params, x, reduction="sum") / len(x)
 
     def element_loss(self, params, x):
         return F.binary_cross_entropy_with_logits(params, x, reduction="none")

@@ -145,6 +145,7 @@ def _train(run, callbacks: list[Callback]) -> History:
     model, config, optimizer, device = run.model, run.config, run.optimizer, run.device
     epochs = range(run.start_epoch, config.epochs + 1)
     samples = len(run.train_src) if hasattr(run.train_src, "__len__") else None  # this rank counts its share
+    clip = config.clip_norm()
     progress = Progress(config.progress if run.where.is_main else False, run.start_epoch, config.epochs,
                         None if samples is None else -(-samples // run.where.world_size))
     for cb in callbacks:  # a resumed fit starts later: schedules set the value of its first epoch
@@ -161,9 +162,9 @@ def _train(run, callbacks: list[Callback]) -> History:
                 optimizer.zero_grad(set_to_none=True)
                 # fp16: the loss is scaled up so that small gradients survive; otherwise as is.
                 run.scaler.scale(out.total).backward()  # under DDP, gradients are averaged over ranks here
-                if config.grad_clip is not None:
+                if clip is not None:
                     run.scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-                    clip_grad_norm(run.params, config.grad_clip)  # torch's, minus its multiply by 1 on the CPU
+                    clip_grad_norm(run.params, clip)  # torch's, minus its multiply by 1 on the CPU
                 run.scaler.step(optimizer)  # fp16: skipped when a gradient overflowed (inf/NaN)
                 run.after_step()  # loss scale update, per-batch schedules ("onecycle"; not after a skip)
                 sums.add(out.parts, len(batch[0]))  # no host sync here: read once per epoch
