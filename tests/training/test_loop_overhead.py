@@ -150,8 +150,8 @@ def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed into place
 
 
-@pytest.mark.parametrize("no_grad_clip", [False, True])
-def test_the_overhead_report_says_when_the_guard_rail_was_off(no_grad_clip):
+@pytest.mark.parametrize("guard_rail, flush", [(False, False), (True, False), (False, True)])
+def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
     import argparse
     import importlib.util
     import sys
@@ -164,11 +164,12 @@ def test_the_overhead_report_says_when_the_guard_rail_was_off(no_grad_clip):
     spec.loader.exec_module(module)
     rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0, 1.1, 1.2], "aekit": [1.0, 1.04, 1.3],
              "ratio": 1.04 / 1.1, "cpu ratio": 0.99}]
-    args = argparse.Namespace(rows=100, repeats=3, no_grad_clip=no_grad_clip)
+    args = argparse.Namespace(rows=100, repeats=3, guard_rail=guard_rail, flush_denormal=flush)
     text = module.report(rows, args, "load", "python benchmarks/loop_overhead.py")
     assert "| 128 | short (2 epochs) | 1.100 s (1.000-1.200) | 1.040 s (1.000-1.300) | 0.945 | **met** | 0.990 |" in text
-    assert ("grad_clip=None: not the goal's setting" in text) == no_grad_clip
-    assert ("this run shows the guard rail's share" in text) == no_grad_clip
+    assert ("grad_clip=1000: not the goal's setting" in text) == guard_rail
+    assert ("this run shows the share of the guard rail" in text) == guard_rail
+    assert ("both with denormals flushed to zero" in text) == ("set_flush_denormal(True)" in text) == flush
 
 
 def _running_sums(steps):

@@ -17,7 +17,7 @@ from .distributed import all_reduce_sums, any_rank
 from .history import History
 from .progress import Progress
 from .optim import make_optimizer, make_scheduler  # noqa: F401  (re-exported: aekit.training.loop.make_optimizer)
-from .session import deterministic_mode, start_session
+from .session import deterministic_mode, flushing_denormals, start_session
 
 # A callback sees each finished epoch; returning True stops training.
 Callback = Callable[[int, dict, nn.Module], "bool | None"]
@@ -137,7 +137,7 @@ def fit(
     config.validate()
     with deterministic_mode(config.deterministic):
         run = start_session(model, data, validation_data, config, resume_from)
-        with explain_fp16_cpu_errors(run.device, run.amp_dtype):
+        with explain_fp16_cpu_errors(run.device, run.amp_dtype), flushing_denormals(config.flush_denormal, run.device):
             return _train(run, list(callbacks))
 
 

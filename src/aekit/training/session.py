@@ -46,6 +46,28 @@ def deterministic_mode(enabled: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = benchmark
 
 
+@contextlib.contextmanager
+def flushing_denormals(enabled: bool, device: torch.device) -> Iterator[None]:
+    """Denormal float32 numbers flushed to zero while a CPU fit runs (``torch.set_flush_denormal``,
+    which sets the calling thread's floating-point mode), then the mode as it was before."""
+    if not enabled or device.type != "cpu":
+        yield
+        return
+    was_on = denormals_flushed()
+    if was_on or not torch.set_flush_denormal(True):  # already on, or this CPU cannot: nothing to undo
+        yield
+        return
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def denormals_flushed() -> bool:
+    """Whether this thread flushes denormals: 1e-39 is one in float32, and flushing zeroes it."""
+    return bool((torch.tensor([1e-39]) * 1.0).item() == 0.0)
+
+
 def _clone(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
