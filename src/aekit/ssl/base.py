@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import abc
 import copy
+import inspect
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,19 +51,37 @@ def list_methods() -> list[str]:
 def method_options(method: str | type["SSLMethod"]) -> list[str]:
     """The options a method takes (its constructor's keyword arguments, along its base classes
     while they pass ``**options`` up), for error messages and ``--help``."""
-    import inspect
+    return sorted(_option_defaults(METHODS.get(method) if isinstance(method, str) else method))
 
-    cls = METHODS.get(method) if isinstance(method, str) else method
-    names: list[str] = []
+
+def _option_defaults(cls: type["SSLMethod"]) -> dict[str, Any]:
+    """Each option of ``cls`` (as :func:`method_options` finds them) and its default value."""
+    found: dict[str, Any] = {}
     for klass in cls.__mro__:
         if "__init__" not in vars(klass) or klass is object:
             continue
         params = inspect.signature(vars(klass)["__init__"]).parameters.values()
-        names += [p.name for p in params if p.name not in ("self", "input_shape") and p.name not in names
-                  and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        for p in params:
+            if p.name not in ("self", "input_shape") and p.name not in found and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                found[p.name] = p.default
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             break
-    return sorted(names)
+    return found
+
+
+def _pinned_options(cls: type["SSLMethod"], options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` plus the method's current defaults of the ones not given, where JSON can hold
+    them, so that a saved method rebuilds as it was trained even after a default changes (MAE's
+    mask ratio and decoder depth did). The backbone is left to its name and options."""
+    pinned = {}
+    for name, default in _option_defaults(cls).items():
+        if name in options or name in ("backbone", "backbone_options") or default is inspect.Parameter.empty:
+            continue
+        try:
+            pinned[name] = json.loads(json.dumps(default))
+        except (TypeError, ValueError):
+            continue  # not JSON (a callable): the default at load time applies
+    return {**pinned, **options}
 
 
 def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -> "SSLMethod":
@@ -81,7 +101,7 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
                          f"{method_options(cls)}") from None
     # a backbone given as an nn.Module instance has no JSON that rebuilds it: nor has the method
     model.spec = None if isinstance(options.get("backbone"), nn.Module) else {
-        "method": name, "input_shape": list(shape), "options": options}
+        "method": name, "input_shape": list(shape), "options": _pinned_options(cls, options)}
     return model
 
 

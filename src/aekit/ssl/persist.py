@@ -101,5 +101,15 @@ def load_method(path: str | os.PathLike, device: str | torch.device = "cpu") -> 
         model = create_method(spec["method"], spec["input_shape"], **spec["options"])
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFolderError(f"{str(path)!r}: the saved method cannot be rebuilt: {err}") from None
-    load_state_checked(model, tensors, str(path))
+    try:
+        load_state_checked(model, tensors, str(path))
+    except ModelFolderError as err:
+        unpinned = sorted(set(model.spec["options"]) - set(spec["options"]) - {"backbone", "backbone_options"})
+        if not unpinned:
+            raise
+        # folders saved before specs pinned defaults rebuild with today's defaults of these options
+        now = {k: model.spec["options"][k] for k in unpinned}
+        raise ModelFolderError(f"{err}. This folder does not record the method's options {unpinned}; a default may "
+                               f"have changed since it was saved (now {now}): rebuild the method with the options "
+                               "it was trained with (create_method) and load model.safetensors into it") from None
     return model.to(device).eval()
