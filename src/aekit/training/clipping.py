@@ -1,8 +1,9 @@
 """Gradient-norm clipping, bitwise equal to ``torch.nn.utils.clip_grad_norm_``, that costs on a CPU
 only the norm it must compute.
 
-``TrainConfig.grad_clip`` defaults to a guard rail (1000) that the gradients of a healthy run
-never reach, so its usual outcome is a multiplication of every gradient by exactly 1. torch does
+``TrainConfig.grad_clip="auto"`` is a guard rail (1000) for SGD, and ``SelfSupervised`` keeps it
+with any optimizer; the gradients of a healthy run rarely reach it, so its usual outcome is a
+multiplication of every gradient by exactly 1. torch does
 that multiplication anyway, because on a GPU the comparison that would skip it needs the norm on
 the host, which stalls the device queue; on a CPU reading the norm costs nothing. torch's function
 also groups the gradients by device and dtype on every call. For the default ``deep`` recipe on
