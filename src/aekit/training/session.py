@@ -65,7 +65,7 @@ def flushing_denormals(enabled: bool, device: torch.device) -> Iterator[None]:
 
 def denormals_flushed() -> bool:
     """Whether this thread flushes denormals: 1e-39 is one in float32, and flushing zeroes it."""
-    return bool((torch.tensor([1e-39]) * 1.0).item() == 0.0)
+    return bool((torch.tensor([1e-39], device="cpu") * 1.0).item() == 0.0)
 
 
 def _clone(model: nn.Module) -> dict[str, torch.Tensor]:
