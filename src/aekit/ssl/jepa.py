@@ -31,12 +31,6 @@ from ..nn.vit import gather_tokens, transformer
 from .base import EMATarget, SSLMethod, check_fraction, register_method
 
 
-def block_split(batch: int, grid: tuple[int, int], block: tuple[int, int], device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per image, a random ``block`` (rows, cols) of a patch ``grid``: (context (B, N-K), target (B, K)) indices."""
-    context, targets = blocks_split(batch, grid, block, 1, device)
-    return context, targets[:, 0]
-
-
 def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_blocks: int,
                  device) -> tuple[torch.Tensor, torch.Tensor]:
     """Per image, ``n_blocks`` random blocks of ``block`` (rows, cols) patches, which may overlap:
