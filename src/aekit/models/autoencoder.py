@@ -27,6 +27,14 @@ from .conditioning import CONDITION_MODES, as_condition, join_condition
 from .latents import make_latent
 
 
+def _latent_hook(latent: nn.Module, name: str, default):
+    """``getattr(latent, name, default)`` without nn.Module's slow miss: ``Module.__getattr__``
+    builds and raises an AttributeError for every absent name, a few microseconds each step."""
+    if name in latent.__dict__ or hasattr(type(latent), name):
+        return getattr(latent, name)
+    return default
+
+
 @dataclass
 class ForwardResult:
     """Everything one forward pass computed; regularisers read what they need from it."""
@@ -264,10 +272,11 @@ class AutoencoderModel(nn.Module):
         else:  # the batch mean in one reduction: no (B, features) loss tensor to fill in the backward pass
             reconstruction = self.likelihood.batch_loss(result.params, x)
         losses = {"reconstruction": reconstruction}
-        weights = getattr(self.latent, "term_weights", dict)()
-        for name, value in result.terms.items():
-            value = weights.get(name, 1.0) * value
-            losses[name] = value if per_sample else value.mean()
+        if result.terms:  # a deterministic code has none: no lookup of the weights
+            weights = _latent_hook(self.latent, "term_weights", dict)()
+            for name, value in result.terms.items():
+                value = weights.get(name, 1.0) * value
+                losses[name] = value if per_sample else value.mean()
         return losses
 
     def loss(
@@ -282,7 +291,9 @@ class AutoencoderModel(nn.Module):
         total = functools.reduce(operator.add, parts.values())  # not sum(): that adds a 0 first
         parts["total"] = total
         # Reported, not optimised (not in the total): e.g. the KL in nats when free bits reshape it.
-        parts.update(getattr(self.latent, "reported", lambda h: {})(result.h))
+        reported = _latent_hook(self.latent, "reported", None)
+        if reported is not None:
+            parts.update(reported(result.h))
         return LossOutput(total=total, parts=parts)
 
     # -- inference helpers ---------------------------------------------------------------------

@@ -100,7 +100,7 @@ class Gaussian(Likelihood):
     def batch_loss(self, params, x):
         # mean reduction: torch's fastest mse_loss on CPU ("sum" took 3x as long here); the mean
         # over B * D elements times D / 2 is the batch mean of the per-sample 0.5 * SSE
-        return F.mse_loss(params, x) * (0.5 * x[0].numel() / self.sigma**2)
+        return F.mse_loss(params, x) * (0.5 * math.prod(x.shape[1:]) / self.sigma**2)
 
     def element_loss(self, params, x):
         return 0.5 * (params - x) ** 2 / self.sigma**2
