@@ -27,11 +27,12 @@ from .conditioning import CONDITION_MODES, as_condition, join_condition
 from .latents import make_latent
 
 
-def _latent_hook(latent: nn.Module, name: str, default):
-    """``getattr(latent, name, default)`` without nn.Module's slow miss: ``Module.__getattr__``
-    builds and raises an AttributeError for every absent name, a few microseconds each step."""
-    if name in latent.__dict__ or hasattr(type(latent), name):
-        return getattr(latent, name)
+def _optional_attr(part: nn.Module, name: str, default):
+    """``getattr(part, name, default)`` for the optional hooks a plugged-in part may define
+    (``uses_target``, ``term_weights``, ...), without nn.Module's slow miss: ``Module.__getattr__``
+    builds and raises an AttributeError for every absent name, microseconds on every step."""
+    if name in part.__dict__ or hasattr(type(part), name):
+        return getattr(part, name)
     return default
 
 
@@ -173,12 +174,13 @@ class AutoencoderModel(nn.Module):
     def forward(
         self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
     ) -> ForwardResult:
-        condition, mask = self._extras(condition, mask)
+        if condition is not None or mask is not None:
+            condition, mask = self._extras(condition, mask)
         if self.training and self.augment is not None:
             if mask is not None:
                 raise ValueError("augment cannot be combined with a mask: the mask would not move with the data")
             x = self.augment(x)
-        x, mask, loss_weight = self._apply_mask(x, mask)
+        x, mask, loss_weight = (x, None, None) if mask is None else self._apply_mask(x, mask)
         x_in = x
         if self.training and self.corruption is not None:
             x_in, weight = self.corruption.corrupt(x)
@@ -188,7 +190,7 @@ class AutoencoderModel(nn.Module):
         c = self._condition(condition, x)
         h = self._encode(x_in, c, mask)
         code, z, terms = self.latent(h)
-        target = x if self.training and getattr(self.decoder, "uses_target", False) else None
+        target = x if self.training and _optional_attr(self.decoder, "uses_target", False) else None
         params = self._add_skip(self._decode_params(z, c, target), x_in)
         return ForwardResult(x=x, x_in=x_in, h=h, code=code, z=z, params=params, terms=terms, condition=c,
                              loss_weight=loss_weight)
@@ -221,7 +223,7 @@ class AutoencoderModel(nn.Module):
 
     def _encode(self, x_in: torch.Tensor, c: torch.Tensor | None, mask: torch.Tensor | None) -> torch.Tensor:
         inputs = x_in if c is None else join_condition(x_in, c, self.condition_as)
-        if mask is not None and getattr(self.encoder, "takes_mask", False):
+        if mask is not None and _optional_attr(self.encoder, "takes_mask", False):
             return self.encoder(inputs, mask=mask)
         return self.encoder(inputs)
 
@@ -273,7 +275,7 @@ class AutoencoderModel(nn.Module):
             reconstruction = self.likelihood.batch_loss(result.params, x)
         losses = {"reconstruction": reconstruction}
         if result.terms:  # a deterministic code has none: no lookup of the weights
-            weights = _latent_hook(self.latent, "term_weights", dict)()
+            weights = _optional_attr(self.latent, "term_weights", dict)()
             for name, value in result.terms.items():
                 value = weights.get(name, 1.0) * value
                 losses[name] = value if per_sample else value.mean()
@@ -291,7 +293,7 @@ class AutoencoderModel(nn.Module):
         total = functools.reduce(operator.add, parts.values())  # not sum(): that adds a 0 first
         parts["total"] = total
         # Reported, not optimised (not in the total): e.g. the KL in nats when free bits reshape it.
-        reported = _latent_hook(self.latent, "reported", None)
+        reported = _optional_attr(self.latent, "reported", None)
         if reported is not None:
             parts.update(reported(result.h))
         return LossOutput(total=total, parts=parts)

@@ -37,15 +37,18 @@ def _mlp_layers(
     return layers
 
 
+_MAYBE_NOOP = frozenset({nn.Identity, nn.Flatten, nn.Unflatten})
+
+
 def _is_noop(module: nn.Module, x: torch.Tensor) -> bool:
     """Whether ``module`` would return ``x`` as it is (a flat input through ``Flatten``, the
     ``Identity`` of no code activation, an ``Unflatten`` to one axis), so a forward can skip the
     call. Each call costs an nn.Module dispatch and, for the views, an autograd node: together
     about 1% of a default ``deep`` fit's step at batch 128 (#19 item 7). A module with hooks of
     its own always runs."""
-    if module._forward_hooks or module._forward_pre_hooks:
-        return False
     kind = type(module)
+    if kind not in _MAYBE_NOOP or module._forward_hooks or module._forward_pre_hooks:
+        return False
     if kind is nn.Identity:
         return True
     if kind is nn.Flatten:
@@ -61,7 +64,7 @@ class _LeanSequential(nn.Sequential):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self._modules.values():
-            if not _is_noop(module, x):
+            if type(module) not in _MAYBE_NOOP or not _is_noop(module, x):  # the type test first: it is cheap
                 x = module(x)
         return x
 
