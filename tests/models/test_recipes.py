@@ -57,7 +57,8 @@ def test_register_recipe_is_one_function_and_rejects_duplicates():
 
     assert "test-tiny" in list_recipes()
     model = create_model("test-tiny", (5,), likelihood="bernoulli")
-    assert model.spec == {"recipe": "test-tiny", "input_shape": [5], "options": {"likelihood": "bernoulli"}}
+    # the recipe's own default (latent_dim) is recorded beside the given option
+    assert model.spec == {"recipe": "test-tiny", "input_shape": [5], "options": {"latent_dim": 2, "likelihood": "bernoulli"}}
     with pytest.raises(ValueError, match="already registered"):
         register_recipe("test-tiny")(tiny)
 

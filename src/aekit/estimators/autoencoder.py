@@ -14,7 +14,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import ModelFolderError, build_from_config, load_state_checked
+from ..io import ModelFolderError, restore_model
 from ..models.blockwise import infer_rows
 from ..models.refine import check_refinable, check_refine_options, decoder_params, reconstruction_loss, refine_codes
 from ..models.registry import RECIPE_TRAINING_OPTIONS, create_model, recipe_training_defaults
@@ -497,8 +497,7 @@ class Autoencoder(ModelFolderMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     def _from_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], history: dict[str, Any] | None,
                     where: str, device: str = "cpu") -> "Autoencoder":
         est = cls(**config["params"])
-        model = build_from_config(config, where)
-        load_state_checked(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, where)
+        model = restore_model(config, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, where)
         est.model_ = model.to(resolve_device(device)).eval()
         fitted = config["fitted"]
         est.n_features_in_ = fitted["n_features_in_"]

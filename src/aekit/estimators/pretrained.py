@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io import build_from_config, load_state_checked
+from ..io import load_state_checked, restore_model
 from ..models.blockwise import infer_rows
 from ..models.finetune import SupervisedModel
 from ..models.registry import create_model
@@ -245,8 +245,7 @@ class PretrainedClassifier(ModelFolderMixin, ClassifierMixin, BaseEstimator):
         """The classifier that :meth:`_state` described (see :class:`ModelFolderMixin`)."""
         est = cls(**config["params"])
         fitted = config["fitted"]
-        ae = build_from_config(config, str(path))
-        load_state_checked(ae, {k[12:]: v for k, v in tensors.items() if k.startswith("autoencoder.")}, str(path))
+        ae = restore_model(config, {k[12:]: v for k, v in tensors.items() if k.startswith("autoencoder.")}, str(path))
         model = SupervisedModel(ae, len(fitted["classes_"]), hidden_dims=tuple(est.head_hidden_dims))
         load_state_checked(model.head, {k[5:]: v for k, v in tensors.items() if k.startswith("head.")}, str(path))
         dev = resolve_device(device)

@@ -9,10 +9,12 @@ from .folders import (  # noqa: F401
     ModelFolderError,
     WEIGHTS_FILE,
     build_from_config,
+    explain_unrecorded,
     load_model,
     load_state_checked,
     model_config,
     read_model_folder,
+    restore_model,
     save_model,
     write_model_folder,
 )

@@ -136,6 +136,32 @@ def build_from_config(config: dict[str, Any], where: str) -> AutoencoderModel:
         raise ModelFolderError(f"{where!r}: the saved model configuration cannot be rebuilt: {err}") from None
 
 
+def restore_model(config: dict[str, Any], tensors: dict[str, torch.Tensor], where: str) -> AutoencoderModel:
+    """The model ``config`` describes, with ``tensors`` as its weights. When they do not fit and the
+    folder predates specs that record the recipe's defaults, the error names the options it lacks."""
+    model = build_from_config(config, where)
+    try:
+        load_state_checked(model, tensors, where)
+    except ModelFolderError as err:
+        raise explain_unrecorded(err, config["model"]["options"], model.spec["options"], "recipe's",
+                                 "aekit.create_model") from None
+    return model
+
+
+def explain_unrecorded(err: ModelFolderError, saved: dict[str, Any], rebuilt: dict[str, Any], whose: str,
+                       builder: str, ignore: tuple[str, ...] = ()) -> ModelFolderError:
+    """``err`` (weights that do not fit the rebuilt network), plus the options a folder saved before
+    specs recorded defaults does not hold, with today's values: the likely cause."""
+    unrecorded = {k: v for k, v in rebuilt.items() if k not in saved and k not in ignore}
+    if not unrecorded:
+        return err
+    return ModelFolderError(
+        f"{err}. This folder does not record the {whose} options {sorted(unrecorded)}; a default may have changed "
+        f"since it was saved (now {unrecorded}): rebuild it with the options it was trained with ({builder}) and "
+        "load model.safetensors into it"
+    )
+
+
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> AutoencoderModel:
     """Load a model saved by :func:`save_model`; it is returned in eval mode.
 
@@ -147,6 +173,4 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> A
     4
     """
     config, tensors, _ = read_model_folder(path)
-    model = build_from_config(config, str(path))
-    load_state_checked(model, tensors, str(path))
-    return model.to(device).eval()
+    return restore_model(config, tensors, str(path)).to(device).eval()

@@ -7,6 +7,7 @@ A recipe is a function ``(input_shape, **options) -> AutoencoderModel`` register
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -126,5 +127,29 @@ def create_model(name: str, input_shape: int | Sequence[int], **options: Any) ->
         model = recipe(shape, **options)
     except TypeError as err:
         raise TypeError(f"recipe {name!r}: {err}; its options are {recipe_options(recipe, err)}") from None
-    model.spec = {"recipe": name, "input_shape": list(shape), "options": spec_options}
+    model.spec = {"recipe": name, "input_shape": list(shape), "options": {**pinned_defaults(recipe), **spec_options}}
     return model
+
+
+def pinned_defaults(recipe: Recipe) -> dict[str, Any]:
+    """The defaults of the recipe's own keyword options, as JSON, recorded in every model's spec
+    so that a saved model rebuilds as it was trained even after a recipe's default changes.
+
+    Only the recipe's own signature is read: options it passes on through ``**options`` keep
+    the builder's default, which a recipe may replace in its body (``linear`` sets
+    ``hidden_dims=()``), so recording the builder's value could rebuild another network.
+
+    Examples
+    --------
+    >>> pinned_defaults(get_recipe("deep"))
+    {'latent_dim': 32, 'hidden_dims': [256, 128]}
+    """
+    pinned = {}
+    for i, p in enumerate(inspect.signature(recipe).parameters.values()):
+        if i == 0 or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.default is p.empty:
+            continue  # the first parameter is the input shape
+        try:
+            pinned[p.name] = json.loads(json.dumps(p.default))
+        except (TypeError, ValueError):
+            continue  # not JSON (a callable): the default at load time applies
+    return pinned

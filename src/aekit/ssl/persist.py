@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..io import ModelFolderError, load_state_checked, read_model_folder, write_model_folder
+from ..io import ModelFolderError, explain_unrecorded, load_state_checked, read_model_folder, write_model_folder
 from .backbones import make_backbone
 from .base import SSLMethod, create_method
 
@@ -104,12 +104,6 @@ def load_method(path: str | os.PathLike, device: str | torch.device = "cpu") -> 
     try:
         load_state_checked(model, tensors, str(path))
     except ModelFolderError as err:
-        unpinned = sorted(set(model.spec["options"]) - set(spec["options"]) - {"backbone", "backbone_options"})
-        if not unpinned:
-            raise
-        # folders saved before specs pinned defaults rebuild with today's defaults of these options
-        now = {k: model.spec["options"][k] for k in unpinned}
-        raise ModelFolderError(f"{err}. This folder does not record the method's options {unpinned}; a default may "
-                               f"have changed since it was saved (now {now}): rebuild the method with the options "
-                               "it was trained with (create_method) and load model.safetensors into it") from None
+        raise explain_unrecorded(err, spec["options"], model.spec["options"], "method's", "create_method",
+                                 ignore=("backbone", "backbone_options")) from None
     return model.to(device).eval()
