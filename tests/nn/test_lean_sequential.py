@@ -68,3 +68,44 @@ def test_user_latent_terms_weights_and_reports_reach_the_loss():
 def test_the_default_recipe_reports_only_its_reconstruction():
     model = create_model("deep", (10,), latent_dim=2)
     assert set(model.loss(torch.rand(4, 10)).parts) == {"reconstruction", "total"}
+
+
+def _general_loss(model, x):
+    """The loss through forward and the ForwardResult, as every non-plain model takes it."""
+    parts = model._loss_terms(model(x), per_sample=False)
+    return parts["reconstruction"]
+
+
+def test_a_plain_models_short_loss_path_matches_the_general_one_bit_for_bit():
+    for recipe, shape in [("deep", (12,)), ("conv", (1, 8, 8))]:
+        torch.manual_seed(0)
+        model = create_model(recipe, shape, latent_dim=3)
+        x = torch.rand(5, *shape)
+        assert model._plain()
+        short = model.loss(x)
+        grads_short = torch.autograd.grad(short.total, list(model.parameters()))
+        general = _general_loss(model, x)
+        grads_general = torch.autograd.grad(general, list(model.parameters()))
+        assert torch.equal(short.total, general) and set(short.parts) == {"reconstruction", "total"}
+        assert all(torch.equal(a, b) for a, b in zip(grads_short, grads_general))
+
+
+def test_models_with_more_than_encoder_and_decoder_take_the_general_path():
+    x = torch.rand(4, 10)
+    assert not create_model("vae", (10,), latent_dim=2)._plain()
+    assert not create_model("sparse", (10,), latent_dim=4)._plain()
+    denoising = create_model("denoising", (10,), latent_dim=2)
+    assert not denoising._plain() and denoising.eval()._plain()  # corruption acts in training only
+    model = create_model("deep", (10,), latent_dim=2)
+    seen = []
+    handle = model.register_forward_hook(lambda module, args, out: seen.append(type(out).__name__))
+    assert not model._plain()
+    model.loss(x)
+    assert seen == ["ForwardResult"]  # a user's hook on the model still sees every loss
+    handle.remove()
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda module, args, out: None)
+    try:
+        assert not model._plain()
+    finally:
+        handle.remove()
+    assert model._plain()

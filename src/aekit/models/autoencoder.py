@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.modules import module as _module_hooks
 
 from ..transforms.augment import Augment, check_augment_shape
 from ..transforms.corruption import CorruptionSpec, make_corruption
@@ -24,7 +25,7 @@ from ..nn.shapes import as_shape
 from ..objectives.likelihoods import Likelihood, make_likelihood
 from ..objectives.regularisers import RegulariserSpec, make_regulariser
 from .conditioning import CONDITION_MODES, as_condition, join_condition
-from .latents import make_latent
+from .latents import DeterministicLatent, make_latent
 
 
 def _optional_attr(part: nn.Module, name: str, default):
@@ -285,6 +286,12 @@ class AutoencoderModel(nn.Module):
         self, x: torch.Tensor, condition: torch.Tensor | None = None, mask: torch.Tensor | None = None
     ) -> LossOutput:
         """Batch loss and its parts (batch means, each as weighted in the total)."""
+        if condition is None and mask is None and self._plain():
+            # Encoder, decoder and likelihood only: the same loss without the general path's calls
+            # (this module's and the latent's, the ForwardResult, the empty term and regulariser
+            # loops), 20 us a step, about 0.7% of a default fit's step at batch 128 (#19 item 7).
+            reconstruction = self.likelihood.batch_loss(self.decoder(self.encoder(x)), x)
+            return LossOutput(total=reconstruction, parts={"reconstruction": reconstruction, "total": reconstruction})
         result = self(x, condition, mask)
         parts = self._loss_terms(result, per_sample=False)
         for reg in self.regularisers:
@@ -297,6 +304,21 @@ class AutoencoderModel(nn.Module):
         if reported is not None:
             parts.update(reported(result.h))
         return LossOutput(total=total, parts=parts)
+
+    def _plain(self) -> bool:
+        """Whether ``forward`` would only encode, decode and hand the output to the likelihood: a
+        deterministic code, no regulariser, condition, input skip, training-time augmentation,
+        corruption or teacher forcing, and no forward hook that skipping this module's or the
+        latent's call would silence."""
+        if type(self.latent) is not DeterministicLatent or self.regularisers or self.n_conditions or self.input_skip:
+            return False
+        if self.training and (self.augment is not None or self.corruption is not None
+                              or _optional_attr(self.decoder, "uses_target", False)):
+            return False
+        hooked = (self._forward_hooks, self._forward_pre_hooks, self.latent._forward_hooks,
+                  self.latent._forward_pre_hooks, getattr(_module_hooks, "_global_forward_hooks", True),
+                  getattr(_module_hooks, "_global_forward_pre_hooks", True))
+        return not any(hooked)
 
     # -- inference helpers ---------------------------------------------------------------------
     def encode_params(
