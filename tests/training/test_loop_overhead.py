@@ -279,3 +279,32 @@ def test_the_last_epoch_keeps_or_restores_the_best_weights_without_a_copy_of_its
         assert history["val_total"][2] < history["val_total"][1]
     for ours, best in zip(model.parameters(), seen[history.best_epoch]):
         assert torch.equal(ours, best)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_value_range_on_several_threads_finds_the_same_extremes_nan_and_infinity(monkeypatch, threads):
+    """With several torch threads a large array is read by torch's aminmax, with one by blocks:
+    the same answer either way, and a read-only array (torch would warn) takes the blocks."""
+    import warnings
+
+    from aekit.data import scaling
+
+    monkeypatch.setattr(scaling, "_PARALLEL_RANGE_MIN", 100)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        X = np.random.default_rng(1).standard_normal((60, 9)).astype(np.float32)
+        assert scaling.value_range(X) == (float(X.min()), float(X.max()))
+        assert scaling.value_range(X.astype(np.float64)) == (float(X.min()), float(X.max()))
+        bad = X.copy()
+        bad[41, 2] = np.nan
+        assert all(np.isnan(v) for v in scaling.value_range(bad))
+        bad[41, 2] = np.inf
+        assert scaling.value_range(bad) == (float(X.min()), np.inf)
+        frozen = X.copy()
+        frozen.flags.writeable = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert scaling.value_range(frozen) == (float(X.min()), float(X.max()))
+    finally:
+        torch.set_num_threads(previous)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 PREPROCESSING = ("auto", "standard", "minmax", "center", "none")
 
@@ -16,6 +17,8 @@ PREPROCESSING = ("auto", "standard", "minmax", "center", "none")
 # Bytes of X per block of value_range (512 KB, within a core's L2 cache), so that a block's maximum
 # reads it from the cache where its minimum left it.
 _RANGE_BLOCK_BYTES = 1 << 19
+# Values from which value_range uses torch's threads when it has several (smaller arrays: the blocks).
+_PARALLEL_RANGE_MIN = 1 << 20
 
 
 def value_range(X: np.ndarray) -> tuple[float, float]:
@@ -29,6 +32,12 @@ def value_range(X: np.ndarray) -> tuple[float, float]:
     flat = X.reshape(-1) if X.flags.c_contiguous else None
     if flat is None or flat.size == 0:
         return float(X.min()), float(X.max())
+    if (torch.get_num_threads() > 1 and flat.dtype in (np.float32, np.float64) and flat.size >= _PARALLEL_RANGE_MIN
+            and flat.flags.writeable):  # torch warns about sharing a read-only array
+        # torch's aminmax reads the array once on all of torch's threads (NaN propagates to both):
+        # 2.0 ms against 3.2 ms here with two threads; with one it is slower (7.2 ms) than the blocks
+        low, high = torch.aminmax(torch.from_numpy(flat))
+        return float(low), float(high)
     step = max(1, _RANGE_BLOCK_BYTES // flat.itemsize)
     low, high = np.inf, -np.inf
     for start in range(0, flat.size, step):
