@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
@@ -41,6 +42,25 @@ def _named_options(fn: Callable) -> list[str]:
     target = fn.__init__ if inspect.isclass(fn) else fn
     return [p.name for p in inspect.signature(target).parameters.values()  # required ones (the shape) are no option
             if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.default is not p.empty]
+
+
+def json_defaults(defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``defaults`` (option name -> default value) as JSON would give them back, leaving out options
+    without a default and defaults JSON cannot hold (a callable): what a saved spec records so that
+    it rebuilds as it was made even after a default changes.
+
+    >>> json_defaults({"dims": (8, 4), "act": "relu", "fn": print, "shape": inspect.Parameter.empty})
+    {'dims': [8, 4], 'act': 'relu'}
+    """
+    recorded = {}
+    for name, default in defaults.items():
+        if default is inspect.Parameter.empty:
+            continue
+        try:
+            recorded[name] = json.loads(json.dumps(default))
+        except (TypeError, ValueError):
+            continue  # not JSON: the default at load time applies
+    return recorded
 
 
 def accepted_options(factory: Callable, err: TypeError | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..nn.shapes import as_shape
-from ..registry import Registry, accepted_options
+from ..registry import Registry, accepted_options, json_defaults
 from ..training.config import TrainConfig, optimizer_spec
 from .autoencoder import AutoencoderModel
 
@@ -144,12 +144,5 @@ def pinned_defaults(recipe: Recipe) -> dict[str, Any]:
     >>> pinned_defaults(get_recipe("deep"))
     {'latent_dim': 32, 'hidden_dims': [256, 128]}
     """
-    pinned = {}
-    for i, p in enumerate(inspect.signature(recipe).parameters.values()):
-        if i == 0 or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.default is p.empty:
-            continue  # the first parameter is the input shape
-        try:
-            pinned[p.name] = json.loads(json.dumps(p.default))
-        except (TypeError, ValueError):
-            continue  # not JSON (a callable): the default at load time applies
-    return pinned
+    options = list(inspect.signature(recipe).parameters.values())[1:]  # the first is the input shape
+    return json_defaults({p.name: p.default for p in options if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)})

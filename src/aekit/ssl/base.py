@@ -18,7 +18,6 @@ from __future__ import annotations
 import abc
 import copy
 import inspect
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ from torch import nn
 
 from ..models.autoencoder import LossOutput
 from ..nn.shapes import as_shape
-from ..registry import Registry
+from ..registry import Registry, json_defaults
 from .backbones import make_backbone
 
 METHODS: Registry[type["SSLMethod"]] = Registry("method", spec_hint="")
@@ -73,14 +72,8 @@ def _pinned_options(cls: type["SSLMethod"], options: dict[str, Any]) -> dict[str
     """``options`` plus the method's current defaults of the ones not given, where JSON can hold
     them, so that a saved method rebuilds as it was trained even after a default changes (MAE's
     mask ratio and decoder depth did). The backbone is left to its name and options."""
-    pinned = {}
-    for name, default in _option_defaults(cls).items():
-        if name in options or name in ("backbone", "backbone_options") or default is inspect.Parameter.empty:
-            continue
-        try:
-            pinned[name] = json.loads(json.dumps(default))
-        except (TypeError, ValueError):
-            continue  # not JSON (a callable): the default at load time applies
+    pinned = json_defaults({name: default for name, default in _option_defaults(cls).items()
+                            if name not in options and name not in ("backbone", "backbone_options")})
     return {**pinned, **options}
 
 
