@@ -45,10 +45,10 @@ def _is_noop(module: nn.Module, x: torch.Tensor) -> bool:
     ``Identity`` of no code activation, an ``Unflatten`` to one axis), so a forward can skip the
     call. Each call costs an nn.Module dispatch and, for the views, an autograd node: together
     about 1% of a default ``deep`` fit's step at batch 128 (#19 item 7). A module with hooks of
-    its own always runs."""
-    kind = type(module)
-    if kind not in _MAYBE_NOOP or module._forward_hooks or module._forward_pre_hooks:
+    its own always runs. Callers test ``type(module) in _MAYBE_NOOP`` first (the cheap part)."""
+    if module._forward_hooks or module._forward_pre_hooks:
         return False
+    kind = type(module)
     if kind is nn.Identity:
         return True
     if kind is nn.Flatten:
@@ -64,7 +64,7 @@ class _LeanSequential(nn.Sequential):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self._modules.values():
-            if type(module) not in _MAYBE_NOOP or not _is_noop(module, x):  # the type test first: it is cheap
+            if type(module) not in _MAYBE_NOOP or not _is_noop(module, x):
                 x = module(x)
         return x
 
