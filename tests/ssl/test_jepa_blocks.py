@@ -68,3 +68,30 @@ def test_target_readout_keeps_the_ema_encoder_trainable_and_saveable(tmp_path, d
     loaded = load_backbone(tmp_path / "b")
     np.testing.assert_array_equal(loaded(torch.as_tensor(X[:4])).detach().numpy(),
                                   est.backbone_(torch.as_tensor(X[:4])).detach().numpy())
+
+
+
+@pytest.mark.parametrize("loss, by_hand", [
+    ("mse", lambda d: (d ** 2).mean()),
+    ("smooth_l1", lambda d: torch.where(d.abs() < 1, 0.5 * d ** 2, d.abs() - 0.5).mean()),
+])
+def test_the_loss_option_compares_predictions_with_layer_normed_targets(monkeypatch, loss, by_hand):
+    import aekit.ssl.jepa as jepa
+
+    seen = {}
+    chosen = jepa._LOSSES[loss]
+    monkeypatch.setitem(jepa._LOSSES, loss, lambda pred, goal: seen.update(pred=pred, goal=goal) or chosen(pred, goal))
+    torch.manual_seed(0)
+    m = create_method("jepa", (1, 8, 8), backbone_options=VIT, loss=loss)
+    got = m.loss(torch.rand(3, 1, 8, 8) * 4).parts["jepa"]
+    d = (seen["pred"] - seen["goal"]).detach()
+    assert d.abs().max() > 1  # both branches of smooth L1 are exercised
+    torch.testing.assert_close(got.detach(), by_hand(d))
+    goal = seen["goal"]
+    torch.testing.assert_close(goal.mean(-1), torch.zeros(goal.shape[:-1]), atol=1e-5, rtol=0)
+    torch.testing.assert_close(goal.var(-1, unbiased=False), torch.ones(goal.shape[:-1]), atol=1e-3, rtol=0)
+
+
+def test_an_unknown_loss_is_refused():
+    with pytest.raises(ValueError, match="loss must be one of"):
+        create_method("jepa", (1, 8, 8), backbone_options=VIT, loss="l1")

@@ -60,6 +60,9 @@ def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_bl
     return context, targets
 
 
+_LOSSES = {"mse": F.mse_loss, "smooth_l1": F.smooth_l1_loss}
+
+
 @register_method("jepa")
 class IJEPA(SSLMethod):
     """Parameters: ``block_scale`` (range of the target block's area as a fraction of the image;
@@ -67,7 +70,8 @@ class IJEPA(SSLMethod):
     ``predictor_heads``, ``momentum`` of the target encoder (the paper's starting value 0.996),
     ``n_targets`` (target blocks per image, each ``block_scale`` of it; the paper uses four) and
     ``readout``: which encoder users keep, ``"context"`` (the trained one) or ``"target"`` (its
-    EMA copy, which the paper evaluates).
+    EMA copy, which the paper evaluates); ``loss``: ``"mse"`` (the paper's equation) or
+    ``"smooth_l1"`` (what its reference code minimises).
 
     The defaults (one larger block, 0.4-0.6 of the image; a 3-block predictor 64 wide; momentum
     0.996) were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs
@@ -90,6 +94,7 @@ class IJEPA(SSLMethod):
         momentum: float = 0.996,
         n_targets: int = 1,
         readout: str = "context",
+        loss: str = "mse",
     ) -> None:
         if backbone != "vit":
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
@@ -108,6 +113,9 @@ class IJEPA(SSLMethod):
         if readout not in ("context", "target"):
             raise ValueError(f"readout must be 'context' or 'target', got {readout!r}")
         self.readout = readout
+        if loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
+        self.loss_name = loss
         self.target_encoder = EMATarget.make(vit)
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
@@ -143,4 +151,4 @@ class IJEPA(SSLMethod):
             ctx, pos = ctx.repeat_interleave(t, 0), pos.repeat_interleave(t, 0)
         queries = self.mask_token + gather_tokens(pos, targets)
         out = self.predictor(torch.cat([ctx, queries], 1))[:, ctx.shape[1] :]
-        return self._output(jepa=F.mse_loss(self.from_predictor(out), goal))
+        return self._output(jepa=_LOSSES[self.loss_name](self.from_predictor(out), goal))
