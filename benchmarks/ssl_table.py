@@ -101,9 +101,22 @@ def architecture(name: str) -> dict:
     return VIT if name in VIT_METHODS else CONV
 
 
-def build(name: str, shape, seed: int):
+def build(name: str, shape, seed: int, extra: dict | None = None):
     torch.manual_seed(seed)
-    return create_method(name, shape, **architecture(name), **METHOD_OPTIONS.get(name, {}))
+    return create_method(name, shape, **architecture(name), **method_options(name, extra))
+
+
+def method_options(name: str, extra: dict | None) -> dict:
+    """The fixed options of ``name``, with a variant's ``--options`` laid over them."""
+    return {**METHOD_OPTIONS.get(name, {}), **(extra or {})}
+
+
+VARIANT_SEP = "+"
+
+
+def method_of(entry_name: str) -> str:
+    """The method an entry trains: its name less the long-run suffix and a variant's ``+TAG``."""
+    return entry_name.removesuffix(LONG_SUFFIX).split(VARIANT_SEP)[0]
 
 
 def grid_features(backbone: nn.Module | None, X: np.ndarray) -> np.ndarray:
@@ -269,7 +282,7 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
     Xtr, ytr, _, _, n_fit = data
     shape = Xtr.shape[1:]
     entry: dict = {"kind": "control" if name in CONTROLS else "method", "machine_at_start": machine()}
-    method_name = name.removesuffix(LONG_SUFFIX)
+    method_name = method_of(name)
     if source is not None:
         entry.update({k: v for k, v in source.items() if k in ("kind", "architecture", "options", "budget_minutes",
                                                                  "pretrain", "long")})
@@ -285,9 +298,9 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
             backbone = make_backbone(shape, spec["backbone"], spec["backbone_options"]).eval()
     else:
         minutes = args.long_minutes if name.endswith(LONG_SUFFIX) else args.budget_minutes
-        method = build(method_name, shape, args.seed)
+        method = build(method_name, shape, args.seed, args.options)
         entry["architecture"] = "vit" if method_name in VIT_METHODS else "conv"
-        entry["options"] = METHOD_OPTIONS.get(method_name, {})
+        entry["options"] = method_options(method_name, args.options)
         entry["budget_minutes"] = minutes
         entry["long"] = name.endswith(LONG_SUFFIX)
         entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed)
@@ -431,6 +444,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--budget-minutes", type=float, default=2.5, help="wall-clock pretraining budget per method")
     p.add_argument("--long", default=None, help="a method for one long run, or 'auto': best validation probe so far")
     p.add_argument("--long-minutes", type=float, default=12.0)
+    p.add_argument("--options", type=json.loads, default=None,
+                   help="--select: JSON options laid over the fixed ones of each method run; needs --tag")
+    p.add_argument("--tag", default=None,
+                   help="--select: name of the variant --options makes; its entries are 'METHOD+TAG'")
     p.add_argument("--reread", default=None,
                    help="--select: no training; read the saved backbone of this entry again with this run's "
                         "--probe-rows, as a new entry 'ENTRY [probe N]'")
@@ -458,6 +475,10 @@ def main(argv: list[str] | None = None) -> dict:
     shape = data[0].shape[1:]
     entries = results["entries"]
 
+    if (args.options is None) != (args.tag is None):
+        raise SystemExit("--options and --tag go together: a variant needs its own entry name")
+    if args.options is not None and not isinstance(args.options, dict):
+        raise SystemExit(f"--options must be a JSON object, got {args.options!r}")
     if args.select:
         available = image_methods(shape)
         methods = available if args.methods == "all" else [m for m in args.methods.split(",") if m]
@@ -484,6 +505,9 @@ def main(argv: list[str] | None = None) -> dict:
             if long not in available:
                 raise SystemExit(f"--long: {long!r} is not one of {available}")
             names = [long + LONG_SUFFIX]  # a --long step runs only the long entry
+        if args.tag:
+            names = [n.replace(LONG_SUFFIX, "") + VARIANT_SEP + args.tag + (LONG_SUFFIX if n.endswith(LONG_SUFFIX) else "")
+                     for n in names if n not in CONTROLS]
         sources = {}
         if args.reread:
             if args.reread not in entries:

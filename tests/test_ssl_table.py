@@ -109,3 +109,17 @@ def test_the_select_step_gets_no_test_data():
     assert Xte is None and yte is None
     assert (len(Xtr), n_fit) == (1400, 1400 - 1400 // 6)  # the last sixth of the training rows validates
     assert bench.load_data("digits", 100, with_test=True)[2].shape == (100, 1, 8, 8)
+
+
+def test_a_variant_gets_its_own_entry_with_its_options(tmp_path):
+    common = ["--data", "digits", "--workdir", str(tmp_path), "--threads", "1", "--controls", ""]
+    bench.main(["--select", "--methods", "", "--long", "rotation", "--long-minutes", "0.005",
+                "--options", '{"augment": "small_gray"}', "--tag", "crop", "--probe-rows", "600", *common])
+    entries = json.loads((tmp_path / "ssl_table.json").read_text())["entries"]
+    assert list(entries) == ["rotation+crop (long)"]
+    entry = entries["rotation+crop (long)"]
+    # the variant's option laid over the method's fixed ones
+    assert entry["options"] == {"all_rotations": False, "augment": "small_gray"} and entry["long"]
+    assert bench.method_of("rotation+crop (long)") == "rotation" and bench.method_of("simclr") == "simclr"
+    with pytest.raises(SystemExit, match="go together"):
+        bench.main(["--select", "--methods", "rotation", "--options", '{"augment": "light"}', *common])

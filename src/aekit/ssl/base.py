@@ -27,6 +27,7 @@ from torch import nn
 from ..models.autoencoder import LossOutput
 from ..nn.shapes import as_shape
 from ..registry import Registry, json_defaults
+from ..transforms.augment import Augment, check_augment_shape
 from .backbones import make_backbone
 
 METHODS: Registry[type["SSLMethod"]] = Registry("method", spec_hint="")
@@ -179,3 +180,13 @@ def check_non_negative(value: float, name: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)
+
+
+def training_augment(augment: str | list[dict[str, Any]] | None, input_shape: Sequence[int]) -> Augment | None:
+    """The optional pipeline a single-view method applies to each training batch before making its
+    own targets (``None``: the images as they are)."""
+    if augment is None:
+        return None
+    pipeline = Augment(augment)
+    check_augment_shape(pipeline, tuple(input_shape))
+    return pipeline

@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..nn.vit import gather_tokens, transformer
-from .base import EMATarget, SSLMethod, check_fraction, register_method
+from .base import EMATarget, SSLMethod, check_fraction, register_method, training_augment
 
 
 def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_blocks: int,
@@ -71,7 +71,10 @@ class IJEPA(SSLMethod):
     ``n_targets`` (target blocks per image, each ``block_scale`` of it; the paper uses four) and
     ``readout``: which encoder users keep, ``"context"`` (the trained one) or ``"target"`` (its
     EMA copy, which the paper evaluates); ``loss``: ``"mse"`` (the paper's equation) or
-    ``"smooth_l1"`` (what its reference code minimises).
+    ``"smooth_l1"`` (what its reference code minimises); ``augment``: a pipeline applied to each
+    training image before it is split into context and targets (the reference code crops each
+    image at random, 0.3-1.0 of its area; ``"small_gray"`` is that crop plus a flip), ``None``: the
+    images as they are. Not applied in ``eval`` mode.
 
     The defaults (one larger block, 0.4-0.6 of the image; a 3-block predictor 64 wide; momentum
     0.996) were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs
@@ -95,6 +98,7 @@ class IJEPA(SSLMethod):
         n_targets: int = 1,
         readout: str = "context",
         loss: str = "mse",
+        augment: str | list[dict[str, Any]] | None = None,
     ) -> None:
         if backbone != "vit":
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
@@ -116,6 +120,7 @@ class IJEPA(SSLMethod):
         if loss not in _LOSSES:
             raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
         self.loss_name = loss
+        self.augment = training_augment(augment, self.input_shape)
         self.target_encoder = EMATarget.make(vit)
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
@@ -139,6 +144,8 @@ class IJEPA(SSLMethod):
         vit = self.backbone
         if self.training:
             EMATarget.update(self.target_encoder, vit, self.momentum)
+            if self.augment is not None:
+                x = self.augment(x)
         b, t = len(x), self.n_targets
         context, targets = blocks_split(b, self.grid, self._block(), t, x.device)
         targets = targets.flatten(0, 1)  # (B * T, K): image i's blocks are rows i * T .. i * T + T - 1

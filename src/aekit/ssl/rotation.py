@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from .backbones import make_head
-from .base import SSLMethod, register_method
+from .base import SSLMethod, register_method, training_augment
 
 
 def rotate_batch(x: torch.Tensor, all_rotations: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,6 +51,12 @@ class RotationPrediction(SSLMethod):
     head : block list; a final ``linear:4`` is appended
     all_rotations : bool
         Use all four rotations of every image (paper) or one random rotation.
+    augment : preset name, list of steps or None
+        Augmentation of each training image before it is rotated (see
+        :mod:`aekit.transforms.augment`; e.g. ``"small_gray"``: crop and flip). On centred,
+        upright images the four angles become easy to tell apart early on; cropping keeps the task
+        from being solved by a few global cues. ``None`` (the paper): no augmentation. Not applied
+        in ``eval`` mode, so the validation loss is read on the images as they are.
     """
 
     needs_image = True
@@ -62,14 +68,18 @@ class RotationPrediction(SSLMethod):
         backbone_options: dict[str, Any] | None = None,
         head: Sequence[str] = ("linear:128", "batchnorm", "relu"),
         all_rotations: bool = True,
+        augment: str | list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(input_shape, backbone, backbone_options)
         if self.input_shape[1] != self.input_shape[2]:
             raise ValueError(f"rotation needs square images, got input_shape {self.input_shape}")
         self.head = make_head(self.feature_dim, [*head, "linear:4"])
         self.all_rotations = bool(all_rotations)
+        self.augment = training_augment(augment, self.input_shape)
 
     def loss(self, x: torch.Tensor) -> Any:
+        if self.augment is not None and self.training:
+            x = self.augment(x)
         views, labels = rotate_batch(x, self.all_rotations)
         logits = self.head(self.backbone(views))
         return self._output(rotation=F.cross_entropy(logits, labels))
