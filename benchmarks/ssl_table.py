@@ -29,7 +29,9 @@ interrupted run keeps what it measured, a rerun skips what is there):
 
 ``--probe-rows N`` fits the probe and the kNN bank on the first N training images only (cheaper;
 C is still chosen on the last 10,000); ``--select --reread ENTRY`` reads a saved backbone again as
-a new entry (by default with the fixed readout). Several ``--select`` or ``--final`` processes may
+a new entry (by default with the fixed readout); ``--select --options JSON --tag TAG`` trains a
+variant (e.g. ``--long rotation --options '{"augment": "small_gray"}' --tag crop``) as its own
+entry ``rotation+crop (long)``, the variant's options laid over the method's fixed ones. Several ``--select`` or ``--final`` processes may
 share one results file when their entries differ (``--methods``). RESULTS.md gives the commands of
 the issue-#19 table. ``--limit N`` (first N training, N test images) and ``--data digits`` are
 smoke tests.
