@@ -31,9 +31,9 @@ interrupted run keeps what it measured, a rerun skips what is there):
 C is still chosen on the last 10,000); ``--select --reread ENTRY`` reads a saved backbone again as
 a new entry (by default with the fixed readout); ``--select --options JSON --tag TAG`` trains a
 variant (e.g. ``--long rotation --options '{"augment": "small_gray"}' --tag crop``) as its own
-entry ``rotation+crop (long)``, the variant's options laid over the method's fixed ones. Several ``--select`` or ``--final`` processes may
-share one results file when their entries differ (``--methods``). RESULTS.md gives the commands of
-the issue-#19 table. ``--limit N`` (first N training, N test images) and ``--data digits`` are
+entry ``rotation+crop (long)``, the variant's options laid over the method's fixed ones. Several
+``--select`` or ``--final`` processes may share one results file when their entries differ
+(``--methods``). RESULTS.md gives the commands of the issue-#19 table. ``--limit N`` (first N training, N test images) and ``--data digits`` are
 smoke tests.
 """
 
@@ -114,6 +114,12 @@ def method_options(name: str, extra: dict | None) -> dict:
 
 
 VARIANT_SEP = "+"
+
+
+def variant_name(name: str, tag: str) -> str:
+    """``name`` (a method, or its long run) as the variant ``tag``: ``rotation (long)`` -> ``rotation+crop (long)``."""
+    suffix = LONG_SUFFIX if name.endswith(LONG_SUFFIX) else ""
+    return name.removesuffix(LONG_SUFFIX) + VARIANT_SEP + tag + suffix
 
 
 def method_of(entry_name: str) -> str:
@@ -508,8 +514,7 @@ def main(argv: list[str] | None = None) -> dict:
                 raise SystemExit(f"--long: {long!r} is not one of {available}")
             names = [long + LONG_SUFFIX]  # a --long step runs only the long entry
         if args.tag:
-            names = [n.replace(LONG_SUFFIX, "") + VARIANT_SEP + args.tag + (LONG_SUFFIX if n.endswith(LONG_SUFFIX) else "")
-                     for n in names if n not in CONTROLS]
+            names = [variant_name(n, args.tag) for n in names if n not in CONTROLS]
         sources = {}
         if args.reread:
             if args.reread not in entries:

@@ -121,5 +121,6 @@ def test_a_variant_gets_its_own_entry_with_its_options(tmp_path):
     # the variant's option laid over the method's fixed ones
     assert entry["options"] == {"all_rotations": False, "augment": "small_gray"} and entry["long"]
     assert bench.method_of("rotation+crop (long)") == "rotation" and bench.method_of("simclr") == "simclr"
+    assert bench.variant_name("simclr", "crop") == "simclr+crop"
     with pytest.raises(SystemExit, match="go together"):
         bench.main(["--select", "--methods", "rotation", "--options", '{"augment": "light"}', *common])
