@@ -49,7 +49,7 @@ def test_augment_default_is_none_and_presets_work(name, options):
 
 
 def test_unknown_augment_is_refused():
-    with pytest.raises(ValueError, match="preset must be one of"):
+    with pytest.raises(ValueError, match="augment: augmentation preset must be one of"):
         create_method("rotation", (1, 8, 8), augment="sideways", **CONV)
-    with pytest.raises(ValueError, match="'name' is one of"):
+    with pytest.raises(ValueError, match="augment: each augmentation step"):
         create_method("jepa", (1, 8, 8), augment=[{"name": "twist"}], **VIT)

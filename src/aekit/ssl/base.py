@@ -187,6 +187,9 @@ def training_augment(augment: str | list[dict[str, Any]] | None, input_shape: Se
     own targets (``None``: the images as they are)."""
     if augment is None:
         return None
-    pipeline = Augment(augment)
+    try:
+        pipeline = Augment(augment)
+    except (TypeError, ValueError) as error:  # name the option: Augment's message is shared by every caller
+        raise type(error)(f"augment: {error}") from None
     check_augment_shape(pipeline, tuple(input_shape))
     return pipeline
