@@ -95,3 +95,16 @@ def test_the_loss_option_compares_predictions_with_layer_normed_targets(monkeypa
 def test_an_unknown_loss_is_refused():
     with pytest.raises(ValueError, match="loss must be one of"):
         create_method("jepa", (1, 8, 8), backbone_options=VIT, loss="l1")
+
+
+def test_a_sincos_jepa_saves_and_loads_with_its_fixed_tables(tmp_path, digits_images):
+    from aekit.ssl import load_method, save_method
+
+    X = digits_images[0][:64]
+    est = SelfSupervised("jepa", backbone_options={**VIT, "pos_embed": "sincos"}, epochs=1, batch_size=32,
+                         random_state=0, verbose=0).fit(X)
+    save_method(est.model_, tmp_path / "m")
+    loaded = load_method(tmp_path / "m")
+    assert loaded.backbone.pos_embed_kind == "sincos" and "predictor_pos" not in dict(loaded.named_parameters())
+    x = torch.as_tensor(X[:4])
+    np.testing.assert_array_equal(loaded.backbone(x).detach().numpy(), est.model_.backbone(x).detach().numpy())

@@ -32,6 +32,39 @@ def unpatchify(patches: torch.Tensor, shape: Sequence[int], patch_size: int) -> 
     return x.reshape(b, c, h, w)
 
 
+POSITION_EMBEDDINGS = ("learned", "sincos")
+
+
+def sincos_2d(dim: int, rows: int, cols: int) -> torch.Tensor:
+    """Fixed 2-D sine-cosine position codes, (rows * cols, dim) in row-major patch order, as MAE and
+    I-JEPA use: the first half of the channels codes the row, the second half the column, each as
+    the sines then cosines of ``dim / 4`` geometric frequencies (periods 2 pi .. 2 pi * 10,000).
+    Unlike a learned table they place every patch from the first step, which matters most where a
+    predictor must say *where* a hidden patch is before it can say what it holds."""
+    if not isinstance(dim, int) or dim < 4 or dim % 4:
+        raise ValueError(f"a sincos position embedding needs a width divisible by 4, got {dim!r}")
+    quarter = dim // 4
+    omega = 1.0 / 10000 ** (torch.arange(quarter, dtype=torch.float64) / quarter)
+    r, c = torch.meshgrid(torch.arange(rows, dtype=torch.float64), torch.arange(cols, dtype=torch.float64), indexing="ij")
+
+    def code(position: torch.Tensor) -> torch.Tensor:
+        angle = position.reshape(-1, 1) * omega
+        return torch.cat([angle.sin(), angle.cos()], 1)
+
+    return torch.cat([code(r), code(c)], 1).to(torch.float32)
+
+
+def position_table(kind: str, n_tokens: int, dim: int, grid: tuple[int, int], owner: nn.Module, name: str) -> None:
+    """Give ``owner`` a (1, n_tokens, dim) position table called ``name``: a learned parameter
+    (``"learned"``, initialised N(0, 0.02)) or a fixed buffer of :func:`sincos_2d` codes (``"sincos"``)."""
+    if kind == "learned":
+        owner.register_parameter(name, nn.Parameter(torch.randn(1, n_tokens, dim) * 0.02))
+    elif kind == "sincos":
+        owner.register_buffer(name, sincos_2d(dim, *grid)[None])
+    else:
+        raise ValueError(f"pos_embed must be one of {list(POSITION_EMBEDDINGS)}, got {kind!r}")
+
+
 def gather_tokens(tokens: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """Rows ``index`` (B, K) of ``tokens`` (B, N, D) -> (B, K, D)."""
     return tokens.gather(1, index.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
@@ -45,7 +78,7 @@ def transformer(dim: int, depth: int, heads: int, mlp_ratio: float = 2.0) -> nn.
 
 
 class SmallViT(nn.Module):
-    """Patch embedding + learned position embedding + pre-norm transformer.
+    """Patch embedding + position embedding + pre-norm transformer.
 
     Parameters
     ----------
@@ -53,6 +86,10 @@ class SmallViT(nn.Module):
     out_features : int, optional
         Linear projection of the mean-pooled tokens; None returns the pooled tokens (``dim``).
     patch_size, dim, depth, heads, mlp_ratio : the usual ViT sizes.
+    pos_embed : "learned" or "sincos"
+        A learned position table (the default, as in the original ViT) or fixed 2-D sine-cosine
+        codes (:func:`sincos_2d`; MAE and I-JEPA use them). Masked methods built on a ViT give their
+        own decoder or predictor the same kind.
 
     Examples
     --------
@@ -74,6 +111,7 @@ class SmallViT(nn.Module):
         depth: int = 4,
         heads: int = 4,
         mlp_ratio: float = 2.0,
+        pos_embed: str = "learned",
     ) -> None:
         super().__init__()
         shape = as_shape(input_shape)
@@ -88,7 +126,9 @@ class SmallViT(nn.Module):
         self.n_patches = (shape[1] // patch_size) * (shape[2] // patch_size)
         self.dim = dim
         self.patch_embed = nn.Linear(shape[0] * patch_size * patch_size, dim)
-        self.pos_embed = nn.Parameter(torch.randn(1, self.n_patches, dim) * 0.02)
+        self.grid = (shape[1] // patch_size, shape[2] // patch_size)
+        self.pos_embed_kind = pos_embed
+        position_table(pos_embed, self.n_patches, dim, self.grid, self, "pos_embed")
         self.blocks = transformer(dim, depth, heads, mlp_ratio)
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Identity() if out_features is None else nn.Linear(dim, out_features)
@@ -104,8 +144,7 @@ class SmallViT(nn.Module):
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:
         """The encoded tokens laid on their patch grid, (B, dim, H / p, W / p): the ViT's analogue of
         a conv backbone's last map, so ``pool_grid`` readouts treat both kinds alike."""
-        rows, cols = (side // self.patch_size for side in self.input_shape[1:])
-        return self.tokens(x).transpose(1, 2).reshape(len(x), self.dim, rows, cols)
+        return self.tokens(x).transpose(1, 2).reshape(len(x), self.dim, *self.grid)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.tokens(x).mean(1))

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..nn.vit import gather_tokens, transformer
+from ..nn.vit import gather_tokens, position_table, transformer
 from .base import EMATarget, SSLMethod, check_fraction, register_method, training_augment
 
 
@@ -124,7 +124,8 @@ class IJEPA(SSLMethod):
         self.target_encoder = EMATarget.make(vit)
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
-        self.predictor_pos = nn.Parameter(torch.randn(1, vit.n_patches, predictor_dim) * 0.02)
+        # the predictor's positions are of the encoder's kind (learned, or fixed sin-cos codes)
+        position_table(vit.pos_embed_kind, vit.n_patches, predictor_dim, self.grid, self, "predictor_pos")
         self.predictor = transformer(predictor_dim, predictor_depth, predictor_heads)
         self.from_predictor = nn.Linear(predictor_dim, vit.dim)
 

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..nn.vit import gather_tokens, patchify, transformer
+from ..nn.vit import gather_tokens, patchify, position_table, transformer
 from .backbones import make_head
 from .base import SSLMethod, check_fraction, register_method
 
@@ -70,7 +70,8 @@ class MaskedAutoencoder(SSLMethod):
         self.norm_pix = bool(norm_pix)
         self.to_decoder = nn.Linear(vit.dim, decoder_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_dim))
-        self.decoder_pos = nn.Parameter(torch.randn(1, vit.n_patches, decoder_dim) * 0.02)
+        # the decoder's positions are of the encoder's kind (learned, or fixed sin-cos codes)
+        position_table(vit.pos_embed_kind, vit.n_patches, decoder_dim, vit.grid, self, "decoder_pos")
         self.decoder = transformer(decoder_dim, decoder_depth, decoder_heads)
         self.to_pixels = nn.Linear(decoder_dim, self.input_shape[0] * vit.patch_size**2)
 
