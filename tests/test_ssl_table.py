@@ -124,3 +124,15 @@ def test_a_variant_gets_its_own_entry_with_its_options(tmp_path):
     assert bench.variant_name("simclr", "crop") == "simclr+crop"
     with pytest.raises(SystemExit, match="go together"):
         bench.main(["--select", "--methods", "rotation", "--options", '{"augment": "light"}', *common])
+
+
+def test_the_seed_is_recorded_and_draws_other_initial_weights(tmp_path):
+    features = {}
+    for seed in (0, 1):
+        workdir = tmp_path / f"s{seed}"
+        bench.main(["--select", "--methods", "", "--controls", "random-init conv", "--data", "digits",
+                    "--probe-rows", "600", "--workdir", str(workdir), "--threads", "1", "--seed", str(seed)])
+        entry = json.loads((workdir / "ssl_table.json").read_text())["entries"]["random-init conv"]
+        assert entry["seed"] == seed
+        features[seed] = np.load(entry["features_path"])
+    assert features[0].shape == features[1].shape and not np.allclose(features[0], features[1])
