@@ -54,11 +54,12 @@ def sincos_2d(dim: int, rows: int, cols: int) -> torch.Tensor:
     return torch.cat([code(r), code(c)], 1).to(torch.float32)
 
 
-def position_table(kind: str, n_tokens: int, dim: int, grid: tuple[int, int], owner: nn.Module, name: str) -> None:
-    """Give ``owner`` a (1, n_tokens, dim) position table called ``name``: a learned parameter
-    (``"learned"``, initialised N(0, 0.02)) or a fixed buffer of :func:`sincos_2d` codes (``"sincos"``)."""
+def position_table(kind: str, grid: tuple[int, int], dim: int, owner: nn.Module, name: str) -> None:
+    """Give ``owner`` a (1, rows * cols, dim) position table for a ``grid`` of (rows, cols) patches,
+    called ``name``: a learned parameter (``"learned"``, initialised N(0, 0.02)) or a fixed buffer of
+    :func:`sincos_2d` codes (``"sincos"``)."""
     if kind == "learned":
-        owner.register_parameter(name, nn.Parameter(torch.randn(1, n_tokens, dim) * 0.02))
+        owner.register_parameter(name, nn.Parameter(torch.randn(1, grid[0] * grid[1], dim) * 0.02))
     elif kind == "sincos":
         owner.register_buffer(name, sincos_2d(dim, *grid)[None])
     else:
@@ -128,7 +129,7 @@ class SmallViT(nn.Module):
         self.patch_embed = nn.Linear(shape[0] * patch_size * patch_size, dim)
         self.grid = (shape[1] // patch_size, shape[2] // patch_size)
         self.pos_embed_kind = pos_embed
-        position_table(pos_embed, self.n_patches, dim, self.grid, self, "pos_embed")
+        position_table(pos_embed, self.grid, dim, self, "pos_embed")
         self.blocks = transformer(dim, depth, heads, mlp_ratio)
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Identity() if out_features is None else nn.Linear(dim, out_features)

@@ -104,7 +104,7 @@ class IJEPA(SSLMethod):
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
         super().__init__(input_shape, backbone, backbone_options)
         vit = self.backbone
-        self.grid = (self.input_shape[1] // vit.patch_size, self.input_shape[2] // vit.patch_size)
+        self.grid = vit.grid
         lo, hi = (check_fraction(s, "block_scale") for s in block_scale)
         self.block_scale = (lo, hi)
         self.momentum = check_fraction(momentum, "momentum")
@@ -125,7 +125,7 @@ class IJEPA(SSLMethod):
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
         # the predictor's positions are of the encoder's kind (learned, or fixed sin-cos codes)
-        position_table(vit.pos_embed_kind, vit.n_patches, predictor_dim, self.grid, self, "predictor_pos")
+        position_table(vit.pos_embed_kind, vit.grid, predictor_dim, self, "predictor_pos")
         self.predictor = transformer(predictor_dim, predictor_depth, predictor_heads)
         self.from_predictor = nn.Linear(predictor_dim, vit.dim)
 

@@ -71,7 +71,7 @@ class MaskedAutoencoder(SSLMethod):
         self.to_decoder = nn.Linear(vit.dim, decoder_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_dim))
         # the decoder's positions are of the encoder's kind (learned, or fixed sin-cos codes)
-        position_table(vit.pos_embed_kind, vit.n_patches, decoder_dim, vit.grid, self, "decoder_pos")
+        position_table(vit.pos_embed_kind, vit.grid, decoder_dim, self, "decoder_pos")
         self.decoder = transformer(decoder_dim, decoder_depth, decoder_heads)
         self.to_pixels = nn.Linear(decoder_dim, self.input_shape[0] * vit.patch_size**2)
 
