@@ -124,10 +124,10 @@ class SmallViT(nn.Module):
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.input_shape = shape
         self.patch_size = patch_size
-        self.n_patches = (shape[1] // patch_size) * (shape[2] // patch_size)
+        self.grid = (shape[1] // patch_size, shape[2] // patch_size)
+        self.n_patches = self.grid[0] * self.grid[1]
         self.dim = dim
         self.patch_embed = nn.Linear(shape[0] * patch_size * patch_size, dim)
-        self.grid = (shape[1] // patch_size, shape[2] // patch_size)
         self.pos_embed_kind = pos_embed
         position_table(pos_embed, self.grid, dim, self, "pos_embed")
         self.blocks = transformer(dim, depth, heads, mlp_ratio)
