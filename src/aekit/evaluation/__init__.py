@@ -1,5 +1,6 @@
 """Evaluation: downstream probes of learned representations, metrics, and NAB time-series scoring."""
 
+from .collapse import effective_rank
 from .finetune import FinetuneResult, finetune_probe
 from .latent import encode_dataset, latent_scatter, nearest_neighbours
 from .likelihood import elbo, iwae_bound
@@ -30,6 +31,7 @@ __all__ = [
     "NABReport",
     "NABSeries",
     "FinetuneResult",
+    "effective_rank",
     "elbo",
     "encode_dataset",
     "extract_features",

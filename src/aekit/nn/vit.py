@@ -142,6 +142,18 @@ class SmallViT(nn.Module):
             t = gather_tokens(t, keep)
         return self.norm(self.blocks(t))
 
+    def block_outputs(self, x: torch.Tensor, last: int) -> list[torch.Tensor]:
+        """The outputs (B, N, dim) of the last ``last`` transformer blocks over all patches, before
+        the final norm (data2vec and I-JEPA variants average them into regression targets)."""
+        if not isinstance(last, int) or isinstance(last, bool) or not 1 <= last <= len(self.blocks.layers):
+            raise ValueError(f"last must be an int in [1, {len(self.blocks.layers)}] (the ViT's depth), got {last!r}")
+        t = self.patch_embed(patchify(x, self.patch_size)) + self.pos_embed
+        outputs = []
+        for layer in self.blocks.layers:
+            t = layer(t)
+            outputs.append(t)
+        return outputs[-last:]
+
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:
         """The encoded tokens laid on their patch grid, (B, dim, H / p, W / p): the ViT's analogue of
         a conv backbone's last map, so ``pool_grid`` readouts treat both kinds alike."""

@@ -65,13 +65,18 @@ def vicreg_terms(z1: torch.Tensor, z2: torch.Tensor, eps: float = 1e-4) -> tuple
       matrix divided by D, summed over the two views.
     """
     invariance = F.mse_loss(z1, z2)
-    variance, covariance = z1.new_zeros(()), z1.new_zeros(())
-    for z in (z1, z2):
-        z = z - z.mean(0)
-        variance = variance + F.relu(1 - (z.var(0) + eps).sqrt()).mean() / 2
-        cov = z.t() @ z / (len(z) - 1)
-        covariance = covariance + _off_diagonal(cov).pow(2).sum() / z.shape[1]
-    return invariance, variance, covariance
+    (var1, cov1), (var2, cov2) = variance_covariance_terms(z1, eps), variance_covariance_terms(z2, eps)
+    return invariance, (var1 + var2) / 2, cov1 + cov2
+
+
+def variance_covariance_terms(z: torch.Tensor, eps: float = 1e-4) -> tuple[torch.Tensor, torch.Tensor]:
+    """VICReg's two anti-collapse terms of one batch of embeddings ``z`` (N, D): the mean over
+    features of ``max(0, 1 - sqrt(Var(z_j) + eps))`` (unbiased variance over the rows) and the sum of
+    squared off-diagonal covariances divided by D. C-JEPA (Mo & Tong 2024) adds them to I-JEPA."""
+    z = z - z.mean(0)
+    variance = F.relu(1 - (z.var(0) + eps).sqrt()).mean()
+    cov = z.t() @ z / (len(z) - 1)
+    return variance, _off_diagonal(cov).pow(2).sum() / z.shape[1]
 
 
 def vicreg_loss(

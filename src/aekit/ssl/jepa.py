@@ -28,7 +28,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..nn.vit import gather_tokens, position_table, transformer
-from .base import EMATarget, SSLMethod, check_fraction, register_method, training_augment
+from ..objectives.ssl_losses import variance_covariance_terms
+from .base import EMATarget, SSLMethod, check_fraction, check_non_negative, register_method, training_augment
 
 
 def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_blocks: int,
@@ -74,7 +75,11 @@ class IJEPA(SSLMethod):
     ``"smooth_l1"`` (what its reference code minimises); ``augment``: a pipeline applied to each
     training image before it is split into context and targets (the reference code crops each
     image at random, 0.3-1.0 of its area; ``"small_gray"`` is that crop plus a flip), ``None``: the
-    images as they are. Not applied in ``eval`` mode.
+    images as they are. Not applied in ``eval`` mode. ``target_layers``: the targets are the
+    average of the target encoder's last this many blocks, each layer-normed (data2vec's targets;
+    1: its output, as I-JEPA). ``variance_weight`` and ``covariance_weight``: VICReg's
+    anti-collapse terms on the context encoder's tokens (each token a row), as C-JEPA adds them
+    (Mo & Tong 2024); 0 (the default) leaves I-JEPA as published.
 
     The defaults (one larger block, 0.4-0.6 of the image; a 3-block predictor 64 wide; momentum
     0.996) were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs
@@ -99,6 +104,9 @@ class IJEPA(SSLMethod):
         readout: str = "context",
         loss: str = "mse",
         augment: str | list[dict[str, Any]] | None = None,
+        target_layers: int = 1,
+        variance_weight: float = 0.0,
+        covariance_weight: float = 0.0,
     ) -> None:
         if backbone != "vit":
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
@@ -120,6 +128,12 @@ class IJEPA(SSLMethod):
         if loss not in _LOSSES:
             raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
         self.loss_name = loss
+        depth = len(vit.blocks.layers)
+        if not isinstance(target_layers, int) or isinstance(target_layers, bool) or not 1 <= target_layers <= depth:
+            raise ValueError(f"target_layers must be an int in [1, {depth}] (the backbone's depth), got {target_layers!r}")
+        self.target_layers = target_layers
+        self.variance_weight = check_non_negative(variance_weight, "variance_weight")
+        self.covariance_weight = check_non_negative(covariance_weight, "covariance_weight")
         self.augment = training_augment(augment, self.input_shape)
         self.target_encoder = EMATarget.make(vit)
         self.to_predictor = nn.Linear(vit.dim, predictor_dim)
@@ -151,12 +165,24 @@ class IJEPA(SSLMethod):
         context, targets = blocks_split(b, self.grid, self._block(), t, x.device)
         targets = targets.flatten(0, 1)  # (B * T, K): image i's blocks are rows i * T .. i * T + T - 1
         with torch.no_grad():
-            encoded = F.layer_norm(self.target_encoder.tokens(x), (vit.dim,))
+            encoded = F.layer_norm(self._targets(x), (vit.dim,))
             goal = gather_tokens(encoded.repeat_interleave(t, 0) if t > 1 else encoded, targets)
         pos = self.predictor_pos.expand(b, -1, -1)
-        ctx = self.to_predictor(vit.tokens(x, context)) + gather_tokens(pos, context)
+        encoded_context = vit.tokens(x, context)
+        ctx = self.to_predictor(encoded_context) + gather_tokens(pos, context)
         if t > 1:
             ctx, pos = ctx.repeat_interleave(t, 0), pos.repeat_interleave(t, 0)
         queries = self.mask_token + gather_tokens(pos, targets)
         out = self.predictor(torch.cat([ctx, queries], 1))[:, ctx.shape[1] :]
-        return self._output(jepa=_LOSSES[self.loss_name](self.from_predictor(out), goal))
+        parts = {"jepa": _LOSSES[self.loss_name](self.from_predictor(out), goal)}
+        if self.variance_weight or self.covariance_weight:
+            variance, covariance = variance_covariance_terms(encoded_context.flatten(0, 1))
+            parts.update(variance=self.variance_weight * variance, covariance=self.covariance_weight * covariance)
+        return self._output(**parts)
+
+    def _targets(self, x: torch.Tensor) -> torch.Tensor:
+        if self.target_layers == 1:
+            return self.target_encoder.tokens(x)
+        dim = self.backbone.dim
+        outputs = self.target_encoder.block_outputs(x, self.target_layers)
+        return torch.stack([F.layer_norm(h, (dim,)) for h in outputs]).mean(0)
