@@ -2,10 +2,10 @@
 
 import numpy as np
 import torch
+from benchmark_modules import load_benchmark
 
 from aekit.evaluation import effective_rank
 from aekit.ssl import make_backbone, save_backbone
-from benchmark_modules import load_benchmark
 
 bench = load_benchmark("ssl_collapse")
 

@@ -42,7 +42,7 @@ def test_block_outputs_end_where_tokens_begin_their_final_norm():
 
 
 def test_targets_average_the_last_blocks_each_layer_normed(monkeypatch):
-    import aekit.ssl.jepa as jepa
+    from aekit.ssl import jepa
 
     seen = {}
     monkeypatch.setitem(jepa._LOSSES, "mse", lambda pred, goal: seen.update(goal=goal) or F.mse_loss(pred, goal))
@@ -66,7 +66,7 @@ def test_targets_average_the_last_blocks_each_layer_normed(monkeypatch):
 
 
 def test_the_variance_and_covariance_parts_are_the_weighted_terms_of_the_context_tokens(monkeypatch):
-    import aekit.ssl.jepa as jepa
+    from aekit.ssl import jepa
 
     seen = {}
     original = jepa.variance_covariance_terms

@@ -29,7 +29,14 @@ from torch.nn import functional as F
 
 from ..nn.vit import gather_tokens, position_table, transformer
 from ..objectives.ssl_losses import variance_covariance_terms
-from .base import EMATarget, SSLMethod, check_fraction, check_non_negative, register_method, training_augment
+from .base import (
+    EMATarget,
+    SSLMethod,
+    check_fraction,
+    check_non_negative,
+    register_method,
+    training_augment,
+)
 
 
 def blocks_split(batch: int, grid: tuple[int, int], block: tuple[int, int], n_blocks: int,
