@@ -79,7 +79,16 @@ def test_the_variance_and_covariance_parts_are_the_weighted_terms_of_the_context
     torch.testing.assert_close(parts["variance"], 2.0 * variance)
     torch.testing.assert_close(parts["covariance"], 0.5 * covariance)
     torch.testing.assert_close(parts["total"], parts["jepa"] + parts["variance"] + parts["covariance"])
-    assert set(create_method("jepa", (1, 8, 8), backbone_options=VIT).loss(torch.rand(4, 1, 8, 8)).parts) == {"jepa", "total"}
+    published = create_method("jepa", (1, 8, 8), backbone_options=VIT, variance_weight=0, covariance_weight=0)
+    assert set(published.loss(torch.rand(4, 1, 8, 8)).parts) == {"jepa", "total"}
+
+
+def test_the_defaults_average_every_block_and_add_the_anti_collapse_terms():
+    m = create_method("jepa", (1, 8, 8), backbone_options=VIT)
+    assert (m.target_layers, m.variance_weight, m.covariance_weight) == (3, 2.0, 0.08)
+    assert set(m.loss(torch.rand(4, 1, 8, 8)).parts) == {"jepa", "variance", "covariance", "total"}
+    assert create_method("jepa", (1, 8, 8), backbone_options={**VIT, "depth": 1}).target_layers == 1
+    assert m.spec["options"]["target_layers"] == "all"  # a saved method rebuilds for its own depth
 
 
 def test_the_variance_term_spreads_collapsed_context_features():
@@ -96,9 +105,10 @@ def test_the_variance_term_spreads_collapsed_context_features():
 
 
 @pytest.mark.parametrize("option, bad, message", [
-    ("target_layers", 0, "target_layers must be an int in \\[1, 3\\]"),
-    ("target_layers", 4, "target_layers must be an int in \\[1, 3\\]"),
-    ("target_layers", 2.0, "target_layers must be an int"),
+    ("target_layers", 0, "target_layers must be 'all' or an int in \\[1, 3\\]"),
+    ("target_layers", 4, "target_layers must be 'all' or an int in \\[1, 3\\]"),
+    ("target_layers", 2.0, "target_layers must be 'all' or an int"),
+    ("target_layers", "last", "target_layers must be 'all' or an int"),
     ("variance_weight", -1.0, "variance_weight must be a number >= 0"),
     ("covariance_weight", "x", "covariance_weight must be a number >= 0"),
 ])

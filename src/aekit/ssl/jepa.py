@@ -84,15 +84,19 @@ class IJEPA(SSLMethod):
     image at random, 0.3-1.0 of its area; ``"small_gray"`` is that crop plus a flip), ``None``: the
     images as they are. Not applied in ``eval`` mode. ``target_layers``: the targets are the
     average of the target encoder's last this many blocks, each layer-normed (data2vec's targets;
-    1: its output, as I-JEPA). ``variance_weight`` and ``covariance_weight``: VICReg's
-    anti-collapse terms on the context encoder's tokens (each token a row), as C-JEPA adds them
-    (Mo & Tong 2024); 0 (the default) leaves I-JEPA as published.
+    ``"all"``: every block; 1: its output alone, as I-JEPA). ``variance_weight`` and
+    ``covariance_weight``: VICReg's anti-collapse terms on the context encoder's tokens (each token
+    a row), as C-JEPA adds them to I-JEPA (Mo & Tong 2024). ``target_layers=1,
+    variance_weight=0, covariance_weight=0`` is I-JEPA as published.
 
-    The defaults (one larger block, 0.4-0.6 of the image; a 3-block predictor 64 wide; momentum
-    0.996) were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20 epochs
-    on 20k images): over the earlier (0.15-0.3, 2 blocks 32 wide, 0.99), then over (0.3-0.5,
-    3 blocks 32 wide, 0.996), whose 3 x 3 readout they beat 0.8253 to 0.8208. None reaches raw
-    pixels there (0.8353 on validation): see docs/self_supervised.md.
+    The defaults were chosen on validation data (benchmarks/ssl_defaults.py, Fashion-MNIST, 20
+    epochs on 20k images, the 3 x 3 readout; raw pixels 0.8353). Masking: one larger block, 0.4-0.6
+    of the image; a 3-block predictor 64 wide; momentum 0.996 (0.8253, over the paper's smaller
+    blocks and other sizes). Published I-JEPA collapses into few directions on small images (its
+    features' effective rank falls below a random-init ViT's), so the defaults add the
+    anti-collapse terms (variance 2.0, covariance 0.08: 0.8425; 1.0 / 0.04: 0.8380; 4.0 / 0.16:
+    0.8265) and average every block's output into the targets (with those terms: 0.8459, the
+    defaults). See docs/self_supervised.md.
     """
 
     needs_image = True
@@ -111,9 +115,9 @@ class IJEPA(SSLMethod):
         readout: str = "context",
         loss: str = "mse",
         augment: str | list[dict[str, Any]] | None = None,
-        target_layers: int = 1,
-        variance_weight: float = 0.0,
-        covariance_weight: float = 0.0,
+        target_layers: int | str = "all",
+        variance_weight: float = 2.0,
+        covariance_weight: float = 0.08,
     ) -> None:
         if backbone != "vit":
             raise ValueError(f"jepa needs backbone='vit' (it encodes a subset of patches), got {backbone!r}")
@@ -136,8 +140,11 @@ class IJEPA(SSLMethod):
             raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
         self.loss_name = loss
         depth = len(vit.blocks.layers)
+        if target_layers == "all":
+            target_layers = depth
         if not isinstance(target_layers, int) or isinstance(target_layers, bool) or not 1 <= target_layers <= depth:
-            raise ValueError(f"target_layers must be an int in [1, {depth}] (the backbone's depth), got {target_layers!r}")
+            raise ValueError(f"target_layers must be 'all' or an int in [1, {depth}] (the backbone's depth), "
+                             f"got {target_layers!r}")
         self.target_layers = target_layers
         self.variance_weight = check_non_negative(variance_weight, "variance_weight")
         self.covariance_weight = check_non_negative(covariance_weight, "covariance_weight")
