@@ -61,3 +61,22 @@ def test_a_folder_saved_before_pinning_names_the_unrecorded_options(tmp_path):
     (tmp_path / "old" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelFolderError, match=r"does not record the method's options \[.*'decoder_depth'.*\].*'decoder_depth': 3"):
         load_method(tmp_path / "old")
+
+
+def test_a_jepa_saved_before_the_anti_collapse_options_keeps_training_as_published(tmp_path):
+    import json
+
+    from aekit.ssl.jepa import IJEPA
+
+    model = _build("jepa", target_layers=1, variance_weight=0.0, covariance_weight=0.0)
+    save_method(model, tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    for name in IJEPA.unrecorded_options:  # as folders were written before these options existed
+        del config["ssl_method"]["options"][name]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    loaded = load_method(tmp_path / "old")
+    assert (loaded.target_layers, loaded.variance_weight, loaded.covariance_weight) == (1, 0.0, 0.0)
+    assert set(loaded.train().loss(torch.rand(4, 1, 8, 8)).parts) == {"jepa", "total"}
+    # a folder that records the options keeps them, defaults included
+    save_method(_build("jepa"), tmp_path / "new")
+    assert load_method(tmp_path / "new").variance_weight == 2.0

@@ -105,6 +105,9 @@ class SSLMethod(nn.Module, abc.ABC):
 
     method_name = "base"
     needs_image = False
+    # Options added after the method could first be saved, with the values that reproduce what it
+    # did then: a saved spec without them is rebuilt with these, not with today's defaults.
+    unrecorded_options: dict[str, Any] = {}
 
     def __init__(
         self,

@@ -100,6 +100,7 @@ class IJEPA(SSLMethod):
     """
 
     needs_image = True
+    unrecorded_options = {"target_layers": 1, "variance_weight": 0.0, "covariance_weight": 0.0}
 
     def __init__(
         self,

@@ -27,7 +27,7 @@ from torch import nn
 
 from ..io import ModelFolderError, explain_unrecorded, load_state_checked, read_model_folder, write_model_folder
 from .backbones import make_backbone
-from .base import SSLMethod, create_method
+from .base import METHODS, SSLMethod, create_method
 
 
 UNSAVEABLE = ("this backbone was given as an nn.Module instance (not built by name by aekit.ssl.make_backbone), so "
@@ -98,7 +98,8 @@ def load_method(path: str | os.PathLike, device: str | torch.device = "cpu") -> 
     if not isinstance(spec, dict) or "backbone" in config:
         raise ModelFolderError(f"{str(path)!r} holds no saved SSL method (use load_backbone for a backbone folder)")
     try:
-        model = create_method(spec["method"], spec["input_shape"], **spec["options"])
+        options = {**METHODS.get(spec["method"]).unrecorded_options, **spec["options"]}
+        model = create_method(spec["method"], spec["input_shape"], **options)
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFolderError(f"{str(path)!r}: the saved method cannot be rebuilt: {err}") from None
     try:
