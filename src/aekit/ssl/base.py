@@ -19,7 +19,7 @@ import abc
 import copy
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -107,7 +107,7 @@ class SSLMethod(nn.Module, abc.ABC):
     needs_image = False
     # Options added after the method could first be saved, with the values that reproduce what it
     # did then: a saved spec without them is rebuilt with these, not with today's defaults.
-    unrecorded_options: dict[str, Any] = {}
+    unrecorded_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,

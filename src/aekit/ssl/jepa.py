@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -100,7 +100,7 @@ class IJEPA(SSLMethod):
     """
 
     needs_image = True
-    unrecorded_options = {"target_layers": 1, "variance_weight": 0.0, "covariance_weight": 0.0}
+    unrecorded_options: ClassVar[dict[str, Any]] = {"target_layers": 1, "variance_weight": 0.0, "covariance_weight": 0.0}
 
     def __init__(
         self,

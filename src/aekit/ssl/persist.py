@@ -25,10 +25,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..io import ModelFolderError, explain_unrecorded, load_state_checked, read_model_folder, write_model_folder
+from ..io import (
+    ModelFolderError,
+    explain_unrecorded,
+    load_state_checked,
+    read_model_folder,
+    write_model_folder,
+)
 from .backbones import make_backbone
 from .base import METHODS, SSLMethod, create_method
-
 
 UNSAVEABLE = ("this backbone was given as an nn.Module instance (not built by name by aekit.ssl.make_backbone), so "
               "it cannot be rebuilt from JSON: register its constructor with aekit.register_backbone(name) and pass "
