@@ -2,6 +2,9 @@
 block of patches from the visible context. A ViT context encoder sees the context patches; an EMA
 target encoder sees the whole image; a narrow transformer predictor gets the context tokens plus
 mask tokens at the block's positions and regresses the target encoder's (layer-normed) tokens.
+By default two additions keep it from collapsing on small data: C-JEPA's variance and covariance
+terms on the context tokens and data2vec's targets (every block's output averaged); see
+:class:`IJEPA`.
 
 Simplified: the target blocks' size is drawn once per batch, so every image has the same number of
 target patches; the context is every patch outside the blocks (the paper's context is itself a
@@ -12,8 +15,8 @@ Examples
 >>> import torch
 >>> from aekit.ssl import create_method
 >>> m = create_method("jepa", (1, 8, 8), backbone_options={"patch_size": 2, "dim": 16, "depth": 1, "heads": 2})
->>> sorted(m.loss(torch.rand(4, 1, 8, 8)).parts)
-['jepa', 'total']
+>>> sorted(m.loss(torch.rand(4, 1, 8, 8)).parts)  # the prediction loss and the anti-collapse terms
+['covariance', 'jepa', 'total', 'variance']
 """
 
 from __future__ import annotations
