@@ -135,9 +135,12 @@ class SmallViT(nn.Module):
         self.head = nn.Identity() if out_features is None else nn.Linear(dim, out_features)
         self.out_features = dim if out_features is None else out_features
 
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.patch_embed(patchify(x, self.patch_size)) + self.pos_embed
+
     def tokens(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """Encoded tokens (B, K, dim) of the patches ``keep`` (B, K), or of all patches."""
-        t = self.patch_embed(patchify(x, self.patch_size)) + self.pos_embed
+        t = self._embed(x)
         if keep is not None:
             t = gather_tokens(t, keep)
         return self.norm(self.blocks(t))
@@ -147,7 +150,7 @@ class SmallViT(nn.Module):
         the final norm (data2vec and I-JEPA variants average them into regression targets)."""
         if not isinstance(last, int) or isinstance(last, bool) or not 1 <= last <= len(self.blocks.layers):
             raise ValueError(f"last must be an int in [1, {len(self.blocks.layers)}] (the ViT's depth), got {last!r}")
-        t = self.patch_embed(patchify(x, self.patch_size)) + self.pos_embed
+        t = self._embed(x)
         outputs = []
         for layer in self.blocks.layers:
             t = layer(t)
