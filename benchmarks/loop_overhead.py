@@ -181,6 +181,15 @@ def report(rows: list[dict], args: argparse.Namespace, load_start: str, command:
     return "\n".join(lines)
 
 
+def region_name(args: argparse.Namespace, cpu: str) -> str:
+    """The marked region of BENCHMARKS.md a ``--write`` run replaces: one per thread count, batch
+    list, variant and CPU model, so that runs split to fit a busy machine (e.g. one batch size per
+    command) each keep their own table, command and load, and a run on another CPU adds its tables
+    beside the others instead of replacing them."""
+    variant = (" --guard-rail" if args.guard_rail else "") + (" --flush-denormal" if args.flush_denormal else "")
+    return f"{REGION} --threads {args.threads} --batches {args.batches}{variant} on {cpu}"
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -217,10 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report(rows, args, load_start, command)
     print(f"\n{text}\n({(time.perf_counter() - started) / 60:.1f} minutes)")
     if args.write:
-        # One region per thread count and batch list, so that runs split to fit a busy machine
-        # (e.g. one batch size per command) each keep their own table, command and load.
-        variant = (" --guard-rail" if args.guard_rail else "") + (" --flush-denormal" if args.flush_denormal else "")
-        replace_region(ROOT / "BENCHMARKS.md", f"{REGION} --threads {args.threads} --batches {args.batches}{variant}", text)
+        replace_region(ROOT / "BENCHMARKS.md", region_name(args, cpu_model()), text)
         print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
 
 

@@ -147,7 +147,7 @@ def pixel_classifier_backbone(shape) -> nn.Module:
 
 # ----------------------------------------------------------------------------- pretraining
 def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, lr: float, seed: int,
-             warmup: float = 0.05, clock: str = "wall") -> dict:
+             warmup: float = 0.05, clock: str = "wall", weight_decay: float = 1e-5) -> dict:
     """Train until ``seconds`` of wall-clock time (``clock="cpu"``: of this process's CPU time,
     all threads) have passed, checked before every step.
 
@@ -156,7 +156,7 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
     over that time, which fit's per-epoch schedulers cannot express.
     """
     method = method.to(memory_format=torch.channels_last)  # faster convolutions on the CPU
-    optimizer = torch.optim.AdamW([p for p in method.parameters() if p.requires_grad], lr=lr, weight_decay=1e-5)
+    optimizer = torch.optim.AdamW([p for p in method.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
     X = torch.as_tensor(X, dtype=torch.float32)
     batch_size = min(batch_size, len(X))
     gen = torch.Generator().manual_seed(seed)
@@ -172,7 +172,7 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
                 method.to(memory_format=torch.contiguous_format).eval()
                 return {"steps": steps, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
                         "final_loss": float(np.mean(losses[-20:])) if losses else None, "batch_size": batch_size,
-                        "lr": lr, "epochs": steps * batch_size / len(X)}
+                        "lr": lr, "weight_decay": weight_decay, "epochs": steps * batch_size / len(X)}
             scale = frac / warmup if frac < warmup else 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup)))
             for group in optimizer.param_groups:
                 group["lr"] = lr * scale
@@ -315,8 +315,9 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
         entry["options"] = method_options(method_name, args.options)
         entry["budget_minutes"] = minutes
         entry["long"] = name.endswith(LONG_SUFFIX)
-        entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed)
-        backbone = method.backbone
+        entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed,
+                                     weight_decay=args.weight_decay)
+        backbone = method.readout_backbone  # the encoder the method is read out with (jepa: context or EMA target)
     t0 = time.perf_counter()
     n_probe = min(args.probe_rows or n_fit, n_fit)
     rows = np.r_[0:n_probe, n_fit : len(Xtr)]  # the probe's fit rows, then the validation rows
@@ -411,6 +412,20 @@ def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
     return out
 
 
+def cpu_note(results: dict) -> list[str]:
+    """A line naming each CPU and its rows when the rows were trained on more than one: a wall-clock
+    budget buys a different number of steps on each."""
+    by_cpu: dict[str, list[str]] = {}
+    for name, entry in results["entries"].items():
+        cpu = entry.get("machine_at_start", {}).get("cpu")
+        if cpu:
+            by_cpu.setdefault(cpu, []).append(name)
+    if len(by_cpu) < 2:
+        return []
+    return ["Rows from more than one CPU (the same budget buys each a different number of steps): "
+            + "; ".join(f"{cpu}: {', '.join(names)}" for cpu, names in by_cpu.items()) + "."]
+
+
 def page(results: dict, command: str) -> str:
     m = results.get("machine", {})
     entries = results["entries"].values()
@@ -425,6 +440,7 @@ def page(results: dict, command: str) -> str:
         f"Command: `{command}` (after the `--select` steps recorded in the JSON file beside this page).",
         (f"Machine: {m.get('cpu', '?')}, torch {m.get('torch', '?')}, {m.get('torch_threads', '?')} torch threads in "
          "the step that wrote this page; each entry's threads and load average are in the JSON file."),
+        *cpu_note(results),
         "",
         (f"Pretraining budgets: {budgets} minutes of wall clock; seed (initial weights, batch order): {seeds}. Each row's final linear probe and kNN bank "
          f"use its first `refit_rows` training images (here {refit_rows}; a `[probe all]` row: all of them). "
@@ -473,6 +489,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "50,000 fit rows); C is still chosen on the last 10,000")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate (warm-up + cosine over the budget)")
+    p.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay during pretraining")
     p.add_argument("--finetune-epochs", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from benchmark_modules import load_benchmark
 
 bench = load_benchmark("ssl_table")
@@ -136,3 +137,39 @@ def test_the_seed_is_recorded_and_draws_other_initial_weights(tmp_path):
         assert entry["seed"] == seed
         features[seed] = np.load(entry["features_path"])
     assert features[0].shape == features[1].shape and not np.allclose(features[0], features[1])
+
+
+def test_a_method_is_read_out_with_its_readout_encoder_and_the_weight_decay_is_recorded(tmp_path, monkeypatch):
+    built = []
+
+    def small_jepa(name, shape, seed, extra=None):
+        # the table's ViT (patch 7) does not fit 8 x 8 digits: the same method with 2 x 2 patches
+        torch.manual_seed(seed)
+        built.append(bench.create_method(name, shape, backbone="vit", **bench.method_options(name, extra),
+                                         backbone_options={"patch_size": 2, "dim": 16, "depth": 1, "heads": 2}))
+        return built[-1]
+
+    monkeypatch.setattr(bench, "build", small_jepa)
+    monkeypatch.setattr(bench, "image_methods", lambda shape: ["jepa"])
+    bench.main(["--select", "--methods", "jepa", "--controls", "", "--budget-minutes", "0.01",
+                "--options", '{"readout": "target"}', "--tag", "tgt", "--weight-decay", "0.05",
+                "--probe-rows", "600", "--data", "digits", "--workdir", str(tmp_path), "--threads", "1"])
+    entry = json.loads((tmp_path / "ssl_table.json").read_text())["entries"]["jepa+tgt"]
+    assert entry["pretrain"]["weight_decay"] == 0.05 and entry["pretrain"]["steps"] >= 1
+    method = built[0]
+    saved = bench.load_backbone(entry["backbone_path"]).state_dict()
+    # I-JEPA read out with its EMA target encoder, as the option asks, not the context encoder it trains
+    target, context = method.target_encoder.state_dict(), method.backbone.state_dict()
+    assert all(torch.equal(saved[k], target[k]) for k in target)
+    assert not all(torch.equal(saved[k], context[k]) for k in context)
+
+
+def test_the_page_names_each_cpu_when_rows_ran_on_more_than_one():
+    def entry(cpu):
+        return {"kind": "control", "architecture": "pixels", "probe_rows": 10, "machine_at_start": {"cpu": cpu}}
+
+    one = {"entries": {"a": entry("Intel X"), "b": entry("Intel X")}}
+    assert bench.cpu_note(one) == []
+    two = {"entries": {"a": entry("Intel X"), "b": entry("AMD Y"), "c": entry("Intel X")}}
+    assert bench.cpu_note(two) == ["Rows from more than one CPU (the same budget buys each a different number of "
+                                   "steps): Intel X: a, c; AMD Y: b."]

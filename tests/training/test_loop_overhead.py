@@ -170,6 +170,12 @@ def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
     assert ("grad_clip=1000: not the goal's setting" in text) == guard_rail
     assert ("this run shows the share of the guard rail" in text) == guard_rail
     assert ("both with denormals flushed to zero" in text) == ("set_flush_denormal(True)" in text) == flush
+    # each CPU keeps its own tables in BENCHMARKS.md
+    args = argparse.Namespace(threads=2, batches="128,512", guard_rail=guard_rail, flush_denormal=flush)
+    intel, amd = module.region_name(args, "Intel(R) Xeon(R) Processor"), module.region_name(args, "AMD EPYC")
+    assert intel != amd and amd.startswith("benchmarks/loop_overhead.py --threads 2 --batches 128,512")
+    assert intel.endswith(" on Intel(R) Xeon(R) Processor")
+    assert ("--flush-denormal" in amd) == flush
 
 
 def _running_sums(steps):
