@@ -15,6 +15,7 @@ The public names, by concept (docs/architecture.md shows where each lives):
   ``export`` writes an encoder, decoder or whole autoencoder as ONNX or a ``torch.export`` program.
 """
 
+from . import _numerics  # noqa: F401  (first: MKL's reproducible mode, before any matrix product)
 from ._version import __version__
 
 # -- estimators (scikit-learn API) ------------------------------------------------------------------

@@ -7,6 +7,8 @@ of 4,096, and oneDNN picks other bf16 kernels by batch size too. :func:`infer_ro
 forward pass one shape: it cuts the rows into blocks of exactly ``block`` rows, the last one padded
 with copies of its last row, so a row goes through the same kernels whether it is scored alone, in
 a batch of 7 or among a million (and a thread count splits that shape the same way every time).
+Within one shape, a row's position can matter too: MKL's default kernels on an AMD EPYC (AVX2)
+did so for some output widths, which :mod:`aekit._numerics` removes when aekit is imported.
 
 Every inference method of every estimator (``transform``, ``reconstruct``, ``score_samples``,
 ``predict_proba``, ``decision_function``, ...) and the model-level helpers (:func:`aekit.evaluation.elbo`,
