@@ -79,4 +79,4 @@ def test_no_import_cycles_inside_the_package():
 
 def test_the_root_holds_packages_not_loose_modules():
     loose = sorted(p.name for p in ROOT.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
-    assert loose == ["_files.py", "_version.py", "registry.py"]  # shared plumbing; every part family is a package
+    assert loose == ["_files.py", "_numerics.py", "_version.py", "registry.py"]  # shared plumbing; every part family is a package
