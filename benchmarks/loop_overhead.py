@@ -6,6 +6,7 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --only short --batches 128          # one part
     python benchmarks/loop_overhead.py --batches 128 --guard-rail          # grad_clip=1000's share
     python benchmarks/loop_overhead.py --flush-denormal                    # both with denormals flushed
+    python benchmarks/loop_overhead.py --repeats 11 --aa                   # with an A/A control of the noise
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
   random_state=0, device="cpu")``, every other option at its default: the ``deep`` recipe
@@ -19,9 +20,11 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
   ``torch.randperm`` and index slices of the in-memory tensor, ``F.mse_loss``, no clipping. Its time
   includes building the network and the optimizer.
 
-Both run in this one process with the same torch thread count, alternating (hand, aekit) within
-each of ``--repeats`` rounds, after one untimed warm-up of each; the median of each is reported
-and the ratio is median(aekit) / median(hand). 'short' is 2 epochs over ``--rows`` rows (what
+Both run in this one process with the same torch thread count, once each in every one of
+``--repeats`` rounds, the order turned by one place a round (hand, aekit; aekit, hand; ...), after
+one untimed warm-up of each; the median of each is reported and the ratio is median(aekit) /
+median(hand). ``--aa`` adds the hand loop once more to every round, as an A/A control: its ratio
+to the hand loop is what the machine's noise alone makes of a comparison. 'short' is 2 epochs over ``--rows`` rows (what
 exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the same rows. Needs
 Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
@@ -108,18 +111,27 @@ def load_rows(n: int) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(train.X, dtype=np.float32).reshape(len(train.X), -1)[:n])
 
 
-def measure(X: np.ndarray, batches: list[int], lengths: dict[str, int], repeats: int, **options) -> list[dict]:
+def measure(X: np.ndarray, batches: list[int], lengths: dict[str, int], repeats: int, aa: bool = False,
+            **options) -> list[dict]:
     rows = []
     for batch in batches:
         for name, epochs in lengths.items():
-            times, cpu = alternate_timed({"hand": lambda b=batch, e=epochs: hand_fit(X, b, e),
-                                          "aekit": lambda b=batch, e=epochs: aekit_fit(X, b, e, **options)}, repeats)
+            contenders = {"hand": lambda b=batch, e=epochs: hand_fit(X, b, e),
+                          "aekit": lambda b=batch, e=epochs: aekit_fit(X, b, e, **options)}
+            if aa:  # the same hand loop once more: what this machine's noise alone makes of a ratio
+                contenders["hand again"] = contenders["hand"]
+            times, cpu = alternate_timed(contenders, repeats)
             row = {"batch": batch, "fit": name, "epochs": epochs, "hand": times["hand"], "aekit": times["aekit"],
                    "ratio": med(times["aekit"]) / med(times["hand"]),
                    "cpu ratio": med(cpu["aekit"]) / med(cpu["hand"])}
+            if aa:
+                row["hand again"] = times["hand again"]
+                row["aa ratio"] = med(times["hand again"]) / med(times["hand"])
             print(f"batch {batch} {name} ({epochs} epochs): hand {fmt_times(row['hand'])}, aekit "
                   f"{fmt_times(row['aekit'])}, ratio {row['ratio']:.3f} (CPU time {row['cpu ratio']:.3f}; "
-                  f"per round {fmt_paired(row)})", flush=True)
+                  f"per round {fmt_paired(row)})"
+                  + (f"; A/A: hand again / hand {row['aa ratio']:.3f}, per round {fmt_paired(row, 'hand again')}"
+                     if aa else ""), flush=True)
             rows.append(row)
     return rows
 
@@ -133,29 +145,37 @@ def describe_cpu() -> str:
 
 def alternate_timed(contenders: dict, repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Like the speed harness's ``alternate``, also recording the process's CPU time: on a machine
-    shared with other jobs it counts the work done, not the time spent waiting for a core."""
+    shared with other jobs it counts the work done, not the time spent waiting for a core. The
+    order turns by one place each round (hand, aekit; aekit, hand; ...), so that no contender
+    always runs right after the same other one or always first in its round."""
     wall: dict[str, list[float]] = {name: [] for name in contenders}
     cpu: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, run in contenders.items():
+    for index in range(repeats):
+        for name in round_order(list(contenders), index):
             start, start_cpu = time.perf_counter(), time.process_time()
-            run()
+            contenders[name]()
             wall[name].append(time.perf_counter() - start)
             cpu[name].append(time.process_time() - start_cpu)
     return wall, cpu
 
 
-def paired_ratios(row: dict) -> tuple[float, float, float]:
-    """The median and quartiles of the per-round ratios aekit / hand. The two fits of a round run
-    back to back, so a neighbour's load that comes and goes over minutes moves both alike: the
+def round_order(names: list[str], index: int) -> list[str]:
+    """The contenders of round ``index``, turned by ``index`` places."""
+    shift = index % len(names)
+    return names[shift:] + names[:shift]
+
+
+def paired_ratios(row: dict, contender: str = "aekit") -> tuple[float, float, float]:
+    """The median and quartiles of the per-round ratios ``contender`` / hand. The fits of a round
+    run back to back, so a neighbour's load that comes and goes over minutes moves them alike: the
     spread of these ratios is the measurement's own noise, which the ratio of medians hides."""
-    ratios = np.asarray(row["aekit"]) / np.asarray(row["hand"])
+    ratios = np.asarray(row[contender]) / np.asarray(row["hand"])
     q25, q50, q75 = np.quantile(ratios, [0.25, 0.5, 0.75])
     return float(q50), float(q25), float(q75)
 
 
-def fmt_paired(row: dict) -> str:
-    q50, q25, q75 = paired_ratios(row)
+def fmt_paired(row: dict, contender: str = "aekit") -> str:
+    q50, q25, q75 = paired_ratios(row, contender)
     return f"{q50:.3f} ({q25:.3f}-{q75:.3f})"
 
 
@@ -164,11 +184,20 @@ def fmt_times(ts: list[float]) -> str:
 
 
 def report(rows: list[dict], args: argparse.Namespace, load_start: str, command: str) -> str:
+    aa = all("aa ratio" in r for r in rows)
     table = [[r["batch"], f"{r['fit']} ({r['epochs']} epochs)", fmt_times(r["hand"]), fmt_times(r["aekit"]),
               f"{r['ratio']:.3f}", "**met**" if r["ratio"] <= GOAL else "**not met**", fmt_paired(r),
-              f"{r['cpu ratio']:.3f}"]
+              f"{r['cpu ratio']:.3f}"] + ([f"{r['aa ratio']:.3f}", fmt_paired(r, "hand again")] if aa else [])
              for r in rows]
     met = all(r["ratio"] <= GOAL for r in rows)
+    aa_columns = ["A/A: hand again / hand", "A/A per round"] if aa else []
+    aa_text = ""
+    if aa:
+        low, high = min(r["aa ratio"] for r in rows), max(r["aa ratio"] for r in rows)
+        aa_text = (f"The A/A columns time the hand loop a second time in every round, as a third contender: "
+                   f"the same code, so any distance from 1 is this machine's noise. Here its ratio of medians "
+                   f"spans {low:.3f}-{high:.3f}; an aekit / hand ratio inside that span is not told apart from "
+                   f"no difference by this run.\n")
     batches = ", ".join(str(b) for b in dict.fromkeys(r["batch"] for r in rows))
     lines = [
         f"### Autoencoder.fit / fused-Adam hand loop: batch {batches}, {torch.get_num_threads()} thread(s)"
@@ -177,16 +206,18 @@ def report(rows: list[dict], args: argparse.Namespace, load_start: str, command:
         (f"Written by `{command}`. CPU: {describe_cpu()}, {torch.get_num_threads()} torch thread(s), OMP_WAIT_POLICY "
          f"{OMP_WAIT_POLICY}, torch "
          f"{torch.__version__}, aekit {aekit.__version__}; {args.rows} Fashion-MNIST training rows, float32. "
-         f"{args.repeats} alternating repeats, median (min-max in brackets); ratio = median aekit / median hand. "
+         f"{args.repeats} rounds, each running every contender once in an order turned by one place a round; "
+         f"median (min-max in brackets); ratio = median aekit / median hand. "
          f"The settings are in the docstring of `benchmarks/loop_overhead.py`.\n"),
         f"- load at start: `{load_start}`\n- load at end: `{uptime()}`\n",
         markdown_table(["batch", "fit", "hand, fused Adam: s", "aekit Autoencoder.fit: s", "aekit / hand",
-                        f"<= {GOAL}", "per round: median (quartiles)", "aekit / hand, CPU time"], table),
+                        f"<= {GOAL}", "per round: median (quartiles)", "aekit / hand, CPU time", *aa_columns], table),
         ("The goal is on wall-clock time (the issue's measure): the ratio of the medians. The 'per round' "
          "column gives the median and quartiles of each round's own ratio (its two fits ran back to back): "
          "their spread is how far this machine's noise moves one comparison. The last column divides the "
          "medians of the process's CPU time instead: less disturbed by other jobs on a shared machine; with "
          "several threads it also counts threads waiting at OpenMP barriers.\n"),
+        *([aa_text] if aa_text else []),
         (f"Goal (every row <= {GOAL}): {'**met**' if met else '**not met**'} in this run."
          + (" The goal is for the defaults (grad_clip='auto': none with Adam); this run shows the share of "
             "the guard rail (grad_clip=1000)." if args.guard_rail else "")
@@ -218,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batches", default="128,512", help="comma-separated batch sizes (default 128,512)")
     parser.add_argument("--only", choices=["short", "long"], default=None, help="run one of the two fit lengths")
     parser.add_argument("--repeats", type=int, default=3, help="alternating repeats (default 3)")
+    parser.add_argument("--aa", action="store_true",
+                        help="also time the hand loop a second time each round (an A/A control: the machine's noise)")
     parser.add_argument("--write", action="store_true", help="replace this script's section of BENCHMARKS.md")
     parser.add_argument("--guard-rail", action="store_true",
                         help="aekit with grad_clip=1000 (the default before 'auto'): the guard rail's share of the cost")
@@ -239,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         aekit_fit(X[:2048], batch, 1)
     started = time.perf_counter()
     options = {"grad_clip": 1000.0} if args.guard_rail else {}
-    rows = measure(X, batches, lengths, args.repeats, **options)
+    rows = measure(X, batches, lengths, args.repeats, aa=args.aa, **options)
     command = "python benchmarks/loop_overhead.py " + " ".join(argv)
     text = report(rows, args, load_start, command)
     print(f"\n{text}\n({(time.perf_counter() - started) / 60:.1f} minutes)")

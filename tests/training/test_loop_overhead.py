@@ -180,6 +180,40 @@ def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
     assert ("--flush-denormal" in amd) == flush
 
 
+
+def test_the_overhead_rounds_turn_their_order_and_the_aa_control_is_reported():
+    import argparse
+
+    module = _loop_overhead()
+    assert [module.round_order(["hand", "aekit"], i) for i in range(3)] == [
+        ["hand", "aekit"], ["aekit", "hand"], ["hand", "aekit"]]
+    assert module.round_order(["a", "b", "c"], 4) == ["b", "c", "a"]
+    calls = []
+    wall, cpu = module.alternate_timed({"hand": lambda: calls.append("hand"), "aekit": lambda: calls.append("aekit")}, 3)
+    assert calls == ["hand", "aekit", "aekit", "hand", "hand", "aekit"]
+    assert len(wall["hand"]) == len(cpu["aekit"]) == 3
+    rows = [{"batch": 512, "fit": "long", "epochs": 10, "hand": [1.0, 1.0, 1.0], "aekit": [1.02, 1.02, 1.02],
+             "ratio": 1.02, "cpu ratio": 1.01, "hand again": [0.96, 1.0, 1.04], "aa ratio": 1.0}]
+    args = argparse.Namespace(rows=100, repeats=3, guard_rail=False, flush_denormal=False)
+    text = module.report(rows, args, "load", "python benchmarks/loop_overhead.py --aa")
+    assert "| 1.020 | **met** | 1.020 (1.020-1.020) | 1.010 | 1.000 | 1.000 (0.980-1.020) |" in text
+    assert "A/A: hand again / hand" in text and "spans 1.000-1.000" in text
+    del rows[0]["hand again"], rows[0]["aa ratio"]
+    assert "A/A" not in module.report(rows, args, "load", "python benchmarks/loop_overhead.py")
+
+
+def _loop_overhead():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_overhead.py"
+    spec = importlib.util.spec_from_file_location("loop_overhead_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
 def _running_sums(steps):
     """The loss-part sums as the loop kept them before: a float32 running sum on the device, one
     stack, multiply and add each step."""
