@@ -24,9 +24,9 @@ Both run in this one process with the same torch thread count, once each in ever
 ``--repeats`` rounds, the order turned by one place a round (hand, aekit; aekit, hand; ...), after
 one untimed warm-up of each; the median of each is reported and the ratio is median(aekit) /
 median(hand). ``--aa`` adds the hand loop once more to every round, as an A/A control: its ratio
-to the hand loop is what the machine's noise alone makes of a comparison. 'short' is 2 epochs over ``--rows`` rows (what
-exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the same rows. Needs
-Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
+to the hand loop is what the machine's noise alone makes of a comparison. 'short' is 2 epochs over
+``--rows`` rows (what exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the
+same rows. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
 
 from __future__ import annotations

@@ -153,15 +153,8 @@ def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
 @pytest.mark.parametrize("guard_rail, flush", [(False, False), (True, False), (False, True)])
 def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
     import argparse
-    import importlib.util
-    import sys
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_overhead.py"
-    spec = importlib.util.spec_from_file_location("loop_overhead_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = _loop_overhead()
     rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0, 1.1, 1.2], "aekit": [1.0, 1.04, 1.3],
              "ratio": 1.04 / 1.1, "cpu ratio": 0.99}]
     args = argparse.Namespace(rows=100, repeats=3, guard_rail=guard_rail, flush_denormal=flush)
