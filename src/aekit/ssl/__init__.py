@@ -8,6 +8,7 @@ Every method is an ``nn.Module`` with ``loss(x) -> LossOutput`` (trained by :fun
 - joint embedding: ``simclr``, ``moco``, ``byol``, ``simsiam``, ``barlow_twins``, ``vicreg``, ``dino``,
   ``jepa`` (the view-based ones take ``n_local_crops``: multi-crop, see :mod:`.views`)
 - metric learning: ``triplet`` (triplet or margin contrastive loss, mined in the batch; labels optional)
+- several pretext tasks on one backbone: ``multitask`` (``tasks=["rotation", "inpainting"]``)
 
 Examples
 --------
@@ -19,7 +20,7 @@ Examples
 """
 
 from . import augid, barlow, byol, colorization, dino, inpainting, jepa, jigsaw, masking, moco, rotation  # noqa: F401
-from . import simclr, triplet, vicreg  # noqa: F401
+from . import multitask, simclr, triplet, vicreg  # noqa: F401
 from ..transforms.augment import AUGMENTATIONS, PRESETS, Augment, register_augmentation
 from .backbones import BACKBONES, make_backbone, make_head, projection_head, register_backbone
 from .base import METHODS, EMATarget, SSLMethod, create_method, list_methods, register_method

@@ -95,7 +95,7 @@ def create_method(name: str, input_shape: int | Sequence[int], **options: Any) -
                          f"{method_options(cls)}") from None
     # a backbone given as an nn.Module instance has no JSON that rebuilds it: nor has the method
     model.spec = None if isinstance(options.get("backbone"), nn.Module) else {
-        "method": name, "input_shape": list(shape), "options": _pinned_options(cls, options)}
+        "method": name, "input_shape": list(shape), "options": model.recorded_options(_pinned_options(cls, options))}
     return model
 
 
@@ -137,6 +137,11 @@ class SSLMethod(nn.Module, abc.ABC):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Backbone features (B, feature_dim) of ``x``: the representation users keep."""
         return self.readout_backbone(x)
+
+    def recorded_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The options saved in ``spec`` (``options`` with the defaults pinned); a method that holds
+        other methods pins theirs too."""
+        return options
 
     @abc.abstractmethod
     def loss(self, x: torch.Tensor) -> LossOutput:
