@@ -32,7 +32,8 @@ class SelfSupervised(ModelFolderMixin, TransformerMixin, BaseEstimator):
     ----------
     method : str, default="simclr"
         A name from :func:`aekit.ssl.list_methods` ("rotation", "jigsaw", "simclr", "byol", "dino",
-        "mae", "masked_features", "triplet", ...). "triplet" also uses the labels given to ``fit``.
+        "mae", "masked_features", "triplet", ...). "triplet" also uses the labels given to ``fit``;
+        "multitask" trains several of them on one backbone (``method_options={"tasks": [...]}``).
     backbone : str or nn.Module, optional
         "mlp", "conv", "resnet", "vit" or a name given to :func:`aekit.register_backbone` (default:
         conv for images, mlp for vectors; vit for mae/jepa); or your own ``nn.Module`` that maps a
