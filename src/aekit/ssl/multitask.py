@@ -76,6 +76,9 @@ class MultiTask(SSLMethod):
         the sum of the tasks' steps.
 
     The loss's parts are the tasks' weighted losses by method name, so the history shows each.
+    What users keep is the shared backbone (with I-JEPA as a task: its context encoder, not the EMA
+    target it would read out alone). Tasks get no labels: ``triplet`` here mines its positives from
+    two views.
     """
 
     def __init__(
