@@ -10,6 +10,16 @@ from sklearn.datasets import load_digits
 torch.set_num_threads(1)
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test, restored after it: for folders whose tests (or code they call)
+    may change the count (their conftest makes it autouse)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(autouse=True)
 def _fixed_seed():
     torch.manual_seed(0)

@@ -27,15 +27,9 @@ from aekit.ssl import (
 )
 from aekit.ssl.views import local_crop_steps
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only adds synchronisation
+
 CONV = {"backbone_options": {"out_features": 16, "channels": [8]}}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread avoids oversubscription on a shared machine
-    yield
-    torch.set_num_threads(n)
 
 
 # -- losses by hand ------------------------------------------------------------------------------

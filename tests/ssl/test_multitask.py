@@ -6,17 +6,11 @@ import torch
 from aekit import SelfSupervised
 from aekit.ssl import create_method, load_method, save_method
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only adds synchronisation
+
 CONV = {"backbone_options": {"out_features": 16, "channels": [8]}}
 TASKS = [{"method": "rotation", "options": {"all_rotations": False}, "weight": 2.0},
          {"method": "inpainting", "weight": 0.5}]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _model(tasks=TASKS):

@@ -16,14 +16,7 @@ from aekit.ssl.jigsaw import hamming_permutations, min_hamming, shuffle_tiles
 from aekit.ssl.masking import random_keep
 from aekit.ssl.rotation import rotate_batch
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny models: one thread avoids thread oversubscription on a shared machine (10x faster there)
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: a second thread only adds synchronisation
 
 CONV = {"backbone_options": {"out_features": 16, "channels": [8]}}
 VIT = {"backbone_options": {"patch_size": 2, "dim": 16, "depth": 1, "heads": 2}}

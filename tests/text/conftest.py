@@ -7,11 +7,8 @@ from aekit.text import builtin_documents, tokenize
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_thread):
     yield
-    torch.set_num_threads(n)
 
 
 def _slice(n_tokens: int) -> list[str]:
