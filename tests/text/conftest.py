@@ -1,7 +1,6 @@
 """Text fixtures: a slice of the built-in corpus, one torch thread (tiny models on a shared machine)."""
 
 import pytest
-import torch
 
 from aekit.text import builtin_documents, tokenize
 
