@@ -43,8 +43,7 @@ def parse_tasks(tasks: Any) -> list[dict[str, Any]]:
         if unknown:
             raise ValueError(f"tasks[{i}] has unknown keys {unknown}; a task takes {list(TASK_KEYS)}")
         name, options, weight = task["method"], task.get("options") or {}, task.get("weight", 1.0)
-        METHODS.get(name)  # an unknown name fails here, listing the known ones
-        if name == "multitask":
+        if issubclass(METHODS.get(name), MultiTask):  # an unknown name fails here, listing the known ones
             raise ValueError(f"tasks[{i}]: a multitask method cannot hold another one")
         if not isinstance(options, dict):
             raise ValueError(f"tasks[{i}]['options'] must be a dict of {name!r}'s options, got {options!r}")
