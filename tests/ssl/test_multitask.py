@@ -63,7 +63,7 @@ def test_saved_and_loaded_with_the_tasks_defaults_pinned(tmp_path):
 @pytest.mark.parametrize("tasks, message", [
     ([], "non-empty list"),
     ("rotation", "non-empty list"),
-    (["nope"], "method must be one of"),
+    (["rotation", "nope"], r"tasks\[1\]: method must be one of"),
     (["rotation", "rotation"], "listed twice"),
     (["multitask"], "cannot hold another"),
     ([{"method": "rotation", "weight": 0}], r"tasks\[0\]\['weight'\] must be a finite number > 0"),

@@ -43,7 +43,11 @@ def parse_tasks(tasks: Any) -> list[dict[str, Any]]:
         if unknown:
             raise ValueError(f"tasks[{i}] has unknown keys {unknown}; a task takes {list(TASK_KEYS)}")
         name, options, weight = task["method"], task.get("options") or {}, task.get("weight", 1.0)
-        if issubclass(METHODS.get(name), MultiTask):  # an unknown name fails here, listing the known ones
+        try:
+            cls = METHODS.get(name)
+        except ValueError as err:  # the registry lists the known names; say which task named it
+            raise ValueError(f"tasks[{i}]: {err}") from None
+        if issubclass(cls, MultiTask):
             raise ValueError(f"tasks[{i}]: a multitask method cannot hold another one")
         if not isinstance(options, dict):
             raise ValueError(f"tasks[{i}]['options'] must be a dict of {name!r}'s options, got {options!r}")
