@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .base import METHODS, SSLMethod, _pinned_options, register_method
+from .base import METHODS, SSLMethod, _pinned_options, method_options, register_method
 
 TASK_KEYS = ("method", "options", "weight")
 
@@ -100,7 +100,8 @@ class MultiTask(SSLMethod):
             try:
                 method = cls(self.input_shape, backbone=self.backbone, **task["options"])
             except TypeError as err:
-                raise ValueError(f"task {task['method']!r} rejected its options {sorted(task['options'])}: {err}") from None
+                raise ValueError(f"task {task['method']!r} rejected its options {sorted(task['options'])}: {err}; "
+                                 f"its options are {method_options(cls)}") from None
             _share(method, self.backbone)
             self.tasks[task["method"]] = method
             self.task_weights[task["method"]] = task["weight"]
