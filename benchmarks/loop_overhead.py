@@ -7,6 +7,7 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --batches 128 --guard-rail          # grad_clip=1000's share
     python benchmarks/loop_overhead.py --flush-denormal                    # both with denormals flushed
     python benchmarks/loop_overhead.py --repeats 11 --aa                   # with an A/A control of the noise
+    valgrind --tool=callgrind python benchmarks/loop_overhead.py --single aekit --fits 3   # for a counter
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
   random_state=0, device="cpu")``, every other option at its default: the ``deep`` recipe
@@ -256,6 +257,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="aekit with grad_clip=1000 (the default before 'auto'): the guard rail's share of the cost")
     parser.add_argument("--flush-denormal", action="store_true",
                         help="torch.set_flush_denormal(True) for both contenders: the loops without denormal arithmetic")
+    parser.add_argument("--single", choices=["hand", "aekit"], default=None,
+                        help="run only this contender's short fit, --fits times after the warm-up, and print "
+                             "nothing: for a tool that counts the whole process (valgrind, perf stat); the "
+                             "difference between --fits N and --fits 0 is N fits' work")
+    parser.add_argument("--fits", type=int, default=3, help="fits of --single (default 3)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.flush_denormal and not torch.set_flush_denormal(True):
@@ -270,6 +276,11 @@ def main(argv: list[str] | None = None) -> None:
     for batch in batches:  # untimed warm-up: thread pools, kernels and allocator caches for both
         hand_fit(X[:2048], batch, 1)
         aekit_fit(X[:2048], batch, 1)
+    if args.single:  # the same process up to here for both, so only the fits differ
+        for _ in range(args.fits):
+            for batch in batches:
+                (hand_fit if args.single == "hand" else aekit_fit)(X, batch, lengths.get("short", 2))
+        return
     started = time.perf_counter()
     options = {"grad_clip": 1000.0} if args.guard_rail else {}
     rows = measure(X, batches, lengths, args.repeats, aa=args.aa, **options)
