@@ -109,9 +109,19 @@ def architecture(name: str) -> dict:
     return VIT if name in VIT_METHODS else CONV
 
 
+def backbone_spec(arch: dict, extra: dict | None) -> dict:
+    """An architecture's backbone, with a variant's ``backbone_options`` (in ``--options``) laid
+    over its options: e.g. ``{"convs_per_stage": [1, 2, 2]}`` keeps the last map (and so the
+    readout's feature count) and deepens the network."""
+    return {"backbone": arch["backbone"],
+            "backbone_options": {**arch["backbone_options"], **(extra or {}).get("backbone_options", {})}}
+
+
 def build(name: str, shape, seed: int, extra: dict | None = None):
     torch.manual_seed(seed)
-    return create_method(name, shape, **architecture(name), **method_options(name, extra))
+    options = method_options(name, extra)
+    options.pop("backbone_options", None)  # laid over the architecture's, below
+    return create_method(name, shape, **backbone_spec(architecture(name), extra), **options)
 
 
 def method_options(name: str, extra: dict | None) -> dict:
@@ -126,6 +136,12 @@ def variant_name(name: str, tag: str) -> str:
     """``name`` (a method, or its long run) as the variant ``tag``: ``rotation (long)`` -> ``rotation+crop (long)``."""
     suffix = LONG_SUFFIX if name.endswith(LONG_SUFFIX) else ""
     return name.removesuffix(LONG_SUFFIX) + VARIANT_SEP + tag + suffix
+
+
+def control_of(entry_name: str) -> str | None:
+    """The control an entry reads (``random-init conv+deep``: ``random-init conv``), or None."""
+    base = method_of(entry_name)
+    return base if base in CONTROLS else None
 
 
 def method_of(entry_name: str) -> str:
@@ -295,7 +311,8 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
     read out again with this run's ``--probe-rows``."""
     Xtr, ytr, _, _, n_fit = data
     shape = Xtr.shape[1:]
-    entry: dict = {"kind": "control" if name in CONTROLS else "method", "machine_at_start": machine(),
+    control = control_of(name)
+    entry: dict = {"kind": "control" if control else "method", "machine_at_start": machine(),
                    "seed": args.seed}
     method_name = method_of(name)
     if source is not None:
@@ -304,12 +321,14 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
         entry["reread_of"] = args.reread
         entry["long"] = is_long(args.reread, source)
         backbone = None if entry["architecture"] == "pixels" else load_backbone(source["backbone_path"])
-    elif name in CONTROLS:
-        arch = CONTROLS[name]
+    elif control:
+        arch = CONTROLS[control]
         entry["architecture"] = arch or "pixels"
         if arch is not None:
             torch.manual_seed(args.seed)
-            spec = CONV if arch == "conv" else VIT
+            spec = backbone_spec(CONV if arch == "conv" else VIT, args.options if control != name else None)
+            if control != name:
+                entry["options"] = {"backbone_options": spec["backbone_options"]}
             backbone = make_backbone(shape, spec["backbone"], spec["backbone_options"]).eval()
     else:
         minutes = args.long_minutes if name.endswith(LONG_SUFFIX) else args.budget_minutes
@@ -539,7 +558,9 @@ def main(argv: list[str] | None = None) -> dict:
                 raise SystemExit(f"--long: {long!r} is not one of {available}")
             names = [long + LONG_SUFFIX]  # a --long step runs only the long entry
         if args.tag:
-            names = [variant_name(n, args.tag) for n in names if n not in CONTROLS]
+            # a variant's backbone gets its own random-init control; the other controls are the table's
+            names = [variant_name(n, args.tag) for n in names
+                     if n not in CONTROLS or (CONTROLS[n] and "backbone_options" in args.options)]
         sources = {}
         if args.reread:
             if args.reread not in entries:

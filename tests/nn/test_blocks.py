@@ -14,6 +14,22 @@ def test_conv_blocks_round_trip_any_image_size(shape, n_params):
     assert dec(h).shape == (2, n_params * shape[0], *shape[1:])
 
 
+def test_deeper_conv_stages_keep_the_last_map_and_add_stride_1_convolutions():
+    x = torch.randn(2, 1, 28, 28)
+    shallow = ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16), batch_norm=True)
+    deep = ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16), batch_norm=True, convs_per_stage=(1, 2, 3))
+    assert deep.feature_map(x).shape == shallow.feature_map(x).shape == (2, 16, 4, 4)
+    convs = [m for m in deep.modules() if isinstance(m, torch.nn.Conv2d)]
+    # (in, out, stride) of each convolution: a stride-2 one opens each stage, stride-1 ones follow
+    assert [(c.in_channels, c.out_channels, c.stride[0]) for c in convs] == [
+        (1, 4, 2), (8 // 2, 8, 2), (8, 8, 1), (8, 16, 2), (16, 16, 1), (16, 16, 1)]
+    assert len(list(deep.modules())) - len(list(shallow.modules())) == 3 * 3  # conv, norm, activation each
+    assert ConvEncoder((1, 28, 28), 6, channels=(4, 8), convs_per_stage=2)(x).shape == (2, 6)
+    for bad in (0, -1, 1.5, True, (1, 2, 2), (1, 0)):
+        with pytest.raises(ValueError, match="convs_per_stage"):
+            ConvEncoder((1, 28, 28), 6, channels=(4, 8), convs_per_stage=bad)
+
+
 @pytest.mark.parametrize("shape", [(10,), (1, 8, 8), (3, 4)])
 def test_mlp_blocks_shapes(shape):
     enc = MLPEncoder(shape, 5, hidden_dims=(16, 8))

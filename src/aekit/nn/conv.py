@@ -32,12 +32,28 @@ def _downsampled_sizes(size: int, n_stages: int) -> list[int]:
     return sizes
 
 
+def _stage_depths(convs_per_stage, n_stages: int) -> list[int]:
+    """``convs_per_stage`` (an int for every stage, or one per stage) as a list of ints >= 1."""
+    depths = [convs_per_stage] * n_stages if not isinstance(convs_per_stage, Sequence) else list(convs_per_stage)
+    if len(depths) != n_stages or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in depths):
+        raise ValueError(f"convs_per_stage must be an int >= 1 or one such int per stage of channels "
+                         f"({n_stages} stages), got {convs_per_stage!r}")
+    return depths
+
+
 def _norm(kind: bool, channels: int) -> nn.Module:
     return nn.BatchNorm2d(channels) if kind else nn.Identity()
 
 
 class ConvEncoder(nn.Module):
     """Strided convolutions, flatten, linear map to ``out_features``.
+
+    Each stage is a stride-2 3x3 convolution to its width in ``channels``, followed by
+    ``convs_per_stage - 1`` stride-1 3x3 convolutions of the same width at the halved size (each
+    with its norm and activation): a deeper network whose stages run on the smaller maps. An int
+    applies to every stage, a sequence gives each stage its own count (e.g. ``(1, 2, 2)``: the
+    first, largest map stays one convolution deep). The last stage's map, and so what
+    ``feature_map`` returns, keeps its shape.
 
     Examples
     --------
@@ -54,20 +70,23 @@ class ConvEncoder(nn.Module):
         activation: str = "relu",
         code_activation: str | None = None,
         batch_norm: bool = False,
+        convs_per_stage: int | Sequence[int] = 1,
     ) -> None:
         super().__init__()
         shape = as_shape(input_shape)
         _check_image_shape(shape, "input_shape")
         if not channels:
             raise ValueError("channels must name at least one convolutional stage")
+        depths = _stage_depths(convs_per_stage, len(channels))
         layers: list[nn.Module] = []
         c_in = shape[0]
-        for c_out in channels:
-            layers += [
-                nn.Conv2d(c_in, c_out, 3, stride=2, padding=1),
-                _norm(batch_norm, c_out),
-                make_activation(activation),
-            ]
+        for c_out, depth in zip(channels, depths):
+            for i in range(depth):
+                layers += [
+                    nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, stride=2 if i == 0 else 1, padding=1),
+                    _norm(batch_norm, c_out),
+                    make_activation(activation),
+                ]
             c_in = c_out
         hs = _downsampled_sizes(shape[1], len(channels))
         ws = _downsampled_sizes(shape[2], len(channels))
