@@ -328,7 +328,7 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
             torch.manual_seed(args.seed)
             spec = backbone_spec(CONV if arch == "conv" else VIT, args.options if control != name else None)
             if control != name:
-                entry["options"] = {"backbone_options": spec["backbone_options"]}
+                entry["options"] = {"backbone_options": args.options["backbone_options"]}  # laid over the table's
             backbone = make_backbone(shape, spec["backbone"], spec["backbone_options"]).eval()
     else:
         minutes = args.long_minutes if name.endswith(LONG_SUFFIX) else args.budget_minutes
@@ -392,7 +392,9 @@ def table(results: dict) -> str:
         budget = f"{e['budget_minutes']:g}" if p else "-"
         steps = f"{p['steps']} ({p['epochs']:.1f})" if p else "-"
         cpu = f"{p['cpu_s']:.0f}" if p else "-"
-        lines.append(f"| {name} | {e['architecture']} | {budget} | {steps} | {cpu} | {e['C']:g} ({fmt(e['val_linear'])}) | "
+        changed = (e.get("options") or {}).get("backbone_options")  # a variant's backbone, not the table's
+        arch = e["architecture"] + (" (" + ", ".join(f"{k} {v}" for k, v in changed.items()) + ")" if changed else "")
+        lines.append(f"| {name} | {arch} | {budget} | {steps} | {cpu} | {e['C']:g} ({fmt(e['val_linear'])}) | "
                      f"{fmt(f.get('test_linear'))} | {fmt(f.get('test_knn20'))} | {fmt(f.get('test_knn200'))} | "
                      f"{fmt(f.get('test_finetune1pct'))} |")
     return "\n".join(lines)

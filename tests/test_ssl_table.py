@@ -137,13 +137,16 @@ def test_a_backbone_variant_deepens_the_network_keeps_the_readout_and_gets_its_o
     assert list(entries) == ["rotation+deep (long)", "random-init conv+deep"]
     control = entries["random-init conv+deep"]
     assert control["kind"] == "control" and control["architecture"] == "conv"
-    assert control["options"]["backbone_options"]["convs_per_stage"] == [1, 2, 2]
+    assert control["options"] == {"backbone_options": {"convs_per_stage": [1, 2, 2]}}
     assert entries["rotation+deep (long)"]["options"]["backbone_options"] == {"convs_per_stage": [1, 2, 2]}
     for name in entries:  # both trained or built deeper, both read out with the fixed 3 x 3 grid
         backbone = bench.load_backbone(entries[name]["backbone_path"])
         assert len([m for m in backbone.modules() if isinstance(m, torch.nn.Conv2d)]) == 5
         assert np.load(entries[name]["features_path"]).shape[1] == 256 * 9
     assert bench.control_of("random-init conv+deep") == "random-init conv" and bench.control_of("rotation") is None
+    table = bench.table(json.loads((tmp_path / "ssl_table.json").read_text()))
+    assert "| rotation+deep (long) | conv (convs_per_stage [1, 2, 2]) |" in table
+    assert "| random-init conv+deep | conv (convs_per_stage [1, 2, 2]) |" in table
 
 
 def test_the_seed_is_recorded_and_draws_other_initial_weights(tmp_path):
