@@ -22,6 +22,7 @@ from ..nn.pca import data_init_modules
 from .batching import make_sources, sample_inputs
 from .checkpoint import check_compatible, cpu_state, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .config import TrainConfig
+from .denormals import flushing_on_all_threads
 from .device import grad_scaler, resolve_device, resolve_precision, seed_everything
 from .history import History
 from .optim import make_optimizer, make_scheduler
@@ -48,19 +49,14 @@ def deterministic_mode(enabled: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def flushing_denormals(enabled: bool, device: torch.device) -> Iterator[None]:
-    """Denormal float32 numbers flushed to zero while a CPU fit runs (``torch.set_flush_denormal``,
-    which sets the calling thread's floating-point mode), then the mode as it was before."""
+    """Denormal float32 numbers flushed to zero while a CPU fit runs, on the fitting thread and on
+    torch's OpenMP worker threads (:mod:`aekit.training.denormals`), then each thread's mode as it
+    was before."""
     if not enabled or device.type != "cpu":
         yield
         return
-    was_on = denormals_flushed()
-    if was_on or not torch.set_flush_denormal(True):  # already on, or this CPU cannot: nothing to undo
+    with flushing_on_all_threads():
         yield
-        return
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
 
 
 def denormals_flushed() -> bool:
