@@ -56,7 +56,8 @@ class TrainConfig:
     # On the CPU, treat float32 numbers below 1.2e-38 (denormals) as 0 during the fit, as
     # TensorFlow does: a CPU computes with them 10-100x slower, and training meets them (tiny
     # gradients, Adam's second moments). A default `deep` fit on Fashion-MNIST at batch 128 took
-    # 37% less time over 10 epochs (BENCHMARKS.md). Set by torch for the fitting thread only.
+    # 37% less time over 10 epochs (BENCHMARKS.md). Set on the fitting thread and, where torch's
+    # OpenMP is libgomp (Linux wheels), on its worker threads too (aekit.training.denormals).
     flush_denormal: bool = True
     # torch.compile the training step's loss (forward + loss). Pays only for long runs, if at all:
     # on 2 CPU cores it compiled in 4.5 s and changed a step by 0.98-1.03x (BENCHMARKS.md).
