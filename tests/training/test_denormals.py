@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from aekit import TrainConfig, create_model, fit
-from aekit.training.denormals import _gomp_parallel, each_openmp_thread
-from aekit.training.session import denormals_flushed, flushing_denormals
+from aekit.training.denormals import _gomp_parallel, each_openmp_thread, thread_flushes
+from aekit.training.session import flushing_denormals
 
 CPU = torch.device("cpu")
 needs_flushing = pytest.mark.skipif(not torch.set_flush_denormal(False), reason="this CPU cannot flush denormals")
@@ -19,12 +19,12 @@ def test_a_fit_flushes_denormals_and_restores_the_mode_after():
     seen = []
     model = create_model("deep", (6,), latent_dim=2, hidden_dims=(8,))
     config = TrainConfig(epochs=2, batch_size=16, validation_split=0.0, early_stopping=None, progress=False)
-    assert not denormals_flushed()
-    fit(model, torch.rand(32, 6), config, callbacks=[lambda epoch, record, m: seen.append(denormals_flushed())])
-    assert seen == [True, True] and not denormals_flushed()
+    assert not thread_flushes()
+    fit(model, torch.rand(32, 6), config, callbacks=[lambda epoch, record, m: seen.append(thread_flushes())])
+    assert seen == [True, True] and not thread_flushes()
     seen.clear()
     fit(model, torch.rand(32, 6), TrainConfig(**{**config.to_dict(), "flush_denormal": False}),
-        callbacks=[lambda epoch, record, m: seen.append(denormals_flushed())])
+        callbacks=[lambda epoch, record, m: seen.append(thread_flushes())])
     assert seen == [False, False]
 
 
@@ -33,14 +33,14 @@ def test_a_mode_the_user_set_stays_set_and_errors_restore_it():
     torch.set_flush_denormal(True)
     try:
         with flushing_denormals(True, CPU):
-            assert denormals_flushed()
-        assert denormals_flushed()  # the user's setting outlives the fit
+            assert thread_flushes()
+        assert thread_flushes()  # the user's setting outlives the fit
     finally:
         torch.set_flush_denormal(False)
     with pytest.raises(RuntimeError, match="boom"):
         with flushing_denormals(True, CPU):
             raise RuntimeError("boom")
-    assert not denormals_flushed()
+    assert not thread_flushes()
 
 
 @needs_flushing

@@ -59,11 +59,6 @@ def flushing_denormals(enabled: bool, device: torch.device) -> Iterator[None]:
         yield
 
 
-def denormals_flushed() -> bool:
-    """Whether this thread flushes denormals: 1e-39 is one in float32, and flushing zeroes it."""
-    return bool((torch.tensor([1e-39], device="cpu") * 1.0).item() == 0.0)
-
-
 def _clone(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
