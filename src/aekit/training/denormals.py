@@ -82,14 +82,12 @@ def flushing_on_all_threads() -> Iterator[bool]:
     if not torch.set_flush_denormal(thread_flushes()):  # probes support, leaves the mode as it is
         yield False
         return
-    turned_on: set[int] = set()
-    lock = threading.Lock()
+    turned_on: set[int] = set()  # the team's threads run the callbacks one at a time (each holds the GIL)
 
     def turn_on() -> None:
         if not thread_flushes():
             torch.set_flush_denormal(True)
-            with lock:
-                turned_on.add(threading.get_native_id())
+            turned_on.add(threading.get_native_id())
 
     def turn_back() -> None:
         if threading.get_native_id() in turned_on:
