@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from aekit.ssl import Augment, make_backbone, make_head
-from aekit.transforms.augment import color_jitter, feature_corruption, gaussian_blur, grayscale, random_resized_crop
+from aekit.transforms.augment import (color_jitter, feature_corruption, gaussian_blur, grayscale, random_erasing,
+                                     random_resized_crop)
 
 
 def test_full_crop_is_identity_and_small_crop_zooms():
@@ -32,6 +33,26 @@ def test_flip_grayscale_blur_jitter():
     assert torch.equal(color_jitter(x, p=0.0), x)
     out = color_jitter(x, p=1.0)
     assert out.min() >= 0 and out.max() <= 1 and not torch.allclose(out, x)
+
+
+def test_random_erasing_blanks_one_rectangle_of_the_asked_area_in_every_channel():
+    torch.manual_seed(0)
+    x = torch.rand(400, 3, 20, 20) + 1.0  # no value is 0 before erasing
+    out = random_erasing(x, p=1.0, scale=(0.1, 0.2), ratio=(0.5, 2.0))
+    erased = out == 0
+    assert torch.equal(erased[:, 0], erased[:, 1]) and torch.equal(erased[:, 0], erased[:, 2])
+    frac = erased[:, 0].float().mean((1, 2))
+    assert frac.min() >= 0.06 and frac.max() <= 0.25  # 0.1-0.2 of 400 pixels, up to rounding to whole pixels
+    rows, cols = erased[:, 0].any(2), erased[:, 0].any(1)
+    assert torch.equal(erased[:, 0].sum((1, 2)), rows.sum(1) * cols.sum(1))  # one filled rectangle each
+    assert torch.equal(out[~erased], x[~erased])
+    half = random_erasing(x, p=0.5, value=0.25)
+    touched = (half == 0.25).flatten(1).any(1).float().mean()
+    assert 0.4 < touched < 0.6
+    assert torch.equal(random_erasing(x, p=0.0), x)
+    for bad in ({"p": 1.5}, {"scale": (0.5, 0.2)}, {"ratio": (0.0, 1.0)}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            random_erasing(x, **bad)
 
 
 def test_feature_corruption_draws_from_the_same_column():

@@ -145,6 +145,38 @@ def gaussian_blur(
 
 
 @register_augmentation
+def random_erasing(
+    x: torch.Tensor,
+    p: float = 0.5,
+    scale: tuple[float, float] = (0.02, 0.33),
+    ratio: tuple[float, float] = (0.3, 3.3),
+    value: float = 0.0,
+) -> torch.Tensor:
+    """Random erasing / cutout (Zhong et al. 2020; DeVries & Taylor 2017): with probability ``p``,
+    set one rectangle covering an area fraction ``scale`` with aspect ``ratio`` (height / width)
+    to ``value`` in every channel. The rectangle lies wholly inside the image."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"random_erasing: p must be in [0, 1], got {p!r}")
+    if not (len(scale) == 2 and 0 < scale[0] <= scale[1] <= 1):
+        raise ValueError(f"random_erasing: scale must be (low, high) with 0 < low <= high <= 1, got {scale!r}")
+    if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
+        raise ValueError(f"random_erasing: ratio must be (low, high) with 0 < low <= high, got {ratio!r}")
+    b, (h, w), dev = len(x), x.shape[-2:], x.device
+    area = _uniform(b, *scale, dev) * h * w
+    aspect = _uniform(b, math.log(ratio[0]), math.log(ratio[1]), dev).exp()
+    eh = (area * aspect).sqrt().round().clamp(1, h)
+    ew = (area / aspect).sqrt().round().clamp(1, w)
+    top = (torch.rand(b, device=dev) * (h - eh + 1)).floor()
+    left = (torch.rand(b, device=dev) * (w - ew + 1)).floor()
+    rows = torch.arange(h, device=dev).view(1, h, 1)
+    cols = torch.arange(w, device=dev).view(1, 1, w)
+    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
+              & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))  # (B, H, W)
+    erase = inside.unsqueeze(1) & _chosen(x, p)
+    return x.masked_fill(erase, value)
+
+
+@register_augmentation
 def feature_corruption(x: torch.Tensor, p: float = 0.3) -> torch.Tensor:
     """Tabular (SCARF, Bahri et al. 2022): replace a fraction ``p`` of features by the same feature
     of another random row, i.e. a draw from its empirical marginal."""
