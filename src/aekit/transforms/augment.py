@@ -168,11 +168,10 @@ def random_erasing(
     ew = (area / aspect).sqrt().round().clamp(1, w)
     top = (torch.rand(b, device=dev) * (h - eh + 1)).floor()
     left = (torch.rand(b, device=dev) * (w - ew + 1)).floor()
-    rows = torch.arange(h, device=dev).view(1, h, 1)
-    cols = torch.arange(w, device=dev).view(1, 1, w)
-    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
-              & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))  # (B, H, W)
-    erase = inside.unsqueeze(1) & _chosen(x, p)
+    rows, cols = torch.arange(h, device=dev), torch.arange(w, device=dev)
+    in_rows = (rows >= top[:, None]) & (rows < (top + eh)[:, None])  # (B, H)
+    in_cols = (cols >= left[:, None]) & (cols < (left + ew)[:, None])  # (B, W)
+    erase = (in_rows[:, None, :, None] & in_cols[:, None, None, :]) & _chosen(x, p)
     return x.masked_fill(erase, value)
 
 
