@@ -166,16 +166,24 @@ def pixel_classifier_backbone(shape) -> nn.Module:
 
 # ----------------------------------------------------------------------------- pretraining
 def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, lr: float, seed: int,
-             warmup: float = 0.05, clock: str = "wall", weight_decay: float = 1e-5) -> dict:
+             warmup: float = 0.05, clock: str = "wall", weight_decay: float = 1e-5,
+             optimizer: str = "adamw") -> dict:
     """Train until ``seconds`` of wall-clock time (``clock="cpu"``: of this process's CPU time,
     all threads) have passed, checked before every step.
 
     Not :func:`aekit.fit`: the budget here is time, not epochs, and the learning-rate schedule
     (linear warm-up over the first ``warmup`` of the budget, then a cosine to 0 at its end) is laid
-    over that time, which fit's per-epoch schedulers cannot express.
+    over that time, which fit's per-epoch schedulers cannot express. ``optimizer``: "adamw", or
+    "sgd" (Nesterov momentum 0.9, the optimizer of RotNet and most ImageNet pretext-task papers).
     """
     method = method.to(memory_format=torch.channels_last)  # faster convolutions on the CPU
-    optimizer = torch.optim.AdamW([p for p in method.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
+    params = [p for p in method.parameters() if p.requires_grad]
+    if optimizer == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {optimizer!r}")
     X = torch.as_tensor(X, dtype=torch.float32)
     batch_size = min(batch_size, len(X))
     gen = torch.Generator().manual_seed(seed)
@@ -191,15 +199,16 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
                 method.to(memory_format=torch.contiguous_format).eval()
                 return {"steps": steps, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
                         "final_loss": float(np.mean(losses[-20:])) if losses else None, "batch_size": batch_size,
-                        "lr": lr, "weight_decay": weight_decay, "epochs": steps * batch_size / len(X)}
+                        "lr": lr, "weight_decay": weight_decay, "optimizer": optimizer,
+                        "epochs": steps * batch_size / len(X)}
             scale = frac / warmup if frac < warmup else 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup)))
-            for group in optimizer.param_groups:
+            for group in opt.param_groups:
                 group["lr"] = lr * scale
             x = X[order[start : start + batch_size]].contiguous(memory_format=torch.channels_last)
             loss = method.loss(x).total
-            optimizer.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            opt.step()
             losses.append(float(loss.detach()))
             steps += 1
 
@@ -338,7 +347,7 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
         entry["budget_minutes"] = minutes
         entry["long"] = name.endswith(LONG_SUFFIX)
         entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed,
-                                     weight_decay=args.weight_decay)
+                                     weight_decay=args.weight_decay, optimizer=args.optimizer)
         backbone = method.readout_backbone  # the encoder the method is read out with (jepa: context or EMA target)
     t0 = time.perf_counter()
     n_probe = min(args.probe_rows or n_fit, n_fit)
@@ -513,7 +522,9 @@ def main(argv: list[str] | None = None) -> dict:
                         "50,000 fit rows); C is still chosen on the last 10,000")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate (warm-up + cosine over the budget)")
-    p.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay during pretraining")
+    p.add_argument("--weight-decay", type=float, default=1e-5, help="weight decay during pretraining")
+    p.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
+                   help="pretraining optimizer: AdamW, or SGD with Nesterov momentum 0.9")
     p.add_argument("--finetune-epochs", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)

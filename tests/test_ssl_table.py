@@ -186,6 +186,27 @@ def test_a_method_is_read_out_with_its_readout_encoder_and_the_weight_decay_is_r
     assert not all(torch.equal(saved[k], context[k]) for k in context)
 
 
+def test_pretrain_with_sgd_steps_with_nesterov_momentum_and_records_it(monkeypatch):
+    made = []
+    real_sgd = torch.optim.SGD
+
+    def spy(params, **kwargs):
+        made.append(kwargs)
+        return real_sgd(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "SGD", spy)
+    torch.manual_seed(0)
+    method = bench.create_method("rotation", (1, 8, 8))
+    before = [p.detach().clone() for p in method.parameters()]
+    X = np.random.default_rng(0).random((64, 1, 8, 8), dtype=np.float32)
+    run = bench.pretrain(method, X, seconds=0.5, batch_size=16, lr=0.05, seed=0, weight_decay=5e-4, optimizer="sgd")
+    assert made == [{"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}]
+    assert run["optimizer"] == "sgd" and run["steps"] >= 1
+    assert any(not torch.equal(a, b) for a, b in zip(before, method.parameters()))
+    with pytest.raises(ValueError, match="optimizer must be 'adamw' or 'sgd'"):
+        bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=0.05, seed=0, optimizer="lamb")
+
+
 def test_the_page_names_each_cpu_when_rows_ran_on_more_than_one():
     def entry(cpu):
         return {"kind": "control", "architecture": "pixels", "probe_rows": 10, "machine_at_start": {"cpu": cpu}}
