@@ -31,7 +31,9 @@ interrupted run keeps what it measured, a rerun skips what is there):
 C is still chosen on the last 10,000); ``--select --reread ENTRY`` reads a saved backbone again as
 a new entry (by default with the fixed readout); ``--select --options JSON --tag TAG`` trains a
 variant (e.g. ``--long rotation --options '{"augment": "small_gray"}' --tag crop``) as its own
-entry ``rotation+crop (long)``, the variant's options laid over the method's fixed ones. Several
+entry ``rotation+crop (long)``, the variant's options laid over the method's fixed ones;
+``--ema DECAY`` reads each trained method out a second time, with the moving average of its
+weights, as the entry ``METHOD+ema`` (the same run: only the averaging differs). Several
 ``--select`` or ``--final`` processes may share one results file when their entries differ
 (``--methods``). RESULTS.md gives the commands of the issue-#19 table. ``--limit N`` (first N training, N test images) and ``--data digits`` are
 smoke tests.
@@ -47,11 +49,13 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from aekit._files import replace_file
 from aekit.evaluation import extract_features, finetune_probe, knn_probe, linear_probe
@@ -165,9 +169,20 @@ def pixel_classifier_backbone(shape) -> nn.Module:
 
 
 # ----------------------------------------------------------------------------- pretraining
+def make_ema(method: nn.Module, decay: float) -> AveragedModel:
+    """An exponential moving average of ``method``'s weights and buffers (batch-norm statistics
+    included), ``w_ema <- decay * w_ema + (1 - decay) * w`` after every optimizer step; its copy is
+    channels-last like the model :func:`pretrain` trains."""
+    if not 0 < decay < 1:
+        raise ValueError(f"ema decay must be in (0, 1), got {decay!r}")
+    ema = AveragedModel(method, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    ema.module.to(memory_format=torch.channels_last)
+    return ema
+
+
 def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, lr: float, seed: int,
              warmup: float = 0.05, clock: str = "wall", weight_decay: float = 1e-5,
-             optimizer: str = "adamw") -> dict:
+             optimizer: str = "adamw", ema: AveragedModel | None = None) -> dict:
     """Train until ``seconds`` of wall-clock time (``clock="cpu"``: of this process's CPU time,
     all threads) have passed, checked before every step.
 
@@ -175,6 +190,7 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
     (linear warm-up over the first ``warmup`` of the budget, then a cosine to 0 at its end) is laid
     over that time, which fit's per-epoch schedulers cannot express. ``optimizer``: "adamw", or
     "sgd" (Nesterov momentum 0.9, the optimizer of RotNet and most ImageNet pretext-task papers).
+    ``ema`` (from :func:`make_ema`): updated after every step, its time counted in the budget.
     """
     method = method.to(memory_format=torch.channels_last)  # faster convolutions on the CPU
     params = [p for p in method.parameters() if p.requires_grad]
@@ -197,6 +213,8 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
             frac = (now() - start_time) / seconds
             if frac >= 1:
                 method.to(memory_format=torch.contiguous_format).eval()
+                if ema is not None:
+                    ema.module.to(memory_format=torch.contiguous_format).eval()
                 return {"steps": steps, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
                         "final_loss": float(np.mean(losses[-20:])) if losses else None, "batch_size": batch_size,
                         "lr": lr, "weight_decay": weight_decay, "optimizer": optimizer,
@@ -209,6 +227,8 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if ema is not None:
+                ema.update_parameters(method)
             losses.append(float(loss.detach()))
             steps += 1
 
@@ -314,16 +334,20 @@ def reread_name(source: str, probe_rows: int | None) -> str:
     return f"{source} [probe {probe_rows or 'all'}]"
 
 
-def select_entry(name: str, data, args, source: dict | None = None) -> dict:
+def select_entries(name: str, data, args, source: dict | None = None) -> Iterator[tuple[str, dict]]:
     """Pretrain ``name`` (a method, or a control when it is a key of CONTROLS) and choose its C.
     With ``source`` (an entry of the results file), no training: that entry's saved backbone is
-    read out again with this run's ``--probe-rows``."""
+    read out again with this run's ``--probe-rows``. With ``--ema DECAY`` a trained method gives
+    a second entry, ``NAME+ema``: the same run read out with its weights' moving average, so the
+    two readings differ by the averaging alone (same seed, same steps).
+    """
     Xtr, ytr, _, _, n_fit = data
     shape = Xtr.shape[1:]
     control = control_of(name)
     entry: dict = {"kind": "control" if control else "method", "machine_at_start": machine(),
                    "seed": args.seed}
     method_name = method_of(name)
+    ema = None
     if source is not None:
         entry.update({k: v for k, v in source.items() if k in ("kind", "architecture", "options", "budget_minutes",
                                                                  "pretrain", "long")})
@@ -333,6 +357,7 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
     elif control:
         arch = CONTROLS[control]
         entry["architecture"] = arch or "pixels"
+        backbone = None
         if arch is not None:
             torch.manual_seed(args.seed)
             spec = backbone_spec(CONV if arch == "conv" else VIT, args.options if control != name else None)
@@ -346,19 +371,31 @@ def select_entry(name: str, data, args, source: dict | None = None) -> dict:
         entry["options"] = method_options(method_name, args.options)
         entry["budget_minutes"] = minutes
         entry["long"] = name.endswith(LONG_SUFFIX)
+        ema = make_ema(method, args.ema) if args.ema is not None else None
         entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed,
-                                     weight_decay=args.weight_decay, optimizer=args.optimizer)
+                                     weight_decay=args.weight_decay, optimizer=args.optimizer, ema=ema)
+        if ema is not None:
+            entry["pretrain"]["ema_decay"] = args.ema
         backbone = method.readout_backbone  # the encoder the method is read out with (jepa: context or EMA target)
+    yield name, read_out(entry, backbone, name, data, args)  # saved before the moving average is read
+    if ema is not None:
+        ema_name = variant_name(name, "ema")
+        ema_entry = {**entry, "machine_at_start": machine(), "ema_of": name}
+        yield ema_name, read_out(ema_entry, ema.module.readout_backbone, ema_name, data, args)
+
+
+def read_out(entry: dict, backbone: nn.Module | None, name: str, data, args) -> dict:
+    """The validation readout of ``entry``: save the backbone, its probe-row features, and C."""
+    Xtr, ytr, _, _, n_fit = data
+    entry = dict(entry)
     t0 = time.perf_counter()
     n_probe = min(args.probe_rows or n_fit, n_fit)
     rows = np.r_[0:n_probe, n_fit : len(Xtr)]  # the probe's fit rows, then the validation rows
     stem = Path(args.workdir) / name.replace(" ", "_")
-    if entry["architecture"] != "pixels":
+    if backbone is not None:
         entry["backbone_path"] = str(stem)
         save_backbone(backbone, stem, overwrite=True)
-        features = grid_features(backbone, Xtr[rows])
-    else:
-        features = grid_features(None, Xtr[rows])
+    features = grid_features(backbone, Xtr[rows])
     entry["probe_rows"] = n_probe
     # the final step refits on these rows' features: the probe rows, or all training rows (the
     # protocol's refit after the choice) when --probe-rows is not given
@@ -525,6 +562,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--weight-decay", type=float, default=1e-5, help="weight decay during pretraining")
     p.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
                    help="pretraining optimizer: AdamW, or SGD with Nesterov momentum 0.9")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="--select: also read each trained method out with the exponential moving average of its "
+                        "weights (decay per step), as its own entry 'METHOD+ema'")
     p.add_argument("--finetune-epochs", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
@@ -542,6 +582,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     if (args.options is None) != (args.tag is None):
         raise SystemExit("--options and --tag go together: a variant needs its own entry name")
+    if args.ema is not None and not 0 < args.ema < 1:
+        raise SystemExit(f"--ema must be a decay in (0, 1), e.g. 0.999, got {args.ema!r}")
     if args.options is not None and not isinstance(args.options, dict):
         raise SystemExit(f"--options must be a JSON object, got {args.options!r}")
     if args.select:
@@ -584,10 +626,11 @@ def main(argv: list[str] | None = None) -> dict:
             if name in entries:
                 print(f"{name}: selected already, skipped", flush=True)
                 continue
-            e = entries[name] = select_entry(name, data, args, sources.get(name))
-            save_entry(results_path, name, e, machine())
-            print(f"{name}: C={e['C']:g} val linear {e['val_linear']:.4f} "
-                  f"{e.get('pretrain', {})} load {os.getloadavg()[0]:.1f}", flush=True)
+            for done, e in select_entries(name, data, args, sources.get(name)):
+                entries[done] = e
+                save_entry(results_path, done, e, machine())
+                print(f"{done}: C={e['C']:g} val linear {e['val_linear']:.4f} "
+                      f"{e.get('pretrain', {})} load {os.getloadavg()[0]:.1f}", flush=True)
     else:
         wanted = None if args.methods == "all" else {m.strip() for m in args.methods.split(",") if m.strip()}
         for name, entry in entries.items():

@@ -207,6 +207,45 @@ def test_pretrain_with_sgd_steps_with_nesterov_momentum_and_records_it(monkeypat
         bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=0.05, seed=0, optimizer="lamb")
 
 
+def test_the_moving_average_steps_by_its_decay_and_refuses_a_bad_one():
+    torch.manual_seed(0)
+    method = bench.create_method("rotation", (1, 8, 8))
+    with torch.no_grad():
+        for p in method.parameters():
+            p.zero_()
+    ema = bench.make_ema(method, 0.9)
+    ema.update_parameters(method)  # the first update copies the weights: all 0
+    with torch.no_grad():
+        for p in method.parameters():
+            p.fill_(1.0)
+    ema.update_parameters(method)  # 0.9 * 0 + 0.1 * 1
+    for p in ema.module.parameters():
+        assert torch.allclose(p, torch.full_like(p, 0.1))
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="ema decay must be in"):
+            bench.make_ema(method, bad)
+
+
+def test_ema_reads_the_same_run_out_a_second_time_with_its_averaged_weights(tmp_path):
+    common = ["--data", "digits", "--workdir", str(tmp_path), "--threads", "1", "--controls", "", "--methods", "",
+              "--probe-rows", "600"]
+    bench.main(["--select", "--long", "rotation", "--long-minutes", "0.01", "--options", '{"augment": "small_gray"}',
+                "--tag", "crop", "--ema", "0.9", *common])
+    entries = json.loads((tmp_path / "ssl_table.json").read_text())["entries"]
+    assert list(entries) == ["rotation+crop (long)", "rotation+crop+ema (long)"]
+    plain, averaged = entries["rotation+crop (long)"], entries["rotation+crop+ema (long)"]
+    assert averaged["ema_of"] == "rotation+crop (long)" and averaged["pretrain"] == plain["pretrain"]
+    assert plain["pretrain"]["ema_decay"] == 0.9 and plain["pretrain"]["steps"] >= 2
+    assert bench.method_of("rotation+crop+ema (long)") == "rotation" and averaged["long"]
+    weights = [bench.load_backbone(e["backbone_path"]).state_dict() for e in (plain, averaged)]
+    assert weights[0].keys() == weights[1].keys()
+    assert any(not torch.equal(weights[0][k], weights[1][k]) for k in weights[0])  # a different readout
+    features = [np.load(e["features_path"]) for e in (plain, averaged)]
+    assert features[0].shape == features[1].shape and not np.allclose(features[0], features[1])
+    with pytest.raises(SystemExit, match="--ema must be a decay in"):
+        bench.main(["--select", "--long", "rotation", "--ema", "1.0", *common])
+
+
 def test_the_page_names_each_cpu_when_rows_ran_on_more_than_one():
     def entry(cpu):
         return {"kind": "control", "architecture": "pixels", "probe_rows": 10, "machine_at_start": {"cpu": cpu}}
