@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the speed package's 
 from speed.harness import (
     ROOT,
     cpu_flags,
+    cpu_label,
     cpu_model,
     markdown_table,
     med,
@@ -234,9 +235,10 @@ def report(rows: list[dict], args: argparse.Namespace, load_start: str, command:
 
 def region_name(args: argparse.Namespace, cpu: str) -> str:
     """The marked region of BENCHMARKS.md a ``--write`` run replaces: one per thread count, batch
-    list, variant and CPU model, so that runs split to fit a busy machine (e.g. one batch size per
-    command) each keep their own table, command and load, and a run on another CPU adds its tables
-    beside the others instead of replacing them."""
+    list, variant and CPU (its model name and widest unit: two "AMD EPYC" generations differ), so
+    that runs split to fit a busy machine (e.g. one batch size per command) each keep their own
+    table, command and load, and a run on another CPU adds its tables beside the others instead of
+    replacing them."""
     variant = (" --guard-rail" if args.guard_rail else "") + (" --flush-denormal" if args.flush_denormal else "")
     return f"{REGION} --threads {args.threads} --batches {args.batches}{variant} on {cpu}"
 
@@ -289,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report(rows, args, load_start, command)
     print(f"\n{text}\n({(time.perf_counter() - started) / 60:.1f} minutes)")
     if args.write:
-        replace_region(ROOT / "BENCHMARKS.md", region_name(args, cpu_model()), text)
+        replace_region(ROOT / "BENCHMARKS.md", region_name(args, cpu_label()), text)
         print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
 
 

@@ -284,12 +284,15 @@ def save_entry(path: Path, name: str, entry: dict, machine_now: dict) -> dict:
 
 
 def cpu_model() -> str:
-    """The CPU's model name and core count (platform.processor() gives only "x86_64" on Linux)."""
+    """The CPU's model name, its widest matrix or vector unit (a cloud guest's name can be as bare
+    as "AMD EPYC" for generations with other kernels), and its core count."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
         name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-        amx = " with AMX" if any("amx_tile" in line for line in lines if line.startswith("flags")) else ""
-        return f"{name}{amx}, {os.cpu_count()} cores"
+        flags = set(next((line for line in lines if line.startswith("flags")), "").split())
+        unit = next((label for flag, label in (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                     if flag in flags), None)
+        return f"{name}{f' with {unit}' if unit else ''}, {os.cpu_count()} cores"
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 

@@ -246,6 +246,19 @@ def test_ema_reads_the_same_run_out_a_second_time_with_its_averaged_weights(tmp_
         bench.main(["--select", "--long", "rotation", "--ema", "1.0", *common])
 
 
+def test_the_cpu_label_names_its_widest_unit_so_two_generations_of_one_model_name_differ(monkeypatch, tmp_path):
+    labels = {}
+    for name, flags in {"amx": "avx2 avx512f amx_tile", "avx512": "avx2 avx512f", "avx2": "sse2 avx2", "old": "sse2"}.items():
+        info = tmp_path / name
+        info.write_text(f"model name\t: AMD EPYC\nflags\t\t: fpu {flags}\n")
+        real_path = bench.Path
+        monkeypatch.setattr(bench, "Path", lambda p, info=info: info if p == "/proc/cpuinfo" else real_path(p))
+        labels[name] = bench.cpu_model().rsplit(",", 1)[0]
+        monkeypatch.setattr(bench, "Path", real_path)
+    assert labels == {"amx": "AMD EPYC with AMX", "avx512": "AMD EPYC with AVX-512", "avx2": "AMD EPYC with AVX2",
+                      "old": "AMD EPYC"}
+
+
 def test_the_page_names_each_cpu_when_rows_ran_on_more_than_one():
     def entry(cpu):
         return {"kind": "control", "architecture": "pixels", "probe_rows": 10, "machine_at_start": {"cpu": cpu}}

@@ -75,6 +75,22 @@ def cpu_flags() -> set[str]:
     return set()
 
 
+def isa_suffix(flags: set[str]) -> str:
+    """The first of AMX, AVX-512 and AVX2 in ``flags``, as ' with AMX'; an empty string for none.
+
+    A cloud guest's model name can be as bare as "AMD EPYC" for generations whose kernels differ
+    (AVX2 only, or AVX-512): the widest unit tells such machines apart in labels and region names."""
+    for flag, label in (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2")):
+        if flag in flags:
+            return f" with {label}"
+    return ""
+
+
+def cpu_label() -> str:
+    """The model name with its widest matrix or vector unit: 'AMD EPYC with AVX-512'."""
+    return cpu_model() + isa_suffix(cpu_flags())
+
+
 def describe_machine() -> dict[str, Any]:
     """CPU, cores, threads, OpenMP wait policy, bf16 support and versions."""
     import aekit
