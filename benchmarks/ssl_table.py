@@ -446,7 +446,7 @@ def table(results: dict) -> str:
     for name, e in entries.items():
         p, f = e.get("pretrain"), e.get("final", {})
         budget = f"{e['budget_minutes']:g}" if p else "-"
-        steps = f"{p['steps']} ({p['epochs']:.1f})" if p else "-"
+        steps = f"{p['steps']} ({p['epochs']:.1f})" + (f", {p['autocast']}" if p.get("autocast") else "") if p else "-"
         cpu = f"{p['cpu_s']:.0f}" if p else "-"
         changed = (e.get("options") or {}).get("backbone_options")  # a variant's backbone, not the table's
         arch = e["architecture"] + (" (" + ", ".join(f"{k} {v}" for k, v in changed.items()) + ")" if changed else "")
@@ -527,7 +527,9 @@ def page(results: dict, command: str) -> str:
          f"C (val acc): the probe strength chosen with the probe fitted on the row's first `probe_rows` "
          f"training images (here {probe_rows}) and scored on the last 10,000, and that validation accuracy: "
          "used to choose, not a result. The test columns are results, read once per row after every choice "
-         "(RESULTS.md says which representations were read twice, as two rows)."),
+         "(RESULTS.md says which representations were read twice, as two rows)."
+         + (" Steps marked bf16: pretrained under CPU autocast to bfloat16 (`--autocast bf16`)."
+            if any((e.get("pretrain") or {}).get("autocast") for e in entries) else "")),
         "",
         table(results),
         "",

@@ -221,6 +221,9 @@ def test_pretrain_under_bf16_autocast_runs_the_forward_in_bf16_keeps_float32_wei
     seen.clear()
     plain = bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=1e-3, seed=0)
     assert "autocast" not in plain and set(seen) == {torch.float32}
+    entry = {"architecture": "conv", "C": 0.01, "val_linear": 0.9, "budget_minutes": 1, "pretrain": run, "probe_rows": 9}
+    assert f"| {run['steps']} ({run['epochs']:.1f}), bf16 |" in bench.table({"entries": {"rotation+b (long)": entry}})
+    assert "Steps marked bf16" in bench.page({"entries": {"rotation+b (long)": entry}}, "cmd")
     with pytest.raises(ValueError, match="autocast must be None or 'bf16'"):
         bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=1e-3, seed=0, autocast="fp16")
 
