@@ -192,8 +192,9 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
     "sgd" (Nesterov momentum 0.9, the optimizer of RotNet and most ImageNet pretext-task papers).
     ``ema`` (from :func:`make_ema`): updated after every step, its time counted in the budget.
     ``autocast="bf16"``: the forward pass under CPU autocast to bfloat16 (weights, optimizer and
-    the readout stay float32); on a CPU with bf16 units (AVX-512 BF16, AMX) about 1.7x the steps
-    in the same time, elsewhere slower, so the record keeps it beside the steps it made.
+    the readout stay float32); 1.7x the steps in the same time on an AMD EPYC with AVX-512 BF16
+    (RESULTS.md), and possibly fewer on a CPU without bf16 units, so the record keeps it beside
+    the steps it made.
     """
     if autocast not in (None, "bf16"):
         raise ValueError(f"autocast must be None or 'bf16', got {autocast!r}")
