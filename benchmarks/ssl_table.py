@@ -60,6 +60,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from aekit._files import replace_file
 from aekit.evaluation import extract_features, finetune_probe, knn_probe, linear_probe
 from aekit.evaluation.probes import C_GRID
+from aekit.training import resolve_precision
+from aekit.training.device import autocast
 from aekit.ssl import (
     create_method,
     list_methods,
@@ -182,7 +184,7 @@ def make_ema(method: nn.Module, decay: float) -> AveragedModel:
 
 def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, lr: float, seed: int,
              warmup: float = 0.05, clock: str = "wall", weight_decay: float = 1e-5,
-             optimizer: str = "adamw", ema: AveragedModel | None = None, autocast: str | None = None) -> dict:
+             optimizer: str = "adamw", ema: AveragedModel | None = None, precision: str = "fp32") -> dict:
     """Train until ``seconds`` of wall-clock time (``clock="cpu"``: of this process's CPU time,
     all threads) have passed, checked before every step.
 
@@ -191,13 +193,14 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
     over that time, which fit's per-epoch schedulers cannot express. ``optimizer``: "adamw", or
     "sgd" (Nesterov momentum 0.9, the optimizer of RotNet and most ImageNet pretext-task papers).
     ``ema`` (from :func:`make_ema`): updated after every step, its time counted in the budget.
-    ``autocast="bf16"``: the forward pass under CPU autocast to bfloat16 (weights, optimizer and
-    the readout stay float32); 1.7x the steps in the same time on an AMD EPYC with AVX-512 BF16
-    (RESULTS.md), and possibly fewer on a CPU without bf16 units, so the record keeps it beside
-    the steps it made.
+    ``precision``: "fp32", or "bf16" / "auto" as :class:`aekit.TrainConfig` reads them: the forward
+    pass under CPU autocast to bfloat16 (weights, optimizer and the readout stay float32); 1.7x
+    the steps in the same time on an AMD EPYC with AVX-512 BF16 (RESULTS.md), possibly fewer on a
+    CPU without bf16 units, so a bf16 run's record says so beside the steps it made.
     """
-    if autocast not in (None, "bf16"):
-        raise ValueError(f"autocast must be None or 'bf16', got {autocast!r}")
+    if precision not in ("fp32", "bf16", "auto"):  # fp16 would need a gradient scaler
+        raise ValueError(f"precision must be 'fp32', 'bf16' or 'auto', got {precision!r}")
+    amp_dtype = resolve_precision(precision, torch.device("cpu"))
     method = method.to(memory_format=torch.channels_last)  # faster convolutions on the CPU
     params = [p for p in method.parameters() if p.requires_grad]
     if optimizer == "adamw":
@@ -224,12 +227,12 @@ def pretrain(method: nn.Module, X: np.ndarray, seconds: float, batch_size: int, 
                 return {"steps": steps, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0,
                         "final_loss": float(np.mean(losses[-20:])) if losses else None, "batch_size": batch_size,
                         "lr": lr, "weight_decay": weight_decay, "optimizer": optimizer,
-                        "epochs": steps * batch_size / len(X), **({"autocast": autocast} if autocast else {})}
+                        "epochs": steps * batch_size / len(X), **({"precision": "bf16"} if amp_dtype else {})}
             scale = frac / warmup if frac < warmup else 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup)))
             for group in opt.param_groups:
                 group["lr"] = lr * scale
             x = X[order[start : start + batch_size]].contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast == "bf16"):
+            with autocast(torch.device("cpu"), amp_dtype):
                 loss = method.loss(x).total
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -384,7 +387,7 @@ def select_entries(name: str, data, args, source: dict | None = None) -> Iterato
         ema = make_ema(method, args.ema) if args.ema is not None else None
         entry["pretrain"] = pretrain(method, Xtr, minutes * 60, args.batch_size, args.lr, args.seed,
                                      weight_decay=args.weight_decay, optimizer=args.optimizer, ema=ema,
-                                     autocast=args.autocast)
+                                     precision=args.precision)
         if ema is not None:
             entry["pretrain"]["ema_decay"] = args.ema
         backbone = method.readout_backbone  # the encoder the method is read out with (jepa: context or EMA target)
@@ -447,7 +450,7 @@ def table(results: dict) -> str:
     for name, e in entries.items():
         p, f = e.get("pretrain"), e.get("final", {})
         budget = f"{e['budget_minutes']:g}" if p else "-"
-        steps = f"{p['steps']} ({p['epochs']:.1f})" + (f", {p['autocast']}" if p.get("autocast") else "") if p else "-"
+        steps = f"{p['steps']} ({p['epochs']:.1f})" + (f", {p['precision']}" if p.get("precision") else "") if p else "-"
         cpu = f"{p['cpu_s']:.0f}" if p else "-"
         changed = (e.get("options") or {}).get("backbone_options")  # a variant's backbone, not the table's
         arch = e["architecture"] + (" (" + ", ".join(f"{k} {v}" for k, v in changed.items()) + ")" if changed else "")
@@ -529,8 +532,8 @@ def page(results: dict, command: str) -> str:
          f"training images (here {probe_rows}) and scored on the last 10,000, and that validation accuracy: "
          "used to choose, not a result. The test columns are results, read once per row after every choice "
          "(RESULTS.md says which representations were read twice, as two rows)."
-         + (" Steps marked bf16: pretrained under CPU autocast to bfloat16 (`--autocast bf16`)."
-            if any((e.get("pretrain") or {}).get("autocast") for e in entries) else "")),
+         + (" Steps marked bf16: pretrained under CPU autocast to bfloat16 (`--precision bf16`)."
+            if any((e.get("pretrain") or {}).get("precision") for e in entries) else "")),
         "",
         table(results),
         "",
@@ -578,8 +581,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="--select: also read each trained method out with the exponential moving average of its "
                         "weights (decay per step), as its own entry 'METHOD+ema'")
-    p.add_argument("--autocast", choices=("bf16",), default=None,
-                   help="pretrain under CPU autocast to bfloat16 (more steps on a CPU with bf16 units)")
+    p.add_argument("--precision", choices=("fp32", "bf16", "auto"), default="fp32",
+                   help="pretraining precision, as TrainConfig's: bf16 autocast makes more steps on a CPU with bf16 units")
     p.add_argument("--finetune-epochs", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)

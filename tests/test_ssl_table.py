@@ -207,25 +207,25 @@ def test_pretrain_with_sgd_steps_with_nesterov_momentum_and_records_it(monkeypat
         bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=0.05, seed=0, optimizer="lamb")
 
 
-def test_pretrain_under_bf16_autocast_runs_the_forward_in_bf16_keeps_float32_weights_and_records_it():
+def test_pretrain_in_bf16_runs_the_forward_in_bf16_keeps_float32_weights_and_records_it():
     torch.manual_seed(0)
     method = bench.create_method("rotation", (1, 8, 8), backbone="conv", backbone_options={"channels": [4]})
     conv = next(m for m in method.modules() if isinstance(m, torch.nn.Conv2d))
     seen = []
     conv.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
     X = np.random.default_rng(0).random((64, 1, 8, 8), dtype=np.float32)
-    run = bench.pretrain(method, X, seconds=0.3, batch_size=16, lr=1e-3, seed=0, autocast="bf16")
-    assert run["autocast"] == "bf16" and run["steps"] >= 1
+    run = bench.pretrain(method, X, seconds=0.3, batch_size=16, lr=1e-3, seed=0, precision="bf16")
+    assert run["precision"] == "bf16" and run["steps"] >= 1
     assert set(seen) == {torch.bfloat16}
     assert all(p.dtype == torch.float32 for p in method.parameters())
     seen.clear()
     plain = bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=1e-3, seed=0)
-    assert "autocast" not in plain and set(seen) == {torch.float32}
+    assert "precision" not in plain and set(seen) == {torch.float32}
     entry = {"architecture": "conv", "C": 0.01, "val_linear": 0.9, "budget_minutes": 1, "pretrain": run, "probe_rows": 9}
     assert f"| {run['steps']} ({run['epochs']:.1f}), bf16 |" in bench.table({"entries": {"rotation+b (long)": entry}})
     assert "Steps marked bf16" in bench.page({"entries": {"rotation+b (long)": entry}}, "cmd")
-    with pytest.raises(ValueError, match="autocast must be None or 'bf16'"):
-        bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=1e-3, seed=0, autocast="fp16")
+    with pytest.raises(ValueError, match="precision must be 'fp32', 'bf16' or 'auto'"):
+        bench.pretrain(method, X, seconds=0.1, batch_size=16, lr=1e-3, seed=0, precision="fp16")
 
 
 def test_the_moving_average_steps_by_its_decay_and_refuses_a_bad_one():
