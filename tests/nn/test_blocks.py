@@ -30,6 +30,23 @@ def test_deeper_conv_stages_keep_the_last_map_and_add_stride_1_convolutions():
             ConvEncoder((1, 28, 28), 6, channels=(4, 8), convs_per_stage=bad)
 
 
+def test_a_stride_1_stage_keeps_its_input_size_and_the_head_fits_the_larger_map():
+    x = torch.randn(2, 1, 28, 28)
+    late = ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16), batch_norm=True, strides=(2, 2, 1))
+    early = ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16), strides=[1, 2, 2])
+    assert late.feature_map(x).shape == early.feature_map(x).shape == (2, 16, 7, 7)
+    assert late.head[1].in_features == early.head[1].in_features == 16 * 7 * 7
+    assert [m.stride[0] for m in late.modules() if isinstance(m, torch.nn.Conv2d)] == [2, 2, 1]
+    assert late(x).shape == early(x).shape == (2, 6)
+    # odd sizes: a stride-2 stage rounds up, a stride-1 one keeps it (9 -> 5 -> 5 -> 3)
+    assert ConvEncoder((1, 9, 9), 6, channels=(4, 8, 8), strides=(2, 1, 2)).feature_map(torch.zeros(2, 1, 9, 9)).shape[-2:] == (3, 3)
+    # the default is the stride-2 network as before
+    assert ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16)).feature_map(x).shape == (2, 16, 4, 4)
+    for bad in (0, 3, True, (2, 2), (2, 2, 3), 2.0):
+        with pytest.raises(ValueError, match="strides must be 1 or 2"):
+            ConvEncoder((1, 28, 28), 6, channels=(4, 8, 16), strides=bad)
+
+
 @pytest.mark.parametrize("shape", [(10,), (1, 8, 8), (3, 4)])
 def test_mlp_blocks_shapes(shape):
     enc = MLPEncoder(shape, 5, hidden_dims=(16, 8))
