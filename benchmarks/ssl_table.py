@@ -468,11 +468,10 @@ def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
     """The issue's goals, computed from test numbers of the final step (validation numbers choose only)."""
     entries = {n: e for n, e in results["entries"].items() if "final" in e}
     out = []
-    random_init = {"conv": entries.get("random-init conv"), "vit": entries.get("random-init ViT")}
     methods = {n: e for n, e in entries.items() if e["kind"] == "method" and not is_long(n, e) and "reread_of" not in e}
     beaten, missed = [], []
     for n, e in methods.items():
-        ref = random_init.get(e["architecture"])
+        ref = random_init_of(e, entries)
         if ref is None:
             continue
         (beaten if e["final"]["test_linear"] > ref["final"]["test_linear"] else missed).append(
@@ -489,11 +488,30 @@ def verdicts(results: dict, goal_linear: float = 0.92) -> list[str]:
         acc = e["final"]["test_linear"]
         out.append(f"The long run ({n}) reaches {goal_linear} on the linear probe: "
                    f"{'met' if acc >= goal_linear else 'not met'} ({acc:.4f}).")
+        ref = random_init_of(e, entries)
+        if ref is not None:
+            r = ref["final"]["test_linear"]
+            out.append(f"It beats the same backbone randomly initialised on the linear probe: "
+                       f"{'met' if acc > r else 'not met'} ({acc:.4f} vs {r:.4f}).")
         if raw:
             k, r = e["final"]["test_knn20"], raw["final"]["test_knn20"]
             out.append(f"Its kNN (k=20) beats raw pixels' (probe rows {e.get('probe_rows')}): "
                        f"{'met' if k > r else 'not met'} ({k:.4f} vs {r:.4f}).")
     return out
+
+
+def random_init_of(entry: dict, entries: dict) -> dict | None:
+    """The read-out random-init control of ``entry``'s backbone: its architecture with the same
+    ``backbone_options`` (a variant's, e.g. ``strides``, or none), read with the same probe rows;
+    or None."""
+    wanted = (entry.get("options") or {}).get("backbone_options")
+    for name, e in entries.items():
+        control = control_of(name)
+        if (control is not None and CONTROLS[control] == entry["architecture"]
+                and (e.get("options") or {}).get("backbone_options") == wanted
+                and e.get("probe_rows") == entry.get("probe_rows")):
+            return e
+    return None
 
 
 def cpu_note(results: dict) -> list[str]:

@@ -91,8 +91,32 @@ def test_verdicts_are_computed_from_the_test_numbers():
     assert lines[0].startswith("Every method beats its random-init backbone on the linear probe: not met (1 of 2")
     assert "rotation 0.8600 vs 0.8700" in lines[0]
     assert lines[1] == "The long run (simclr (long)) reaches 0.92 on the linear probe: met (0.9210)."
+    assert lines[2] == "It beats the same backbone randomly initialised on the linear probe: met (0.9210 vs 0.8700)."
     # compared with raw pixels read out the same way (the same probe rows)
-    assert lines[2] == "Its kNN (k=20) beats raw pixels' (probe rows 10000): met (0.8600 vs 0.8500)."
+    assert lines[3] == "Its kNN (k=20) beats raw pixels' (probe rows 10000): met (0.8600 vs 0.8500)."
+
+
+def test_a_backbone_variant_is_judged_against_its_own_random_init_control_only():
+    strides = {"backbone_options": {"strides": [1, 2, 2]}}
+
+    def entry(kind, linear, options=None, probe_rows=50_000):
+        return {"kind": kind, "architecture": "conv", "probe_rows": probe_rows, "options": options or {},
+                "final": {"test_linear": linear, "test_knn20": 0.8}}
+
+    results = {"entries": {
+        "random-init conv": entry("control", 0.80),  # the table's network: not the variant's control
+        "random-init conv+s122 [probe 10000]": entry("control", 0.95, strides, probe_rows=10_000),  # another readout
+        "random-init conv+s122": entry("control", 0.93, strides),
+        "rotation+s122 (long)": entry("method", 0.919, {"all_rotations": False, **strides}),
+        "rotation+deep": entry("method", 0.85, {"backbone_options": {"convs_per_stage": 2}}),  # no control of its own
+        "rotation": entry("method", 0.84),
+    }}
+    lines = bench.verdicts(results)
+    assert lines[0] == ("Every method beats its random-init backbone on the linear probe: met (1 of 1 do).")
+    assert lines[1] == "The long run (rotation+s122 (long)) reaches 0.92 on the linear probe: not met (0.9190)."
+    assert lines[2] == "It beats the same backbone randomly initialised on the linear probe: not met (0.9190 vs 0.9300)."
+    del results["entries"]["random-init conv+s122"]
+    assert not any(line.startswith("It beats the same backbone") for line in bench.verdicts(results))
 
 
 def test_save_entry_keeps_what_another_process_wrote(tmp_path):
