@@ -66,8 +66,8 @@ class ConvEncoder(nn.Module):
 
     ``strides`` (2 for every stage by default, or one value per stage) lets a stage keep its input's
     size with a stride-1 first convolution: ``strides=(2, 2, 1)`` on 28 x 28 images ends on a 7 x 7
-    map instead of 4 x 4, a finer last map for the same receptive field, at about twice the
-    compute of the last stage.
+    map instead of 4 x 4, a finer last map for the same receptive field; the last stage then runs on
+    49 positions instead of 16.
 
     Examples
     --------
