@@ -32,22 +32,22 @@ def _downsampled_sizes(size: int, n_stages: int) -> list[int]:
     return sizes
 
 
-def _stage_strides(strides, n_stages: int) -> list[int]:
-    """``strides`` (1 or 2 for every stage, or one per stage) as a list."""
-    values = [strides] * n_stages if not isinstance(strides, Sequence) else list(strides)
-    if len(values) != n_stages or any(isinstance(v, bool) or not isinstance(v, int) or v not in (1, 2) for v in values):
-        raise ValueError(f"strides must be 1 or 2, or one such value per stage of channels "
-                         f"({n_stages} stages), got {strides!r}")
+def _per_stage(value, n_stages: int, name: str, valid, expected: str) -> list[int]:
+    """``value`` (one int for every stage, or one per stage) as a list of ``n_stages`` ints, each
+    passing ``valid``; else a ValueError naming ``name`` and what was ``expected``."""
+    values = [value] * n_stages if not isinstance(value, Sequence) else list(value)
+    if len(values) != n_stages or any(isinstance(v, bool) or not isinstance(v, int) or not valid(v) for v in values):
+        raise ValueError(f"{name} must be {expected} per stage of channels ({n_stages} stages), got {value!r}")
     return values
 
 
+def _stage_strides(strides, n_stages: int) -> list[int]:
+    return _per_stage(strides, n_stages, "strides", lambda v: v in (1, 2), "1 or 2, or one such value")
+
+
 def _stage_depths(convs_per_stage, n_stages: int) -> list[int]:
-    """``convs_per_stage`` (an int for every stage, or one per stage) as a list of ints >= 1."""
-    depths = [convs_per_stage] * n_stages if not isinstance(convs_per_stage, Sequence) else list(convs_per_stage)
-    if len(depths) != n_stages or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in depths):
-        raise ValueError(f"convs_per_stage must be an int >= 1 or one such int per stage of channels "
-                         f"({n_stages} stages), got {convs_per_stage!r}")
-    return depths
+    return _per_stage(convs_per_stage, n_stages, "convs_per_stage", lambda v: v >= 1,
+                      "an int >= 1 or one such int")
 
 
 def _norm(kind: bool, channels: int) -> nn.Module:
