@@ -63,7 +63,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from functools import lru_cache
@@ -76,6 +75,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine_label, next to this file
+from machine_label import cpu_label  # noqa: E402
 
 # The fold split was fixed before any exploration on these folds, so that fold B stays an honest
 # check. Fold A holds the five sets earlier defaults were tuned on (cardio, thyroid, satellite,
@@ -398,17 +400,6 @@ def report(records: list[dict], reference: str = REFERENCE) -> str:
     return "\n".join(out)
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def load_results(path: str | Path) -> list[dict]:
     """Records saved with --json, e.g. to merge saved peer runs with new candidates in report()."""
     return json.loads(Path(path).read_text())["records"]
@@ -446,7 +437,7 @@ def main(argv=None) -> None:
     seeds = [1] if args.quick else args.seeds
     datasets = args.datasets or [d for f in args.folds for d in FOLDS[f]]
 
-    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); torch {torch.__version__}, "
+    print(f"CPU: {cpu_label()} ({os.cpu_count()} logical cores); torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread(s); seeds {seeds}")
     try:
         detectors = builtin_detectors(args.detectors)
@@ -457,7 +448,7 @@ def main(argv=None) -> None:
     records = run_suite(detectors, datasets, seeds, args.data_dir)
     print(report(records, args.reference))
     if args.json:
-        meta = {"argv": sys.argv, "cpu": cpu_model(), "torch_threads": torch.get_num_threads(),
+        meta = {"argv": sys.argv, "cpu": cpu_label(), "torch_threads": torch.get_num_threads(),
                 "torch": torch.__version__, "seeds": seeds, "datasets": datasets, "folds": FOLDS}
         Path(args.json).write_text(json.dumps({"meta": meta, "records": records}, indent=1))
         print(f"saved {len(records)} records to {args.json}")

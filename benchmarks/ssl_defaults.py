@@ -32,7 +32,7 @@ import argparse
 import hashlib
 import json
 import os
-import platform
+import sys
 import time
 from pathlib import Path
 
@@ -43,19 +43,12 @@ from aekit import SelfSupervised
 from aekit.evaluation import linear_probe
 from aekit.ssl import list_methods
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine_label, next to this file
+from machine_label import cpu_label  # noqa: E402
+
 N_UNLABELED, N_PROBE, N_VAL = 20_000, 5_000, 10_000
 SHAPE = (1, 28, 28)
 READOUT_GRIDS = (1, 2, 3)  # pool_grid values also read out on validation (the ``val_pool{g}`` fields)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def git_commit() -> str | None:
@@ -137,7 +130,7 @@ def load_saved(path: str, method: str, epochs: int, seed: int) -> SelfSupervised
 def run_one(method: str | None, settings: dict, parts, splits, epochs: int, seed: int,
             save_dir: str | None = None, load: str | None = None) -> dict:
     row = {"method": method or "raw pixels", "settings": settings, "epochs": epochs, "seed": seed, "commit": git_commit(),
-           "cpu": cpu_model(), "threads": torch.get_num_threads(), "load_average": round(os.getloadavg()[0], 1)}
+           "cpu": cpu_label(), "threads": torch.get_num_threads(), "load_average": round(os.getloadavg()[0], 1)}
     if method is None:
         def features(X):
             return X.reshape(len(X), -1)

@@ -46,7 +46,7 @@ import fcntl
 import json
 import math
 import os
-import platform
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -69,6 +69,9 @@ from aekit.ssl import (
     make_backbone,
     save_backbone,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine_label, next to this file
+from machine_label import cpu_label  # noqa: E402
 
 POOL_GRID = 3  # fixed in docs/benchmarks.md
 PROBE_ITERATIONS = 200
@@ -293,22 +296,8 @@ def save_entry(path: Path, name: str, entry: dict, machine_now: dict) -> dict:
     return results
 
 
-def cpu_model() -> str:
-    """The CPU's model name, its widest matrix or vector unit (a cloud guest's name can be as bare
-    as "AMD EPYC" for generations with other kernels), and its core count."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-        flags = set(next((line for line in lines if line.startswith("flags")), "").split())
-        unit = next((label for flag, label in (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
-                     if flag in flags), None)
-        return f"{name}{f' with {unit}' if unit else ''}, {os.cpu_count()} cores"
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def machine() -> dict:
-    return {"cpu": cpu_model(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+    return {"cpu": cpu_label(cores=True), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "load_average": round(os.getloadavg()[0], 1)}
 
 

@@ -3,6 +3,7 @@ records every entry as it finishes, the final step reads the test set once, reru
 done, and the table and verdicts come from the numbers."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -292,16 +293,20 @@ def test_ema_reads_the_same_run_out_a_second_time_with_its_averaged_weights(tmp_
 
 
 def test_the_cpu_label_names_its_widest_unit_so_two_generations_of_one_model_name_differ(monkeypatch, tmp_path):
+    import machine_label  # on sys.path once ssl_table is loaded: every benchmark's one CPU label
+
     labels = {}
     for name, flags in {"amx": "avx2 avx512f amx_tile", "avx512": "avx2 avx512f", "avx2": "sse2 avx2", "old": "sse2"}.items():
         info = tmp_path / name
         info.write_text(f"model name\t: AMD EPYC\nflags\t\t: fpu {flags}\n")
-        real_path = bench.Path
-        monkeypatch.setattr(bench, "Path", lambda p, info=info: info if p == "/proc/cpuinfo" else real_path(p))
-        labels[name] = bench.cpu_model().rsplit(",", 1)[0]
-        monkeypatch.setattr(bench, "Path", real_path)
-    assert labels == {"amx": "AMD EPYC with AMX", "avx512": "AMD EPYC with AVX-512", "avx2": "AMD EPYC with AVX2",
-                      "old": "AMD EPYC"}
+        monkeypatch.setattr(machine_label, "CPUINFO", info)
+        labels[name] = bench.machine()["cpu"]
+    monkeypatch.setattr(machine_label, "CPUINFO", tmp_path / "absent")
+    assert machine_label.cpu_label() not in ("", "unknown")  # no /proc/cpuinfo: the platform's name
+    assert machine_label.cpu_flags() == set()
+    cores = f", {os.cpu_count()} cores"
+    assert labels == {"amx": "AMD EPYC with AMX" + cores, "avx512": "AMD EPYC with AVX-512" + cores,
+                      "avx2": "AMD EPYC with AVX2" + cores, "old": "AMD EPYC" + cores}
 
 
 def test_the_page_names_each_cpu_when_rows_ran_on_more_than_one():

@@ -14,6 +14,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ import torch
 
 BENCH_DIR = Path(__file__).resolve().parents[1]  # benchmarks/: child processes put it on sys.path
 ROOT = BENCH_DIR.parent
+if str(BENCH_DIR) not in sys.path:  # imported by file path (the tests): machine_label sits there
+    sys.path.insert(0, str(BENCH_DIR))
+from machine_label import cpu_flags, cpu_label, cpu_model  # noqa: E402  (the sections' names for them)
 
 
 # -- timing ------------------------------------------------------------------------------------------
@@ -53,42 +57,6 @@ def uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     except OSError:
         return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def cpu_flags() -> set[str]:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def isa_suffix(flags: set[str]) -> str:
-    """The first of AMX, AVX-512 and AVX2 in ``flags``, as ' with AMX'; an empty string for none.
-
-    A cloud guest's model name can be as bare as "AMD EPYC" for generations whose kernels differ
-    (AVX2 only, or AVX-512): the widest unit tells such machines apart in labels and region names."""
-    for flag, label in (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2")):
-        if flag in flags:
-            return f" with {label}"
-    return ""
-
-
-def cpu_label() -> str:
-    """The model name with its widest matrix or vector unit: 'AMD EPYC with AVX-512'."""
-    return cpu_model() + isa_suffix(cpu_flags())
 
 
 def describe_machine() -> dict[str, Any]:
