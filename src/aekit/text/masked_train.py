@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..training import TrainConfig, fit
-from ..training.batching import shard_order
+from ..training.batching import shard_order, take_rows
 from .fitting import LossWrapper, per_step_lr
 from .masked import IGNORE, MASK_ID, SPECIALS, MaskedTokenEncoder, mask_tokens
 
@@ -68,7 +68,7 @@ class MaskedChunks:
         local = self.batch_size // self.world
         for start in range(0, len(order), local):
             # a batch of chunks, corrupted with fresh masks
-            ids = self.chunks[order[start : start + local]].to(self.device)
+            ids = take_rows(self.chunks, order[start : start + local]).to(self.device)
             yield mask_tokens(ids, self.vocab_size, self.mask_prob, generator=self.generator)
 
 

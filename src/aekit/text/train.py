@@ -33,7 +33,7 @@ import torch
 
 from ..training import TrainConfig, fit
 from ..training import make_optimizer as _make_optimizer
-from ..training.batching import shard_order
+from ..training.batching import shard_order, take_rows
 from .examples import EXAMPLES
 from .fitting import LossWrapper, per_step_lr
 from .sampling import subsample
@@ -107,7 +107,7 @@ class Word2VecExamples:
         local = self.batch_size // self.world
         for start in range(0, len(order), local):
             idx = order[start : start + local]
-            yield inputs[idx].to(self.device), targets[idx].to(self.device), noise_ids[idx].to(self.device)
+            yield tuple(take_rows(t, idx).to(self.device) for t in (inputs, targets, noise_ids))
 
 
 def train_word2vec(

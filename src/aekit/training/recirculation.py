@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .batching import as_float_tensor
+from .batching import as_float_tensor, take_rows
 from .history import History
 
 
@@ -95,7 +95,7 @@ def train_recirculation(
     for epoch in range(1, epochs + 1):
         order = torch.randperm(len(x_all), generator=generator)
         for start in range(0, len(x_all), batch_size):
-            x0 = x_all[order[start : start + batch_size]]
+            x0 = take_rows(x_all, order[start : start + batch_size].to(x_all.device))
             h0 = act(enc(x0))
             x2 = lam * x0 + (1 - lam) * visible(h0)
             h3 = lam * h0 + (1 - lam) * act(enc(x2))
