@@ -150,14 +150,15 @@ def test_a_benchmark_rewrites_only_its_own_region_of_the_report(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed into place
 
 
-@pytest.mark.parametrize("guard_rail, flush", [(False, False), (True, False), (False, True)])
-def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
+@pytest.mark.parametrize("guard_rail, flush, gather", [(False, False, "index"), (True, False, "index"),
+                                                      (False, True, "index"), (False, False, "index_select")])
+def test_the_overhead_report_says_which_variant_ran(guard_rail, flush, gather):
     import argparse
 
     module = _loop_overhead()
     rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0, 1.1, 1.2], "aekit": [1.0, 1.04, 1.3],
              "ratio": 1.04 / 1.1, "cpu ratio": 0.99}]
-    args = argparse.Namespace(rows=100, repeats=3, guard_rail=guard_rail, flush_denormal=flush)
+    args = argparse.Namespace(rows=100, repeats=3, guard_rail=guard_rail, flush_denormal=flush, hand_gather=gather)
     text = module.report(rows, args, "load", "python benchmarks/loop_overhead.py")
     # per round: 1.0/1.0, 1.04/1.1, 1.3/1.2 -> 1.000, 0.945, 1.083: median 1.000, quartiles 0.973 and 1.042
     assert ("| 128 | short (2 epochs) | 1.100 s (1.000-1.200) | 1.040 s (1.000-1.300) | 0.945 | **met** "
@@ -165,14 +166,25 @@ def test_the_overhead_report_says_which_variant_ran(guard_rail, flush):
     assert ("grad_clip=1000: not the goal's setting" in text) == guard_rail
     assert ("this run shows the share of the guard rail" in text) == guard_rail
     assert ("both with denormals flushed to zero" in text) == ("set_flush_denormal(True)" in text) == flush
+    assert ("the hand loop gathering with index_select" in text) == (gather == "index_select")
     # each CPU keeps its own tables in BENCHMARKS.md
-    args = argparse.Namespace(threads=2, batches="128,512", guard_rail=guard_rail, flush_denormal=flush)
+    args = argparse.Namespace(threads=2, batches="128,512", guard_rail=guard_rail, flush_denormal=flush,
+                              hand_gather=gather)
     intel, amd = module.region_name(args, "Intel(R) Xeon(R) Processor"), module.region_name(args, "AMD EPYC")
     assert intel != amd and amd.startswith("benchmarks/loop_overhead.py --threads 2 --batches 128,512")
     assert intel.endswith(" on Intel(R) Xeon(R) Processor")
     assert ("--flush-denormal" in amd) == flush
+    assert ("--hand-gather index_select" in amd) == (gather == "index_select")
 
 
+def test_the_hand_loops_two_gathers_train_bit_for_bit_the_same_weights():
+    """--hand-gather changes how the hand loop copies a batch's rows, not which rows it trains on."""
+    module = _loop_overhead()
+    X = np.random.default_rng(0).random((300, 784), dtype=np.float32)
+    index, index_select = module.hand_fit(X, 128, 2), module.hand_fit(X, 128, 2, gather="index_select")
+    assert all(torch.equal(p, q) for p, q in zip(index.parameters(), index_select.parameters()))
+    with pytest.raises(KeyError):
+        module.hand_fit(X, 128, 1, gather="nosuch")
 
 def test_the_overhead_rounds_turn_their_order_and_the_aa_control_is_reported():
     import argparse
@@ -187,7 +199,7 @@ def test_the_overhead_rounds_turn_their_order_and_the_aa_control_is_reported():
     assert len(wall["hand"]) == len(cpu["aekit"]) == 3
     rows = [{"batch": 512, "fit": "long", "epochs": 10, "hand": [1.0, 1.0, 1.0], "aekit": [1.02, 1.02, 1.02],
              "ratio": 1.02, "cpu ratio": 1.01, "hand again": [0.96, 1.0, 1.04], "aa ratio": 1.0}]
-    args = argparse.Namespace(rows=100, repeats=3, guard_rail=False, flush_denormal=False)
+    args = argparse.Namespace(rows=100, repeats=3, guard_rail=False, flush_denormal=False, hand_gather="index")
     text = module.report(rows, args, "load", "python benchmarks/loop_overhead.py --aa")
     assert "| 1.020 | **met** | 1.020 (1.020-1.020) | 1.010 | 1.000 | 1.000 (0.980-1.020) |" in text
     assert "A/A: hand again / hand" in text and "spans 1.000-1.000" in text
