@@ -93,9 +93,9 @@ def train_recirculation(
     history = History()
     model.eval()  # no corruption or dropout: recirculation compares two deterministic passes
     for epoch in range(1, epochs + 1):
-        order = torch.randperm(len(x_all), generator=generator)
+        order = torch.randperm(len(x_all), generator=generator).to(x_all.device)  # once an epoch, not per batch
         for start in range(0, len(x_all), batch_size):
-            x0 = take_rows(x_all, order[start : start + batch_size].to(x_all.device))
+            x0 = take_rows(x_all, order[start : start + batch_size])
             h0 = act(enc(x0))
             x2 = lam * x0 + (1 - lam) * visible(h0)
             h3 = lam * h0 + (1 - lam) * act(enc(x2))
