@@ -8,6 +8,7 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --flush-denormal                    # both with denormals flushed
     python benchmarks/loop_overhead.py --repeats 11 --aa                   # with an A/A control of the noise
     python benchmarks/loop_overhead.py --hand-gather index_select          # the hand loop with aekit's gather
+    python benchmarks/loop_overhead.py --pin --aa --repeats 5              # bound to one CPU: less noise
     valgrind --tool=callgrind python benchmarks/loop_overhead.py --single aekit --fits 3   # for a counter
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
@@ -30,7 +31,10 @@ one untimed warm-up of each; the median of each is reported and the ratio is med
 median(hand). ``--aa`` adds the hand loop once more to every round, as an A/A control: its ratio
 to the hand loop is what the machine's noise alone makes of a comparison. 'short' is 2 epochs over
 ``--rows`` rows (what exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the
-same rows. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
+same rows. ``--pin`` binds every thread of the process to ``--threads`` CPUs (the last ones it may
+use), for both contenders alike: the scheduler can then no longer move a fit between CPUs in the
+middle, one of the noises of a shared machine (Linux only). Needs Fashion-MNIST
+(``AEKIT_FASHION_MNIST_DIR``).
 """
 
 from __future__ import annotations
@@ -147,6 +151,23 @@ def measure(X: np.ndarray, batches: list[int], lengths: dict[str, int], repeats:
     return rows
 
 
+def pin_threads(count: int) -> list[int]:
+    """Bind every thread of this process (torch's workers too) to the last ``count`` CPUs it may
+    run on; returns them. Threads started later inherit the binding of the thread that starts them."""
+    if not hasattr(os, "sched_setaffinity"):
+        raise SystemExit("--pin: this system cannot bind threads to CPUs (os.sched_setaffinity is Linux-only)")
+    allowed = sorted(os.sched_getaffinity(0))
+    if count > len(allowed):
+        raise SystemExit(f"--pin: --threads {count} needs {count} CPUs, this process may use {len(allowed)}")
+    cpus = allowed[-count:]
+    for task in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(task), cpus)
+        except ProcessLookupError:  # a thread that ended meanwhile
+            pass
+    return cpus
+
+
 def describe_cpu() -> str:
     """The model name, and the instruction sets that matter here (a VM may hide the model)."""
     flags = cpu_flags()
@@ -215,6 +236,7 @@ def report(rows: list[dict], args: argparse.Namespace, load_start: str, command:
         + (" (aekit with grad_clip=1000: not the goal's setting)" if args.guard_rail else "")
         + (" (both with denormals flushed to zero)" if args.flush_denormal else "")
         + (" (the hand loop gathering with index_select, as aekit does)" if args.hand_gather == "index_select" else "")
+        + (f" (bound to CPU {', '.join(map(str, args.pinned))})" if getattr(args, "pinned", None) else "")
         + "\n",
         (f"Written by `{command}`. CPU: {describe_cpu()}, {torch.get_num_threads()} torch thread(s), OMP_WAIT_POLICY "
          f"{OMP_WAIT_POLICY}, torch "
@@ -251,6 +273,7 @@ def region_name(args: argparse.Namespace, cpu: str) -> str:
     replacing them."""
     variant = (" --guard-rail" if args.guard_rail else "") + (" --flush-denormal" if args.flush_denormal else "")
     variant += " --hand-gather index_select" if args.hand_gather == "index_select" else ""
+    variant += " --pin" if getattr(args, "pin", False) else ""
     return f"{REGION} --threads {args.threads} --batches {args.batches}{variant} on {cpu}"
 
 
@@ -274,6 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hand-gather", choices=sorted(GATHERS), default="index",
                         help="how the hand loop gathers a batch's rows: x[idx] (default, the idiom) or "
                              "torch.index_select (aekit's gather: the loops like with like)")
+    parser.add_argument("--pin", action="store_true",
+                        help="bind the process's threads to --threads CPUs (the last it may use), for both "
+                             "contenders: no move between CPUs in the middle of a fit (Linux)")
     parser.add_argument("--single", choices=["hand", "aekit"], default=None,
                         help="run only this contender's short fit, --fits times after the warm-up, and print "
                              "nothing: for a tool that counts the whole process (valgrind, perf stat); the "
@@ -281,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fits", type=int, default=3, help="fits of --single (default 3)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    args.pinned = pin_threads(args.threads) if args.pin else None
     if args.flush_denormal and not torch.set_flush_denormal(True):
         raise SystemExit("--flush-denormal: this CPU cannot flush denormals (torch.set_flush_denormal returned False)")
     load_start = uptime()

@@ -186,6 +186,47 @@ def test_the_hand_loops_two_gathers_train_bit_for_bit_the_same_weights():
     with pytest.raises(KeyError):
         module.hand_fit(X, 128, 1, gather="nosuch")
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="binding threads to CPUs is Linux-only")
+def test_pin_binds_every_thread_of_the_process_and_the_report_says_so():
+    """--pin: run in a child process, whose binding cannot leak into this test session's."""
+    import argparse
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "loop_overhead.py"
+    child = f"""
+import importlib.util, os, sys, threading, time
+spec = importlib.util.spec_from_file_location("lo", {str(path)!r})
+module = importlib.util.module_from_spec(spec); sys.modules["lo"] = module; spec.loader.exec_module(module)
+idle = threading.Thread(target=time.sleep, args=(5,), daemon=True); idle.start()  # a thread started before
+allowed = sorted(os.sched_getaffinity(0))
+cpus = module.pin_threads(1)
+later = []
+threading.Thread(target=lambda: later.append(sorted(os.sched_getaffinity(0)))).start()
+time.sleep(0.2)
+tasks = [sorted(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")]
+print(cpus == allowed[-1:], len(tasks) >= 2, all(t == cpus for t in tasks), later == [cpus])
+try:
+    module.pin_threads(len(allowed) + 1)
+except SystemExit as error:
+    print("needs" in str(error))
+"""
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True"] * 5
+
+    module = _loop_overhead()
+    rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0] * 3, "aekit": [1.0] * 3, "ratio": 1.0,
+             "cpu ratio": 1.0}]
+    base = dict(rows=100, repeats=3, guard_rail=False, flush_denormal=False, hand_gather="index", threads=1,
+                batches="128")
+    pinned = argparse.Namespace(**base, pin=True, pinned=[1])
+    assert "(bound to CPU 1)" in module.report(rows, pinned, "load", "cmd")
+    assert "bound to CPU" not in module.report(rows, argparse.Namespace(**base, pin=False, pinned=None), "load", "cmd")
+    assert module.region_name(pinned, "AMD EPYC").endswith(" --pin on AMD EPYC")
+
+
 def test_the_overhead_rounds_turn_their_order_and_the_aa_control_is_reported():
     import argparse
 
