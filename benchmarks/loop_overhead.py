@@ -9,6 +9,7 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --repeats 11 --aa                   # with an A/A control of the noise
     python benchmarks/loop_overhead.py --hand-gather index_select          # the hand loop with aekit's gather
     python benchmarks/loop_overhead.py --pin --aa --repeats 5              # bound to one CPU: less noise
+    python benchmarks/loop_overhead.py --count-calls --batches 128         # Python calls per step: a count
     valgrind --tool=callgrind python benchmarks/loop_overhead.py --single aekit --fits 3   # for a counter
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
@@ -34,12 +35,16 @@ to the hand loop is what the machine's noise alone makes of a comparison. 'short
 same rows. ``--pin`` binds every thread of the process to ``--threads`` CPUs (the last ones it may
 use), for both contenders alike: the scheduler can then no longer move a fit between CPUs in the
 middle, one of the noises of a shared machine (Linux only). Needs Fashion-MNIST
-(``AEKIT_FASHION_MNIST_DIR``).
+(``AEKIT_FASHION_MNIST_DIR``). ``--count-calls`` times nothing: it counts the Python-level calls
+(functions, and C functions called from Python) of each contender's fit with ``sys.setprofile``,
+per step and outside the epochs -- the same numbers on every machine and load.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import math
 import os
 import sys
 import time
@@ -149,6 +154,60 @@ def measure(X: np.ndarray, batches: list[int], lengths: dict[str, int], repeats:
                      if aa else ""), flush=True)
             rows.append(row)
     return rows
+
+
+def python_calls(fit) -> collections.Counter:
+    """Every Python function call and every C function called from Python while ``fit()`` runs,
+    by name (``sys.setprofile``; this thread only)."""
+    calls: collections.Counter = collections.Counter()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            where = code.co_filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+            calls[f"{where}:{code.co_name}"] += 1
+        elif event == "c_call":
+            calls[f"C:{getattr(arg, '__qualname__', arg)}"] += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        fit()
+    finally:
+        sys.setprofile(previous)
+    return calls
+
+
+def calls_per_step(fit, X: np.ndarray, batch: int) -> tuple[dict[str, float], float]:
+    """A contender's calls per step (a two-epoch fit's calls less a one-epoch fit's, over an epoch's
+    steps: the epoch's own bookkeeping is spread over its steps) and its calls outside the epochs.
+    One-epoch fits are counted until two in a row agree, so that what runs once a process (imports,
+    caches, a warning's first showing, the profiler hook's first use) is not counted."""
+    one, previous = python_calls(lambda: fit(X, batch, 1)), None
+    for _ in range(5):
+        if one == previous:
+            break
+        one, previous = python_calls(lambda: fit(X, batch, 1)), one
+    else:
+        raise RuntimeError("the calls of a one-epoch fit did not settle in 6 fits")
+    two = python_calls(lambda: fit(X, batch, 2))
+    steps = math.ceil(len(X) / batch)
+    per_step = {name: (two[name] - one[name]) / steps for name in one.keys() | two.keys()}
+    return per_step, sum(one.values()) - sum(per_step.values()) * steps
+
+
+def count_report(X: np.ndarray, batch: int, gather: str, top: int = 12) -> str:
+    """The calls of both contenders at ``batch``, and where aekit's per-step calls exceed the hand loop's."""
+    hand, hand_fixed = calls_per_step(lambda X, b, e: hand_fit(X, b, e, gather=gather), X, batch)
+    ours, ours_fixed = calls_per_step(aekit_fit, X, batch)
+    lines = [f"Python-level calls (sys.setprofile), batch {batch}, {len(X)} rows, hand loop gathering with "
+             f"{'x[idx]' if gather == 'index' else gather}:",
+             f"  hand loop: {sum(hand.values()):.1f} a step, {hand_fixed:.0f} outside the epochs",
+             f"  aekit fit: {sum(ours.values()):.1f} a step, {ours_fixed:.0f} outside the epochs",
+             "  aekit's calls a step beyond the hand loop's, largest first:"]
+    excess = sorted(((ours.get(k, 0.0) - hand.get(k, 0.0), k) for k in ours), reverse=True)[:top]
+    lines += [f"    {extra:+7.2f}  {name}" for extra, name in excess if extra > 0]
+    return "\n".join(lines)
 
 
 def pin_threads(count: int) -> list[int]:
@@ -300,6 +359,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pin", action="store_true",
                         help="bind the process's threads to --threads CPUs (the last it may use), for both "
                              "contenders: no move between CPUs in the middle of a fit (Linux)")
+    parser.add_argument("--count-calls", action="store_true",
+                        help="time nothing: count each contender's Python-level calls per step and outside "
+                             "the epochs (the same on every machine)")
     parser.add_argument("--single", choices=["hand", "aekit"], default=None,
                         help="run only this contender's short fit, --fits times after the warm-up, and print "
                              "nothing: for a tool that counts the whole process (valgrind, perf stat); the "
@@ -320,6 +382,9 @@ def main(argv: list[str] | None = None) -> None:
     for batch in batches:  # untimed warm-up: thread pools, kernels and allocator caches for both
         hand_fit(X[:2048], batch, 1, gather=args.hand_gather)
         aekit_fit(X[:2048], batch, 1)
+    if args.count_calls:
+        print("\n\n".join(count_report(X, batch, args.hand_gather) for batch in batches))
+        return
     if args.single:  # the same process up to here for both, so only the fits differ
         for _ in range(args.fits):
             for batch in batches:

@@ -227,6 +227,28 @@ except SystemExit as error:
     assert module.region_name(pinned, "AMD EPYC").endswith(" --pin on AMD EPYC")
 
 
+def test_count_calls_is_a_deterministic_count_per_step_and_outside_the_epochs():
+    """--count-calls: the same counts every time; a step's calls do not depend on the epoch."""
+    import sys
+
+    module = _loop_overhead()
+    X = np.random.default_rng(0).random((300, 784), dtype=np.float32)  # 3 steps an epoch at batch 128
+
+    def hand(X, batch, epochs):
+        return module.hand_fit(X, batch, epochs, gather="index_select")
+
+    per_step, fixed = module.calls_per_step(hand, X, 128)
+    assert (per_step, fixed) == module.calls_per_step(hand, X, 128)
+    assert 100 < sum(per_step.values()) < 2000 and fixed > 0
+    assert per_step["C:_VariableFunctionsClass.index_select"] == 1  # one gather a step, counted exactly
+    three = module.python_calls(lambda: hand(X, 128, 3))
+    two = module.python_calls(lambda: hand(X, 128, 2))
+    assert sum(three.values()) - sum(two.values()) == sum(per_step.values()) * 3  # every epoch alike
+    assert sys.getprofile() is None  # the profiler is taken off again
+    text = module.count_report(X, 128, "index_select")
+    assert "hand loop:" in text and "aekit fit:" in text and "a step beyond the hand loop's" in text
+
+
 def test_the_overhead_rounds_turn_their_order_and_the_aa_control_is_reported():
     import argparse
 
