@@ -34,10 +34,10 @@ to the hand loop is what the machine's noise alone makes of a comparison. 'short
 ``--rows`` rows (what exposes a fixed per-fit cost), 'long' is ``--long-epochs`` epochs over the
 same rows. ``--pin`` binds every thread of the process to ``--threads`` CPUs (the last ones it may
 use), for both contenders alike: the scheduler can then no longer move a fit between CPUs in the
-middle, one of the noises of a shared machine (Linux only). Needs Fashion-MNIST
-(``AEKIT_FASHION_MNIST_DIR``). ``--count-calls`` times nothing: it counts the Python-level calls
-(functions, and C functions called from Python) of each contender's fit with ``sys.setprofile``,
-per step and outside the epochs -- the same numbers on every machine and load.
+middle, one of the noises of a shared machine (Linux only). ``--count-calls`` times nothing: it
+counts the Python-level calls (functions, and C functions called from Python) of each contender's
+fit with ``sys.setprofile``, per step and outside the epochs -- the same numbers on every machine
+and load. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
 
 from __future__ import annotations
