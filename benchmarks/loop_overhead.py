@@ -10,6 +10,8 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --hand-gather index_select          # the hand loop with aekit's gather
     python benchmarks/loop_overhead.py --pin --aa --repeats 5              # bound to one CPU: less noise
     python benchmarks/loop_overhead.py --count-calls --batches 128         # Python calls per step: a count
+    python benchmarks/loop_overhead.py --pin --aa --repeats 5 --save run1.json   # keep every round's times
+    python benchmarks/loop_overhead.py --pool run1.json run2.json ...      # pool saved runs: more rounds
     valgrind --tool=callgrind python benchmarks/loop_overhead.py --single aekit --fits 3   # for a counter
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
@@ -37,13 +39,18 @@ use), for both contenders alike: the scheduler can then no longer move a fit bet
 middle, one of the noises of a shared machine (Linux only). ``--count-calls`` times nothing: it
 counts the Python-level calls (functions, and C functions called from Python) of each contender's
 fit with ``sys.setprofile``, per step and outside the epochs -- the same numbers on every machine
-and load. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
+and load. ``--save`` keeps a run's every round (JSON); ``--pool`` reads saved runs of one thread
+count and gives, per row, the ratio of medians over all their rounds (the same statistic with more
+repeats, each run's rounds counting alike) and a 95% interval from resampling the runs: a process's
+own state (where its memory lies, what its neighbours do) moves all of its rounds together, so runs,
+not rounds, are the independent draws. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import math
 import os
 import sys
@@ -324,6 +331,103 @@ def report(rows: list[dict], args: argparse.Namespace, load_start: str, command:
     return "\n".join(lines)
 
 
+CONTENDERS = ("hand", "aekit", "hand again")  # the lists of times a saved row may hold
+
+
+def save_run(path: Path, rows: list[dict], args: argparse.Namespace, load_start: str, command: str) -> None:
+    """Every round's times of this run, with what it ran on, as JSON: written to a temporary file,
+    then renamed (an interrupted run leaves no half-written file)."""
+    from aekit._files import replace_file
+
+    run = {"command": command, "cpu": describe_cpu(), "cpu label": cpu_label(), "threads": torch.get_num_threads(),
+           "pinned": args.pinned, "rows": args.rows, "repeats": args.repeats, "torch": torch.__version__,
+           "aekit": aekit.__version__, "load at start": load_start, "load at end": uptime(),
+           "results": [{key: row[key] for key in ("batch", "fit", "epochs", *CONTENDERS) if key in row}
+                       for row in rows]}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(run, indent=1))
+    replace_file(tmp, path)
+
+
+def load_runs(paths: list[str]) -> list[dict]:
+    """Saved runs (``--save``) that may be pooled: one thread count, CPU and row count, the same rows."""
+    runs = []
+    for path in paths:
+        try:
+            runs.append(json.loads(Path(path).read_text()))
+        except FileNotFoundError:
+            raise SystemExit(f"--pool: no saved run at {path!r}") from None
+        except (ValueError, UnicodeDecodeError) as err:
+            raise SystemExit(f"--pool: {path!r} is not a run saved with --save ({err})") from None
+        if not isinstance(runs[-1], dict) or "results" not in runs[-1]:
+            raise SystemExit(f"--pool: {path!r} is not a run saved with --save (no 'results')")
+    for key in ("threads", "cpu label", "rows"):
+        values = {str(run.get(key)) for run in runs}
+        if len(values) > 1:
+            raise SystemExit(f"--pool: the runs differ in {key} ({', '.join(sorted(values))}); pool runs of one "
+                             f"setting at a time")
+    shapes = {tuple((r["batch"], r["fit"], r["epochs"]) for r in run["results"]) for run in runs}
+    if len(shapes) > 1:
+        raise SystemExit("--pool: the runs measured different batches or fit lengths; pool like runs only")
+    return runs
+
+
+def pooled_ratio(runs_rows: list[dict], contender: str = "aekit") -> float:
+    """Median of ``contender``'s times over all rounds of the runs / the hand loop's."""
+    return med([t for row in runs_rows for t in row[contender]]) / med([t for row in runs_rows for t in row["hand"]])
+
+
+def bootstrap_interval(runs_rows: list[dict], contender: str = "aekit", draws: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+    """95% interval of :func:`pooled_ratio` from resampling whole runs with replacement."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(runs_rows), size=(draws, len(runs_rows)))
+    values = [pooled_ratio([runs_rows[i] for i in pick], contender) for pick in picks]
+    low, high = np.quantile(values, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def pool_report(runs: list[dict], paths: list[str], command: str) -> str:
+    """The pooled table of saved runs, with the verdicts the issue's goal gives it."""
+    first = runs[0]
+    aa = all("hand again" in row for run in runs for row in run["results"])
+    table, verdicts = [], []
+    for index, row in enumerate(first["results"]):
+        same = [run["results"][index] for run in runs]
+        ratio, (low, high) = pooled_ratio(same), bootstrap_interval(same)
+        per_run = ", ".join(f"{med(r['aekit']) / med(r['hand']):.3f}" for r in same)
+        verdict = "**met**" if ratio <= GOAL else "**not met**"
+        verdicts.append((ratio <= GOAL, high <= GOAL))
+        cells = [row["batch"], f"{row['fit']} ({row['epochs']} epochs)", sum(len(r["hand"]) for r in same),
+                 f"{ratio:.3f}", f"{low:.3f}-{high:.3f}", verdict, per_run]
+        if aa:
+            aa_low, aa_high = bootstrap_interval(same, "hand again")
+            cells += [f"{pooled_ratio(same, 'hand again'):.3f}", f"{aa_low:.3f}-{aa_high:.3f}"]
+        table.append(cells)
+    columns = ["batch", "fit", "rounds", "aekit / hand, pooled", "95% interval (runs resampled)", f"<= {GOAL}",
+               "each run's ratio"] + (["A/A pooled", "A/A 95% interval"] if aa else [])
+    met, sure = all(v[0] for v in verdicts), all(v[1] for v in verdicts)
+    loads = "; ".join(f"`{run['load at start'].split('load average: ')[-1]}`" for run in runs)
+    lines = [
+        f"### Autoencoder.fit / fused-Adam hand loop, {len(runs)} runs pooled: {first['threads']} thread(s)\n",
+        (f"Written by `{command}`, from the runs saved by `{first['command']}` (and its like: "
+         f"{', '.join(Path(p).name for p in paths)}). CPU: {first['cpu']}, {first['threads']} torch thread(s)"
+         + (f", bound to CPU {', '.join(map(str, first['pinned']))}" if first.get("pinned") else "")
+         + f", torch {first['torch']}, aekit {first['aekit']}; {first['rows']} Fashion-MNIST rows. Load averages "
+         f"at each run's start: {loads}.\n"),
+        markdown_table(columns, table),
+        ("The pooled ratio is the median of aekit's fit times over every round of the runs divided by the hand "
+         "loop's: the issue's ratio of medians, with the runs' rounds together. The interval resamples whole "
+         "runs (2,000 draws): a process's own state moves all of its rounds at once, so runs are the "
+         "independent draws. The A/A columns pool the hand loop timed a second time in every round: the "
+         "machine's noise alone.\n"),
+        (f"Goal (every row <= {GOAL}), pooled: {'**met**' if met else '**not met**'}"
+         + (f"; every interval's upper end <= {GOAL} too." if sure else
+            f"; {'not every' if met else 'and not every'} interval's upper end is <= {GOAL}.") + "\n"),
+    ]
+    return "\n".join(lines)
+
+
 def region_name(args: argparse.Namespace, cpu: str) -> str:
     """The marked region of BENCHMARKS.md a ``--write`` run replaces: one per thread count, batch
     list, variant and CPU (its model name and widest unit: two "AMD EPYC" generations differ), so
@@ -334,6 +438,11 @@ def region_name(args: argparse.Namespace, cpu: str) -> str:
     variant += " --hand-gather index_select" if args.hand_gather == "index_select" else ""
     variant += " --pin" if getattr(args, "pin", False) else ""
     return f"{REGION} --threads {args.threads} --batches {args.batches}{variant} on {cpu}"
+
+
+def pool_region_name(runs: list[dict]) -> str:
+    """The region a ``--pool --write`` run replaces: one per thread count and CPU."""
+    return f"{REGION} --pool, {runs[0]['threads']} thread(s), on {runs[0]['cpu label']}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -367,7 +476,25 @@ def main(argv: list[str] | None = None) -> None:
                              "nothing: for a tool that counts the whole process (valgrind, perf stat); the "
                              "difference between --fits N and --fits 0 is N fits' work")
     parser.add_argument("--fits", type=int, default=3, help="fits of --single (default 3)")
+    parser.add_argument("--save", metavar="PATH", default=None,
+                        help="also write every round's times of this run to PATH (JSON), for --pool")
+    parser.add_argument("--pool", nargs="+", metavar="RUN", default=None,
+                        help="time nothing: pool runs saved with --save (one thread count) into one table "
+                             "(with --write: its own section of BENCHMARKS.md)")
     args = parser.parse_args(argv)
+    command = "python benchmarks/loop_overhead.py " + " ".join(argv)
+    if args.pool:
+        runs = load_runs(args.pool)
+        text = pool_report(runs, args.pool, command)
+        print(text)
+        if args.write:
+            replace_region(ROOT / "BENCHMARKS.md", pool_region_name(runs), text)
+            print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
+        return
+    if args.save and not Path(args.save).resolve().parent.is_dir():
+        raise SystemExit(f"--save: the folder of {args.save!r} does not exist")
+    if args.save and Path(args.save).exists():
+        raise SystemExit(f"--save: {args.save!r} already exists; give a new file name (a saved run is never replaced)")
     torch.set_num_threads(args.threads)
     args.pinned = pin_threads(args.threads) if args.pin else None
     if args.flush_denormal and not torch.set_flush_denormal(True):
@@ -396,12 +523,14 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     options = {"grad_clip": 1000.0} if args.guard_rail else {}
     rows = measure(X, batches, lengths, args.repeats, aa=args.aa, gather=args.hand_gather, **options)
-    command = "python benchmarks/loop_overhead.py " + " ".join(argv)
     text = report(rows, args, load_start, command)
     print(f"\n{text}\n({(time.perf_counter() - started) / 60:.1f} minutes)")
     if args.write:
         replace_region(ROOT / "BENCHMARKS.md", region_name(args, cpu_label()), text)
         print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
+    if args.save:
+        save_run(Path(args.save), rows, args, load_start, command)
+        print(f"saved every round to {args.save}")
 
 
 if __name__ == "__main__":

@@ -418,3 +418,55 @@ def test_value_range_on_several_threads_finds_the_same_extremes_nan_and_infinity
             assert scaling.value_range(frozen) == (float(X.min()), float(X.max()))
     finally:
         torch.set_num_threads(previous)
+
+
+def test_saved_runs_pool_into_one_ratio_of_medians_with_an_interval_over_runs(tmp_path):
+    import argparse
+    import json
+
+    module = _loop_overhead()
+    args = argparse.Namespace(pinned=[1], rows=100, repeats=3)
+    runs = []
+    for k, (hand, ours) in enumerate([([1.0, 1.1, 0.9], [1.02, 1.12, 0.92]), ([2.0, 2.0, 2.0], [2.2, 2.2, 2.2])]):
+        rows = [{"batch": 128, "fit": "short", "epochs": 2, "hand": hand, "aekit": ours, "hand again": hand,
+                 "ratio": 0.0, "cpu ratio": 0.0}]
+        path = tmp_path / f"run{k}.json"
+        module.save_run(path, rows, args, "load average: 0.5, 0.5, 0.5", "python benchmarks/loop_overhead.py --save x")
+        runs.append(str(path))
+        assert not list(tmp_path.glob(".*.tmp"))  # renamed into place, nothing left behind
+    loaded = module.load_runs(runs)
+    assert json.loads((tmp_path / "run0.json").read_text())["results"][0]["hand"] == [1.0, 1.1, 0.9]
+    same = [run["results"][0] for run in loaded]
+    # pooled medians: aekit's six times 1.02..2.2 -> median (1.12 + 2.2) / 2; the hand loop's (1.1 + 2.0) / 2
+    assert module.pooled_ratio(same) == pytest.approx(((1.12 + 2.2) / 2) / ((1.1 + 2.0) / 2))
+    assert module.pooled_ratio(same, "hand again") == 1.0
+    low, high = module.bootstrap_interval(same)
+    # a draw of run 0 twice reads 1.02 / 1.0, of run 1 twice 2.2 / 2.0: the interval spans the runs' own ratios
+    assert low == pytest.approx(1.02, abs=1e-9) and high == pytest.approx(1.1, abs=1e-9)
+    assert module.bootstrap_interval(same) == (low, high)  # seeded: the same interval every time
+    text = module.pool_report(loaded, runs, "python benchmarks/loop_overhead.py --pool a b")
+    assert "2 runs pooled: 1 thread(s)" in text and "bound to CPU 1" in text
+    assert "| 128 | short (2 epochs) | 6 | 1.071 | 1.020-1.100 | **not met** | 1.020, 1.100 | 1.000 | 1.000-1.000 |" in text
+
+
+def test_pool_refuses_runs_that_differ_or_are_not_saved_runs(tmp_path):
+    import json
+
+    module = _loop_overhead()
+    base = {"threads": 1, "cpu label": "AMD EPYC with AVX-512", "rows": 100,
+            "results": [{"batch": 128, "fit": "short", "epochs": 2, "hand": [1.0], "aekit": [1.0]}]}
+    one, two, bad = tmp_path / "one.json", tmp_path / "two.json", tmp_path / "bad.json"
+    one.write_text(json.dumps(base))
+    two.write_text(json.dumps({**base, "threads": 2}))
+    bad.write_text("not json")
+    with pytest.raises(SystemExit, match="differ in threads"):
+        module.load_runs([str(one), str(two)])
+    with pytest.raises(SystemExit, match="not a run saved with --save"):
+        module.load_runs([str(bad)])
+    with pytest.raises(SystemExit, match="no saved run"):
+        module.load_runs([str(tmp_path / "missing.json")])
+    two.write_text(json.dumps({**base, "results": [{**base["results"][0], "batch": 512}]}))
+    with pytest.raises(SystemExit, match="different batches"):
+        module.load_runs([str(one), str(two)])
+    with pytest.raises(SystemExit, match="already exists"):
+        module.main(["--save", str(one)])
