@@ -12,7 +12,6 @@ hand-written fused-Adam loop that trains the same network on the same rows, batc
     python benchmarks/loop_overhead.py --count-calls --batches 128         # Python calls per step: a count
     python benchmarks/loop_overhead.py --pin --aa --repeats 5 --save run1.json   # keep every round's times
     python benchmarks/loop_overhead.py --pool run1.json run2.json ...      # pool saved runs: more rounds
-    python benchmarks/loop_overhead.py --side-by-side --repeats 6 --aa     # both at once, one CPU each
     valgrind --tool=callgrind python benchmarks/loop_overhead.py --single aekit --fits 3   # for a counter
 
 - aekit: ``Autoencoder(epochs=E, batch_size=B, validation_split=0, early_stopping=None,
@@ -44,12 +43,7 @@ and load. ``--save`` keeps a run's every round (JSON); ``--pool`` reads saved ru
 count and gives, per row, the ratio of medians over all their rounds (the same statistic with more
 repeats, each run's rounds counting alike) and a 95% interval from resampling the runs: a process's
 own state (where its memory lies, what its neighbours do) moves all of its rounds together, so runs,
-not rounds, are the independent draws. ``--side-by-side`` runs the two contenders at the same time
-instead, each in its own process bound to its own CPU with one torch thread, started together
-and swapping CPUs every pair: a slowdown of the machine that comes and goes over seconds then
-meets both fits of a pair alike, and each pair's ratio cancels it (the two fits share the caches
-and memory bandwidth of one machine, alike; ``--aa`` adds pairs of the hand loop on both CPUs).
-Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
+not rounds, are the independent draws. Needs Fashion-MNIST (``AEKIT_FASHION_MNIST_DIR``).
 """
 
 from __future__ import annotations
@@ -434,78 +428,6 @@ def pool_report(runs: list[dict], paths: list[str], command: str) -> str:
     return "\n".join(lines)
 
 
-def side_by_side_worker(cpu: int, rows: int, gather: str, barrier, conn) -> None:
-    """One CPU's process of ``--side-by-side``: bound to ``cpu``, one torch thread; runs the fit it is
-    told (contender, batch, epochs) as soon as the other process is ready too, and sends its time."""
-    os.sched_setaffinity(0, {cpu})
-    torch.set_num_threads(1)
-    X = load_rows(rows)
-    fits = {"hand": lambda b, e: hand_fit(X, b, e, gather=gather), "aekit": lambda b, e: aekit_fit(X, b, e)}
-    while (job := conn.recv()) is not None:
-        name, batch, epochs = job
-        barrier.wait()  # both fits start together
-        start = time.perf_counter()
-        fits[name](batch, epochs)
-        conn.send(time.perf_counter() - start)
-
-
-def side_by_side(args: argparse.Namespace, batches: list[int], lengths: dict[str, int]) -> list[dict]:
-    """Pairs of fits run at once on two CPUs (see the docstring); per row, each pair's ratio."""
-    import multiprocessing
-
-    cpus = sorted(os.sched_getaffinity(0))[-2:]
-    if len(cpus) < 2:
-        raise SystemExit("--side-by-side needs 2 CPUs; this process may use 1")
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter each: no state of this one
-    barrier = context.Barrier(2)
-    pipes = [context.Pipe() for _ in cpus]
-    workers = [context.Process(target=side_by_side_worker, args=(cpu, args.rows, args.hand_gather, barrier, child),
-                               daemon=True) for cpu, (_, child) in zip(cpus, pipes)]
-    for worker in workers:
-        worker.start()
-
-    def pair(names: tuple[str, str], batch: int, epochs: int) -> tuple[float, float]:
-        for (conn, _), name in zip(pipes, names):
-            conn.send((name, batch, epochs))
-        return tuple(conn.recv() for conn, _ in pipes)
-
-    try:
-        for batch in batches:  # untimed warm-up of both contenders on both CPUs
-            pair(("hand", "aekit"), batch, 1)
-            pair(("aekit", "hand"), batch, 1)
-        rows = []
-        kinds = [("hand", "aekit"), ("aekit", "hand")] + ([("hand", "hand")] if args.aa else [])
-        for batch in batches:
-            for name, epochs in lengths.items():
-                row = {"batch": batch, "fit": name, "epochs": epochs, "pairs": [], "aa pairs": []}
-                for index in range(args.repeats):
-                    for names in round_order(kinds, index):
-                        first, second = pair(names, batch, epochs)
-                        if names == ("hand", "hand"):
-                            row["aa pairs"].append(first / second)  # CPU cpus[0] / cpus[1]
-                        else:
-                            times = dict(zip(names, (first, second)))
-                            row["pairs"].append(times["aekit"] / times["hand"])
-                print(f"batch {batch} {name} ({epochs} epochs): aekit / hand side by side, median of "
-                      f"{len(row['pairs'])} pairs {side_by_side_text(row)}", flush=True)
-                rows.append(row)
-        return rows
-    finally:
-        for conn, _ in pipes:
-            conn.send(None)
-        for worker in workers:
-            worker.join(timeout=30)
-
-
-def side_by_side_text(row: dict) -> str:
-    q25, q50, q75 = np.quantile(row["pairs"], [0.25, 0.5, 0.75])
-    text = f"{q50:.3f} (quartiles {q25:.3f}-{q75:.3f})"
-    if row["aa pairs"]:
-        a25, a50, a75 = np.quantile(row["aa pairs"], [0.25, 0.5, 0.75])
-        text += f"; A/A (hand on both CPUs) {a50:.3f} ({a25:.3f}-{a75:.3f})"
-    return text
-
-
 def region_name(args: argparse.Namespace, cpu: str) -> str:
     """The marked region of BENCHMARKS.md a ``--write`` run replaces: one per thread count, batch
     list, variant and CPU (its model name and widest unit: two "AMD EPYC" generations differ), so
@@ -556,9 +478,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fits", type=int, default=3, help="fits of --single (default 3)")
     parser.add_argument("--save", metavar="PATH", default=None,
                         help="also write every round's times of this run to PATH (JSON), for --pool")
-    parser.add_argument("--side-by-side", action="store_true",
-                        help="run each pair of fits at once, one process per CPU (two CPUs, one thread each), "
-                             "swapping CPUs every pair: a machine's slowdowns meet both fits alike")
     parser.add_argument("--pool", nargs="+", metavar="RUN", default=None,
                         help="time nothing: pool runs saved with --save (one thread count) into one table "
                              "(with --write: its own section of BENCHMARKS.md)")
@@ -571,19 +490,6 @@ def main(argv: list[str] | None = None) -> None:
         if args.write:
             replace_region(ROOT / "BENCHMARKS.md", pool_region_name(runs), text)
             print(f"wrote its section of {ROOT / 'BENCHMARKS.md'}")
-        return
-    if args.side_by_side:
-        others = [flag for flag, on in (("--threads", args.threads != 1), ("--pin", args.pin), ("--write", args.write),
-                                        ("--save", args.save), ("--guard-rail", args.guard_rail),
-                                        ("--flush-denormal", args.flush_denormal), ("--count-calls", args.count_calls),
-                                        ("--single", args.single)) if on]
-        if others:
-            raise SystemExit(f"--side-by-side runs one thread per CPU and prints its table only: not with {', '.join(others)}")
-        lengths = {"short": SHORT_EPOCHS, "long": args.long_epochs}
-        lengths = {args.only: lengths[args.only]} if args.only else lengths
-        load_start = uptime()
-        side_by_side(args, [int(b) for b in args.batches.split(",")], lengths)
-        print(f"\n`{command}` on {describe_cpu()}; load at start `{load_start}`, at end `{uptime()}`")
         return
     if args.save and not Path(args.save).resolve().parent.is_dir():
         raise SystemExit(f"--save: the folder of {args.save!r} does not exist")
