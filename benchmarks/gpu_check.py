@@ -46,7 +46,7 @@ except ImportError:  # a bare checkout (a GPU machine without aekit installed): 
     sys.path.insert(0, str(ROOT / "src"))
 
 from aekit import TrainConfig, create_model, fit, list_recipes
-from aekit._files import replace_file
+from aekit._files import write_text
 from aekit.estimators import ESTIMATORS
 from aekit.ssl import create_method, list_methods
 
@@ -385,9 +385,7 @@ def main(argv=None) -> int:
     report, failed = run_parts(parts, device, args.quick, names)
     print(f"{failed} check(s) failed" if failed else "all checks passed", flush=True)
     if args.out is not None:  # written whole, then renamed: never half a report
-        tmp = args.out.with_name(f".{args.out.name}.tmp")
-        tmp.write_text(report)
-        replace_file(tmp, args.out)
+        write_text(args.out, report)
     return 1 if failed else 0
 
 

@@ -337,16 +337,14 @@ CONTENDERS = ("hand", "aekit", "hand again")  # the lists of times a saved row m
 def save_run(path: Path, rows: list[dict], args: argparse.Namespace, load_start: str, command: str) -> None:
     """Every round's times of this run, with what it ran on, as JSON: written to a temporary file,
     then renamed (an interrupted run leaves no half-written file)."""
-    from aekit._files import replace_file
+    from aekit._files import write_text
 
     run = {"command": command, "cpu": describe_cpu(), "cpu label": cpu_label(), "threads": torch.get_num_threads(),
            "pinned": args.pinned, "rows": args.rows, "repeats": args.repeats, "torch": torch.__version__,
            "aekit": aekit.__version__, "load at start": load_start, "load at end": uptime(),
            "results": [{key: row[key] for key in ("batch", "fit", "epochs", *CONTENDERS) if key in row}
                        for row in rows]}
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(run, indent=1))
-    replace_file(tmp, path)
+    write_text(path, json.dumps(run, indent=1))
 
 
 def load_runs(paths: list[str]) -> list[dict]:

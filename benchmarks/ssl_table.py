@@ -47,7 +47,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,7 +56,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from aekit._files import replace_file
+from aekit._files import write_text
 from aekit.evaluation import extract_features, finetune_probe, knn_probe, linear_probe
 from aekit.evaluation.probes import C_GRID
 from aekit.training import resolve_precision
@@ -289,10 +288,7 @@ def save_entry(path: Path, name: str, entry: dict, machine_now: dict) -> dict:
         results = load_results(path)
         results["machine"] = machine_now
         results["entries"][name] = entry
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w") as f:
-            json.dump(results, f, indent=1)
-        replace_file(tmp, path)
+        write_text(path, json.dumps(results, indent=1))
     return results
 
 
@@ -673,11 +669,8 @@ def main(argv: list[str] | None = None) -> dict:
             target = Path(args.page)
             if target.exists() and not args.overwrite:
                 raise SystemExit(f"--page {target} exists; pass --overwrite to replace it")
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            with os.fdopen(fd, "w") as f:
-                f.write(page(results, "python benchmarks/ssl_table.py --final " + " ".join(
-                    f"--{k.replace('_', '-')} {v}" for k, v in (("workdir", args.workdir), ("threads", args.threads)))))
-            replace_file(tmp, target)
+            write_text(target, page(results, "python benchmarks/ssl_table.py --final " + " ".join(
+                f"--{k.replace('_', '-')} {v}" for k, v in (("workdir", args.workdir), ("threads", args.threads)))))
     return results
 
 

@@ -64,3 +64,24 @@ def test_report_and_explore_never_replace_a_named_file_unasked(tmp_path):
         assert CliRunner().invoke(main, [command, str(run), "--out", str(page), "--overwrite"]).exit_code == 0
         assert page.read_text().startswith("<!DOCTYPE html>") or "<html" in page.read_text()
         assert CliRunner().invoke(main, [command, str(run)]).exit_code == 0  # the run's own page is rebuilt
+
+
+def test_write_text_replaces_a_file_whole_with_the_umasks_mode_and_leaves_nothing_on_failure(tmp_path, umask_022,
+                                                                                          monkeypatch):
+    from aekit import _files
+
+    target = tmp_path / "report.md"
+    target.write_text("old")
+    _files.write_text(target, "new ✓")
+    assert target.read_text(encoding="utf-8") == "new ✓"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+    def fail(tmp, dest):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_files, "replace_file", fail)
+    with pytest.raises(OSError, match="disk full"):
+        _files.write_text(target, "half")
+    assert target.read_text(encoding="utf-8") == "new ✓"  # the old file untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]  # no temporary file left

@@ -209,7 +209,7 @@ def replace_region(path: Path, writer: str, text: str) -> None:
     """Put ``text`` between ``writer``'s begin and end markers in the markdown file ``path``, keeping
     everything outside them (hand-written sections, other scripts' regions); appended at the end when
     the file has no such region yet. Written to a temporary file, then renamed: never half-written."""
-    from aekit._files import replace_file
+    from aekit._files import write_text
 
     begin, end = f"<!-- begin: written by {writer} -->", f"<!-- end: written by {writer} -->"
     old = path.read_text() if path.exists() else ""
@@ -220,9 +220,7 @@ def replace_region(path: Path, writer: str, text: str) -> None:
         new = head + block + ("\n" + tail if tail else "")
     else:
         new = (old.rstrip() + "\n\n" if old.strip() else "") + block
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(new)
-    replace_file(tmp, path)
+    write_text(path, new)
 
 
 def write(out: str, sections: dict[str, Section], ctx: Context, command: str, started: float) -> None:

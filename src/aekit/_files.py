@@ -41,6 +41,21 @@ def replace_file(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
     os.replace(tmp, target)
 
 
+def write_text(target: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``target`` whole or not at all: into a temporary file beside it,
+    then renamed into place (:func:`replace_file`); the temporary file is removed if anything fails."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        replace_file(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
 def is_aekit_folder(folder: Path, marker: str, fmt: str) -> bool:
     try:
         return json.loads((folder / marker).read_text()).get("format") == fmt

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._files import atomic_folder, is_aekit_folder, replace_file
+from .._files import atomic_folder, is_aekit_folder, write_text
 from ..viz.report import EVALUATION_FILE
 from .folders import RUN_FORMAT, RUN_MARKER, write_run_info
 
@@ -68,14 +67,7 @@ def add_evaluation_results(
     path = folder / EVALUATION_FILE
     results = json.loads(path.read_text()) if path.is_file() else {}
     results[protocol] = record
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(results, fh, indent=2)
-        replace_file(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_text(path, json.dumps(results, indent=2))
     return path
 
 

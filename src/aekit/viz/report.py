@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .._files import replace_file
+from .._files import write_text
 from ..training.history import History
 from .figures import (
     plot_confusion_matrix,
@@ -560,7 +560,5 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
         sections="\n".join(body for _, _, body in sections),
     )
     target = Path(out) if out is not None else run.folder / REPORT_NAME
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    replace_file(tmp, target)
+    write_text(target, page)
     return target
